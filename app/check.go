@@ -1,0 +1,210 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/rules"
+)
+
+func runCheck(ctx context.Context, args []string, env Env) int {
+	fs := newFlagSet("check", env)
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: silencewatch check [flags] TARGET...\n\nTARGET is a local RSS/Atom/JSON feed, an HTML page, a text or markdown file, or - for text on stdin.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	configPath := fs.String("config", "", "config file (default: ./config.yaml, else the embedded example)")
+	at := fs.String("at", "", "first-seen time of every article, RFC 3339 (default: now)")
+	format := fs.String("format", "text", "output format: text or json")
+	failOn := fs.String("fail-on", "low", "exit 1 when a finding reaches this severity: info, low, medium, high, critical")
+	sourceName := fs.String("source", "", "treat the targets as published by this configured source (its tags, zones and language apply)")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(env.Stderr, "silencewatch check: -format %q: want text or json\n", *format)
+		return ExitUsage
+	}
+	threshold, err := config.ParseSeverity(*failOn)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "silencewatch check: -fail-on %q: want info, low, medium, high or critical\n", *failOn)
+		return ExitUsage
+	}
+	firstSeen := env.Now()
+	if *at != "" {
+		if firstSeen, err = time.Parse(time.RFC3339, *at); err != nil {
+			fmt.Fprintf(env.Stderr, "silencewatch check: -at %q: want an RFC 3339 time such as 2017-05-06T10:00:00+02:00\n", *at)
+			return ExitUsage
+		}
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return ExitUsage
+	}
+	cfg, err := loadConfig(*configPath, env)
+	if err != nil {
+		printConfigError(env.Stderr, err)
+		return ExitUsage
+	}
+	var src config.Source
+	if *sourceName != "" {
+		var ok bool
+		if src, ok = cfg.Source(*sourceName); !ok {
+			fmt.Fprintf(env.Stderr, "silencewatch check: -source %q is not a source of %s\n", *sourceName, cfg.Path)
+			return ExitUsage
+		}
+	}
+	engine, err := rules.New(cfg)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return ExitUsage
+	}
+
+	var all []rules.Finding
+	var checked []checkedArticle
+	inputErrors := 0
+	for _, target := range fs.Args() {
+		articles, err := readTarget(target, env.Stdin, firstSeen)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "silencewatch check: %v\n", err)
+			inputErrors++
+			continue
+		}
+		for i := range articles {
+			a := &articles[i]
+			if src.Name != "" {
+				a.Source = src.Name
+				if a.Language == "" {
+					a.Language = src.Language
+				}
+			}
+			findings := engine.Evaluate(a)
+			checked = append(checked, checkedArticle{target: target, article: a, findings: findings})
+			all = append(all, findings...)
+		}
+	}
+
+	switch *format {
+	case "json":
+		if all == nil {
+			all = []rules.Finding{}
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(all); err != nil {
+			fmt.Fprintf(env.Stderr, "silencewatch check: %v\n", err)
+			return ExitUsage
+		}
+	default:
+		printCheck(env.Stdout, checked, threshold, env.IsTerminal)
+	}
+	if inputErrors > 0 {
+		return ExitUsage
+	}
+	for _, f := range all {
+		if f.Severity >= threshold {
+			return ExitFindings
+		}
+	}
+	return ExitOK
+}
+
+type checkedArticle struct {
+	target   string
+	article  *article.Article
+	findings []rules.Finding
+}
+
+// readTarget turns a file (or - for stdin) into articles: every item of a
+// feed, one article for an HTML page, one for text or markdown.
+func readTarget(target string, stdin io.Reader, firstSeen time.Time) ([]article.Article, error) {
+	var data []byte
+	var err error
+	url := target
+	if target == "-" {
+		data, err = io.ReadAll(stdin)
+		url = "stdin"
+	} else {
+		data, err = os.ReadFile(target)
+		if abs, absErr := filepath.Abs(target); absErr == nil {
+			url = "file://" + abs
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	switch sniff(target, data) {
+	case kindFeed:
+		feed, err := crawler.ParseFeed(data, "", url, firstSeen)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", target, err)
+		}
+		if len(feed.Items) == 0 {
+			return nil, fmt.Errorf("%s: the feed has no items", target)
+		}
+		return feed.Items, nil
+	case kindPage:
+		a, err := crawler.ParsePage(data, "", url, firstSeen)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", target, err)
+		}
+		return []article.Article{a}, nil
+	}
+	return []article.Article{textArticle(string(data), url, firstSeen)}, nil
+}
+
+type targetKind int
+
+const (
+	kindText targetKind = iota
+	kindFeed
+	kindPage
+)
+
+// sniff decides what a target holds from its first bytes, with the file
+// extension only breaking ties for text.
+func sniff(name string, data []byte) targetKind {
+	head := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if len(head) > 4096 {
+		head = head[:4096]
+	}
+	lower := bytes.ToLower(head)
+	switch {
+	case bytes.HasPrefix(lower, []byte("{")) && bytes.Contains(lower, []byte("jsonfeed.org")):
+		return kindFeed
+	case bytes.HasPrefix(lower, []byte("<")):
+		if bytes.Contains(lower, []byte("<rss")) || bytes.Contains(lower, []byte("<feed")) || bytes.Contains(lower, []byte("<rdf:rdf")) {
+			return kindFeed
+		}
+		if bytes.Contains(lower, []byte("<html")) || bytes.Contains(lower, []byte("<!doctype html")) || bytes.Contains(lower, []byte("<body")) {
+			return kindPage
+		}
+	}
+	return kindText
+}
+
+// textArticle reads plain text or markdown: the first non-empty line is
+// the title (a leading # is dropped), the rest the content.
+func textArticle(text, url string, firstSeen time.Time) article.Article {
+	text = strings.TrimPrefix(text, "\ufeff")
+	title, body := text, ""
+	trimmed := strings.TrimLeft(text, " \t\r\n")
+	if i := strings.IndexByte(trimmed, '\n'); i >= 0 {
+		title, body = trimmed[:i], trimmed[i+1:]
+	} else {
+		title = trimmed
+	}
+	title = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(title), "#"))
+	return article.Article{URL: url, GUID: url, Title: title, Content: strings.TrimSpace(body), FirstSeenAt: firstSeen}
+}

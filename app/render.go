@@ -1,0 +1,120 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/rules"
+)
+
+// printCheck writes check's report for people: each article with its
+// findings, the evidence with the match marked, then a one-line total.
+func printCheck(w io.Writer, checked []checkedArticle, threshold config.Severity, colour bool) {
+	bold, reset := "**", "**"
+	if colour {
+		bold, reset = "\x1b[1;31m", "\x1b[0m"
+	}
+	count := map[config.Severity]int{}
+	total := 0
+	for _, c := range checked {
+		a := c.article
+		title := a.Title
+		if title == "" {
+			title = "(untitled)"
+		}
+		fmt.Fprintf(w, "%s: %q\n", c.target, title)
+		if a.URL != "" && !strings.HasPrefix(a.URL, "file://") && a.URL != "stdin" {
+			fmt.Fprintf(w, "  url: %s\n", a.URL)
+		}
+		if len(c.findings) == 0 {
+			fmt.Fprintf(w, "  no finding (%s)\n\n", describeTime(a.PublishedAt, a.FirstSeenAt))
+			continue
+		}
+		for _, f := range c.findings {
+			total++
+			count[f.Severity]++
+			fmt.Fprintf(w, "  %s  %s: %s\n", strings.ToUpper(f.Severity.String()), f.Rule, f.Title)
+			fmt.Fprintf(w, "    window:    %s\n", windowLine(&f))
+			for _, o := range f.OtherWindows {
+				fmt.Fprintf(w, "    also in:   %s\n", o)
+			}
+			fmt.Fprintf(w, "    time:      %s %s\n", basisName(f.TimeBasis), localTime(&f))
+			for _, n := range f.TimeNotes {
+				fmt.Fprintf(w, "    note:      %s\n", n)
+			}
+			if f.Reference != "" {
+				fmt.Fprintf(w, "    reference: %s\n", f.Reference)
+			}
+			for i, e := range f.Evidence {
+				label := "evidence:"
+				if i > 0 {
+					label = ""
+				}
+				fmt.Fprintf(w, "    %-10s %s [%s %d-%d] %s%s%s%s%s\n", label, e.Field, e.Kind, e.Start, e.End, e.Before, bold, e.Text, reset, e.After)
+			}
+			fmt.Fprintf(w, "    finding:   %s\n", f.ID)
+		}
+		fmt.Fprintln(w)
+	}
+	var parts []string
+	for s := config.SeverityCritical; s >= config.SeverityInfo; s-- {
+		if count[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", count[s], s))
+		}
+	}
+	breakdown := ""
+	if len(parts) > 0 {
+		breakdown = " (" + strings.Join(parts, ", ") + ")"
+	}
+	fmt.Fprintf(w, "%d article%s checked, %d finding%s%s; failing at %s and above\n",
+		len(checked), plural(len(checked)), total, plural(total), breakdown, threshold)
+}
+
+func basisName(b string) string {
+	if b == "first_seen" {
+		return "first seen"
+	}
+	return "published (claimed)"
+}
+
+func describeTime(published, firstSeen time.Time) string {
+	if !published.IsZero() {
+		return "published " + published.Format(time.RFC3339)
+	}
+	return "first seen " + firstSeen.Format(time.RFC3339)
+}
+
+// windowLine says where the finding falls: the window, then each zone
+// with its local start and how far into the window the article is.
+func windowLine(f *rules.Finding) string {
+	if f.Window == "always" {
+		return "always"
+	}
+	var zones []string
+	for _, z := range f.ZoneWindows {
+		name := z.Zone
+		if name == "" {
+			name = "since " + z.Start.Format("Mon 02 Jan 15:04 MST")
+		} else {
+			name += " (from " + z.Start.Format("Mon 02 Jan 15:04 MST") + ")"
+		}
+		zones = append(zones, fmt.Sprintf("%s, %s", name, z.Elapsed))
+	}
+	ref := f.Window
+	if f.Round != "" {
+		ref = f.Election + "/" + f.Round + "/" + f.Window
+	}
+	return ref + ": " + strings.Join(zones, "; ")
+}
+
+// localTime shows the basis time in the first zone's local time, then UTC.
+func localTime(f *rules.Finding) string {
+	t := f.BasisTime
+	if len(f.ZoneWindows) > 0 && f.ZoneWindows[0].Zone != "" {
+		t = t.In(f.ZoneWindows[0].Start.Location())
+	}
+	return t.Format("Mon 02 Jan 2006 15:04:05 MST") + " (" + f.BasisTime.UTC().Format(time.RFC3339) + ")"
+}

@@ -1,0 +1,140 @@
+package config
+
+// The raw types mirror config.yaml exactly. Every value that needs parsing
+// (durations, instants, zones, regexes, cron specs) is read as a string
+// here and converted during validation, so that a bad value is reported
+// with its line like every other error instead of aborting the decode.
+
+type rawFile struct {
+	Store      string              `yaml:"store"`
+	Crawler    rawCrawler          `yaml:"crawler"`
+	Evaluation rawEvaluation       `yaml:"evaluation"`
+	Slack      rawSlack            `yaml:"slack"`
+	Sources    []rawSource         `yaml:"sources"`
+	Elections  []rawElection       `yaml:"elections"`
+	Guidance   []rawGuidance       `yaml:"guidance"`
+	Leaks      []rawLeak           `yaml:"leaks"`
+	Lists      map[string][]string `yaml:"lists"`
+	Rules      []rawRule           `yaml:"rules"`
+}
+
+type rawCrawler struct {
+	ContactURL         string `yaml:"contact_url"`
+	Workers            int    `yaml:"workers"`
+	Timeout            string `yaml:"timeout"`
+	MaxBodyBytes       int64  `yaml:"max_body_bytes"`
+	PerHostConcurrency int    `yaml:"per_host_concurrency"`
+	PerHostDelay       string `yaml:"per_host_delay"`
+	FailureReport      int    `yaml:"failure_report_after"`
+}
+
+type rawEvaluation struct {
+	BackdateTolerance string `yaml:"backdate_tolerance"`
+}
+
+type rawSlack struct {
+	Token          string `yaml:"token"`
+	TokenFile      string `yaml:"token_file"`
+	WebhookURL     string `yaml:"webhook_url"`
+	WebhookURLFile string `yaml:"webhook_url_file"`
+	APIURL         string `yaml:"api_url"`
+	Channel        string `yaml:"channel"`
+}
+
+type rawSource struct {
+	Name         string   `yaml:"name"`
+	URL          string   `yaml:"url"`
+	Kind         string   `yaml:"kind"`
+	Language     string   `yaml:"language"`
+	Tags         []string `yaml:"tags"`
+	Zones        []string `yaml:"zones"`
+	Every        string   `yaml:"every"`
+	Cron         string   `yaml:"cron"`
+	SilenceEvery string   `yaml:"silence_every"`
+	Preroll      string   `yaml:"preroll"`
+	MinEvery     string   `yaml:"min_every"`
+	MaxEvery     string   `yaml:"max_every"`
+}
+
+type rawElection struct {
+	ID      string     `yaml:"id"`
+	Name    string     `yaml:"name"`
+	Country string     `yaml:"country"`
+	Rounds  []rawRound `yaml:"rounds"`
+}
+
+type rawRound struct {
+	ID      string      `yaml:"id"`
+	Name    string      `yaml:"name"`
+	Zones   []rawZone   `yaml:"zones"`
+	Windows []rawWindow `yaml:"windows"`
+}
+
+type rawZone struct {
+	ID     string `yaml:"id"`
+	Name   string `yaml:"name"`
+	TZ     string `yaml:"tz"`
+	Date   string `yaml:"date"`
+	Opens  string `yaml:"opens"`
+	Closes string `yaml:"closes"`
+}
+
+type rawWindow struct {
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	Start       string   `yaml:"start"`
+	End         string   `yaml:"end"`
+	Zones       []string `yaml:"zones"`
+}
+
+type rawGuidance struct {
+	ID        string `yaml:"id"`
+	Authority string `yaml:"authority"`
+	IssuedAt  string `yaml:"issued_at"`
+	Until     string `yaml:"until"`
+	URL       string `yaml:"url"`
+	Summary   string `yaml:"summary"`
+}
+
+type rawLeak struct {
+	ID          string   `yaml:"id"`
+	Name        string   `yaml:"name"`
+	DisclosedAt string   `yaml:"disclosed_at"`
+	Identifiers []string `yaml:"identifiers"`
+	Corpus      string   `yaml:"corpus"`
+}
+
+type rawRule struct {
+	ID        string    `yaml:"id"`
+	Title     string    `yaml:"title"`
+	Severity  string    `yaml:"severity"`
+	Reference string    `yaml:"reference"`
+	Windows   []string  `yaml:"windows"`
+	Since     string    `yaml:"since"`
+	Scope     rawScope  `yaml:"scope"`
+	Match     *rawMatch `yaml:"match"`
+}
+
+type rawScope struct {
+	Tags      []string `yaml:"tags"`
+	Sources   []string `yaml:"sources"`
+	Languages []string `yaml:"languages"`
+}
+
+type rawMatch struct {
+	Any    []rawMatch `yaml:"any"`
+	All    []rawMatch `yaml:"all"`
+	None   []rawMatch `yaml:"none"`
+	Term   string     `yaml:"term"`
+	Terms  []string   `yaml:"terms"`
+	Phrase string     `yaml:"phrase"`
+	Regex  string     `yaml:"regex"`
+	List   string     `yaml:"list"`
+	Near   *rawNear   `yaml:"near"`
+	Cased  bool       `yaml:"cased"`
+}
+
+type rawNear struct {
+	Terms  []string `yaml:"terms"`
+	Within int      `yaml:"within"`
+}

@@ -1,0 +1,308 @@
+package crawler
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults for FetcherOptions.
+const (
+	DefaultTimeout            = 20 * time.Second
+	DefaultMaxBodyBytes       = 10 << 20 // 10 MiB
+	DefaultMaxRedirects       = 5
+	DefaultPerHostConcurrency = 2
+	userAgentProduct          = "silencewatch/0.1"
+)
+
+// FetcherOptions configures a Fetcher. Zero values mean the defaults.
+type FetcherOptions struct {
+	// ContactURL is where a publisher can reach us; it goes into the
+	// default User-Agent as "silencewatch/0.1 (+ContactURL)".
+	ContactURL string
+	// UserAgent replaces the default built from ContactURL.
+	UserAgent string
+	// Timeout bounds one whole request, redirects and body included
+	// (default 20s). Waiting for a per-host slot is not counted.
+	Timeout time.Duration
+	// MaxBodyBytes caps the body after content decoding (default 10 MiB).
+	MaxBodyBytes int64
+	// MaxRedirects is how many redirects are followed (default 5).
+	MaxRedirects int
+	// PerHostConcurrency caps requests in flight per host (default 2).
+	PerHostConcurrency int
+	// PerHostDelay is the minimum gap between request starts to one host
+	// (default 0: no gap).
+	PerHostDelay time.Duration
+	// Now is the clock (default time.Now). It stamps results and computes
+	// Retry-After dates and per-host delays.
+	Now func() time.Time
+	// Transport replaces the shared *http.Transport, for tests.
+	Transport http.RoundTripper
+}
+
+// Fetcher performs polite HTTP GETs. It is safe for concurrent use; make one
+// per process so that connections and per-host limits are shared by all
+// sources.
+type Fetcher struct {
+	client    *http.Client
+	userAgent string
+	maxBody   int64
+	now       func() time.Time
+	limiter   *hostLimiter
+}
+
+// NewFetcher returns a Fetcher with opts, defaults filled in.
+func NewFetcher(opts FetcherOptions) *Fetcher {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxRedirects <= 0 {
+		opts.MaxRedirects = DefaultMaxRedirects
+	}
+	if opts.PerHostConcurrency <= 0 {
+		opts.PerHostConcurrency = DefaultPerHostConcurrency
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ua := opts.UserAgent
+	if ua == "" {
+		ua = userAgentProduct
+		if opts.ContactURL != "" {
+			ua += " (+" + opts.ContactURL + ")"
+		}
+	}
+	rt := opts.Transport
+	if rt == nil {
+		rt = newTransport(opts.PerHostConcurrency)
+	}
+	maxRedirects := opts.MaxRedirects
+	return &Fetcher{
+		client: &http.Client{
+			Transport: rt,
+			Timeout:   opts.Timeout,
+			CheckRedirect: func(req *http.Request, via []*http.Request) error {
+				if len(via) > maxRedirects {
+					return fmt.Errorf("%w: stopped after %d", errTooManyRedirects, maxRedirects)
+				}
+				return nil
+			},
+		},
+		userAgent: ua,
+		maxBody:   opts.MaxBodyBytes,
+		now:       opts.Now,
+		limiter:   newHostLimiter(opts.PerHostConcurrency, opts.PerHostDelay, opts.Now),
+	}
+}
+
+// newTransport builds the one transport shared by every fetch, so that
+// connections to a host are kept alive and reused across sources and polls.
+func newTransport(perHost int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// The limiter never lets more than perHost requests to one host run at
+	// once, so that many idle connections is enough for all of them to go
+	// back to the pool (the default of 2 would close the rest).
+	t.MaxIdleConnsPerHost = max(perHost, 2)
+	t.MaxIdleConns = 1024
+	t.ResponseHeaderTimeout = 0 // the client's Timeout covers the whole request
+	// DisableCompression stays false: the transport asks for gzip and
+	// decodes it, and Fetch caps the decoded bytes.
+	return t
+}
+
+// FetchRequest is one GET.
+type FetchRequest struct {
+	Source       string // source name, for errors only
+	URL          string
+	ETag         string // validator from the previous FetchResult
+	LastModified string // validator from the previous FetchResult
+	// Conditional sends ETag and LastModified as If-None-Match and
+	// If-Modified-Since. False forces a full GET, for sources whose
+	// validators cannot be trusted.
+	Conditional bool
+}
+
+// FetchResult is a successful response: 2xx, or 304 when NotModified.
+type FetchResult struct {
+	Status      int
+	NotModified bool   // 304: nothing new, Body is nil
+	Body        []byte // decoded (gunzipped) body, at most MaxBodyBytes
+	SHA256      [32]byte
+	// ETag and LastModified are the validators to send next time. On a
+	// 304 that omits them, the request's are carried over, so callers can
+	// store them unconditionally.
+	ETag         string
+	LastModified string
+	ContentType  string
+	FinalURL     string // after redirects, password redacted
+	Header       http.Header
+	FetchedAt    time.Time     // when the response was complete (Now)
+	Duration     time.Duration // from sending the request to FetchedAt, per Now
+}
+
+// accept prefers feeds but takes pages: the same Fetcher serves both.
+const accept = "application/rss+xml, application/atom+xml, application/feed+json, " +
+	"application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, " +
+	"text/html;q=0.7, */*;q=0.5"
+
+// Fetch GETs req.URL, waiting first for a slot on its host. Any failure is a
+// *FetchError.
+func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, error) {
+	fail := func(kind ErrorKind, status int, err error) *FetchError {
+		return &FetchError{Source: req.Source, URL: redactURL(req.URL), Kind: kind, Status: status, Err: err}
+	}
+
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		// Not err itself: url.Parse quotes the whole URL, password included.
+		return nil, fail(KindParse, 0, errors.New("invalid URL"))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fail(KindParse, 0, fmt.Errorf("invalid URL: want an absolute http or https URL"))
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fail(KindParse, 0, fmt.Errorf("invalid URL: %w", stripURLError(err)))
+	}
+	hreq.Header.Set("User-Agent", f.userAgent)
+	hreq.Header.Set("Accept", accept)
+	if req.Conditional {
+		if req.ETag != "" {
+			hreq.Header.Set("If-None-Match", req.ETag)
+		}
+		if req.LastModified != "" {
+			hreq.Header.Set("If-Modified-Since", req.LastModified)
+		}
+	}
+
+	release, err := f.limiter.acquire(ctx, strings.ToLower(u.Host))
+	if err != nil {
+		return nil, fail(classify(err), 0, fmt.Errorf("waiting for a slot on %s: %w", u.Host, err))
+	}
+	defer release()
+
+	start := f.now()
+	resp, err := f.client.Do(hreq)
+	if err != nil {
+		return nil, fail(classify(err), 0, stripURLError(err))
+	}
+	defer resp.Body.Close()
+
+	res := &FetchResult{
+		Status:       resp.StatusCode,
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+		ContentType:  resp.Header.Get("Content-Type"),
+		FinalURL:     redactURL(resp.Request.URL.String()),
+		Header:       resp.Header,
+	}
+
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		res.NotModified = true
+		if res.ETag == "" {
+			res.ETag = req.ETag
+		}
+		if res.LastModified == "" {
+			res.LastModified = req.LastModified
+		}
+		drain(resp.Body)
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		body, kind, err := f.readBody(resp)
+		if err != nil {
+			return nil, fail(kind, 0, err)
+		}
+		res.Body = body
+		res.SHA256 = sha256.Sum256(body)
+	default:
+		drain(resp.Body)
+		fe := fail(KindHTTPStatus, resp.StatusCode, nil)
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			fe.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), f.now())
+		}
+		return nil, fe
+	}
+	res.FetchedAt = f.now()
+	res.Duration = res.FetchedAt.Sub(start)
+	return res, nil
+}
+
+// readBody reads at most maxBody decoded bytes. The transport has already
+// undone gzip, so the cap bounds what a small compressed "bomb" expands to.
+func (f *Fetcher) readBody(resp *http.Response) ([]byte, ErrorKind, error) {
+	tooLarge := fmt.Errorf("body exceeds %d bytes", f.maxBody)
+	if resp.ContentLength > f.maxBody {
+		return nil, KindTooLarge, tooLarge // refuse without reading it
+	}
+	// Size the buffer from Content-Length when it is honest and small.
+	size := 512
+	if resp.ContentLength > 0 {
+		size = int(resp.ContentLength) + 1
+	}
+	buf := make([]byte, 0, size)
+	w := &limitedBuffer{buf: buf, limit: f.maxBody}
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		if errors.Is(err, errBodyTooLarge) {
+			return nil, KindTooLarge, tooLarge
+		}
+		return nil, classify(err), fmt.Errorf("reading body: %w", stripURLError(err))
+	}
+	return w.buf, 0, nil
+}
+
+var errBodyTooLarge = errors.New("body too large")
+
+// limitedBuffer collects writes up to limit bytes and fails past it, so a
+// body is never read further than one copy buffer beyond the cap.
+type limitedBuffer struct {
+	buf   []byte
+	limit int64
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if int64(len(b.buf))+int64(len(p)) > b.limit {
+		return 0, errBodyTooLarge
+	}
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+// drain reads a little of an unwanted body so the connection can be reused;
+// a large one is cheaper to abandon.
+func drain(r io.Reader) {
+	_, _ = io.CopyN(io.Discard, r, 4<<10)
+}
+
+// classify maps a transport or context error to a kind.
+func classify(err error) ErrorKind {
+	var ne net.Error
+	switch {
+	case errors.Is(err, errTooManyRedirects):
+		return KindTooManyRedirects
+	case errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &ne) && ne.Timeout():
+		return KindTimeout
+	}
+	return KindNetwork
+}
+
+// stripURLError drops net/http's *url.Error wrapper: FetchError already
+// names the (redacted) URL, and the wrapper would repeat it.
+func stripURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,362 @@
+package rules
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/rules/textmatch"
+)
+
+// segmentSep joins an article's fields: a control byte survives
+// normalisation as a non-word byte, so no phrase runs from title to body.
+const segmentSep = "\n\x1f\n"
+
+const maxEvidencePerLeaf = 5
+
+// scratch is the per-evaluation state, pooled so that steady-state
+// evaluation does not allocate buffers per article.
+type scratch struct {
+	doc       string
+	segStarts []int
+	segFields []article.Field
+	folded    textmatch.Text
+	cased     textmatch.Text
+	casedDone bool
+	matches   []textmatch.Match
+	hits      [][]textmatch.Match // by pattern id
+	touched   []int
+	cand      map[int]bool
+	words     []int // start offsets of words in folded text, built on demand
+	wordsDone bool
+}
+
+type hitRef struct {
+	n     *node
+	m     textmatch.Match
+	regex bool // m holds cased-text offsets from a regex
+	near  []textmatch.Match
+}
+
+func (e *Engine) getScratch() *scratch {
+	if s, ok := e.scratch.Get().(*scratch); ok {
+		return s
+	}
+	return &scratch{cand: map[int]bool{}}
+}
+
+func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
+	var b strings.Builder
+	s.segStarts, s.segFields = s.segStarts[:0], s.segFields[:0]
+	for i, seg := range a.Segments() {
+		if i > 0 {
+			b.WriteString(segmentSep)
+		}
+		s.segStarts = append(s.segStarts, b.Len())
+		s.segFields = append(s.segFields, seg.Field)
+		b.WriteString(seg.Text)
+	}
+	s.doc = b.String()
+	textmatch.Normalize(&s.folded, s.doc, true)
+	s.casedDone, s.wordsDone = false, false
+	var casedText *textmatch.Text
+	if set.HasCased() {
+		s.ensureCased()
+		casedText = &s.cased
+	}
+	for _, id := range s.touched {
+		s.hits[id] = s.hits[id][:0]
+	}
+	s.touched = s.touched[:0]
+	if len(s.hits) < set.Len() {
+		s.hits = make([][]textmatch.Match, set.Len())
+	}
+	s.matches = set.Find(s.matches[:0], &s.folded, casedText)
+	for _, m := range s.matches {
+		if len(s.hits[m.Pattern]) == 0 {
+			s.touched = append(s.touched, m.Pattern)
+		}
+		s.hits[m.Pattern] = append(s.hits[m.Pattern], m)
+	}
+}
+
+func (s *scratch) ensureCased() {
+	if !s.casedDone {
+		textmatch.Normalize(&s.cased, s.doc, false)
+		s.casedDone = true
+	}
+}
+
+// candidates is the set of rules worth evaluating: those using a pattern
+// that was hit, and those with no literal to rule them out.
+func (s *scratch) candidates(e *Engine) map[int]bool {
+	clear(s.cand)
+	for _, id := range s.touched {
+		for _, r := range e.byPattern[id] {
+			s.cand[r] = true
+		}
+	}
+	for _, r := range e.always {
+		s.cand[r] = true
+	}
+	return s.cand
+}
+
+// eval decides a node and returns the hits that made it true. Literal
+// children are decided before regexes, so a regex only runs when the
+// literals have not already settled the answer.
+func (s *scratch) eval(n *node) ([]hitRef, bool) {
+	switch n.kind {
+	case nodeLiteral:
+		var out []hitRef
+		for _, id := range n.patterns {
+			for i, m := range s.hits[id] {
+				if i == maxEvidencePerLeaf {
+					break
+				}
+				out = append(out, hitRef{n: n, m: m})
+			}
+		}
+		return out, len(out) > 0
+	case nodeNear:
+		return s.near(n)
+	case nodeRegex:
+		s.ensureCased()
+		locs := n.regex.FindAllIndex(s.cased.Norm, maxEvidencePerLeaf)
+		var out []hitRef
+		for _, l := range locs {
+			if l[1] > l[0] {
+				out = append(out, hitRef{n: n, m: textmatch.Match{Start: l[0], End: l[1], Cased: true}, regex: true})
+			}
+		}
+		return out, len(out) > 0
+	}
+	var evidence []hitRef
+	for _, pass := range []bool{true, false} { // literal-backed children first
+		for _, c := range n.all {
+			if c.hasLiteral != pass {
+				continue
+			}
+			ev, ok := s.eval(c)
+			if !ok {
+				return nil, false
+			}
+			evidence = append(evidence, ev...)
+		}
+	}
+	if len(n.any) > 0 {
+		found := false
+		for _, pass := range []bool{true, false} {
+			for _, c := range n.any {
+				if c.hasLiteral != pass || (found && !pass) {
+					continue
+				}
+				if ev, ok := s.eval(c); ok {
+					found = true
+					evidence = append(evidence, ev...)
+				}
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	for _, c := range n.none {
+		if _, ok := s.eval(c); ok {
+			return nil, false
+		}
+	}
+	return evidence, true
+}
+
+// near looks for one occurrence of every term inside a span of at most
+// n.within words, measured from the first word of the earliest to the
+// first word of the latest.
+func (s *scratch) near(n *node) ([]hitRef, bool) {
+	type occ struct {
+		word int
+		term int
+		m    textmatch.Match
+	}
+	var occs []occ
+	for t, id := range n.patterns {
+		if len(s.hits[id]) == 0 {
+			return nil, false
+		}
+		for _, m := range s.hits[id] {
+			occs = append(occs, occ{word: s.wordAt(m.Start), term: t, m: m})
+		}
+	}
+	sort.Slice(occs, func(i, j int) bool { return occs[i].word < occs[j].word })
+	// Sliding window over occurrences sorted by word position.
+	count := make([]int, len(n.patterns))
+	covered, lo := 0, 0
+	for hi := range occs {
+		if count[occs[hi].term] == 0 {
+			covered++
+		}
+		count[occs[hi].term]++
+		for covered == len(n.patterns) {
+			if occs[hi].word-occs[lo].word <= n.within {
+				var out []hitRef
+				seen := make([]bool, len(n.patterns))
+				for k := lo; k <= hi; k++ {
+					if !seen[occs[k].term] {
+						seen[occs[k].term] = true
+						out = append(out, hitRef{n: n, m: occs[k].m})
+					}
+				}
+				return out, true
+			}
+			count[occs[lo].term]--
+			if count[occs[lo].term] == 0 {
+				covered--
+			}
+			lo++
+		}
+	}
+	return nil, false
+}
+
+// wordAt is the index of the word containing folded byte offset off.
+func (s *scratch) wordAt(off int) int {
+	if !s.wordsDone {
+		s.words = s.words[:0]
+		text := s.folded.Norm
+		for i := range text {
+			if textmatch.IsWordByte(text[i]) && (i == 0 || !textmatch.IsWordByte(text[i-1])) {
+				s.words = append(s.words, i)
+			}
+		}
+		s.wordsDone = true
+	}
+	return sort.SearchInts(s.words, off+1) - 1
+}
+
+// evidence maps hits back to the original text of their field.
+func (s *scratch) evidence(hits []hitRef) []Evidence {
+	out := make([]Evidence, 0, len(hits))
+	seen := map[[2]int]bool{}
+	for _, h := range hits {
+		text := &s.folded
+		if h.m.Cased {
+			text = &s.cased
+		}
+		start, end := text.Span(h.m.Start, h.m.End)
+		if seen[[2]int{start, end}] {
+			continue
+		}
+		seen[[2]int{start, end}] = true
+		seg := sort.SearchInts(s.segStarts, start+1) - 1
+		if seg < 0 {
+			seg = 0
+		}
+		base := s.segStarts[seg]
+		segEnd := len(s.doc)
+		if seg+1 < len(s.segStarts) {
+			segEnd = s.segStarts[seg+1] - len(segmentSep)
+		}
+		if end > segEnd {
+			end = segEnd
+		}
+		out = append(out, Evidence{
+			Kind:    kindOf(h.n),
+			Field:   s.segFields[seg],
+			Text:    s.doc[start:end],
+			Start:   start - base,
+			End:     end - base,
+			Pattern: patternOf(h),
+		})
+		out[len(out)-1].Before, out[len(out)-1].After = context(s.doc[base:segEnd], start-base, end-base)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Field != out[j].Field {
+			return fieldOrder(out[i].Field) < fieldOrder(out[j].Field)
+		}
+		if out[i].Start != out[j].Start {
+			return out[i].Start < out[j].Start
+		}
+		return out[i].End > out[j].End
+	})
+	// A match inside a longer one of the same field ("MacronLeaks" inside
+	// "#MacronLeaks") adds nothing for a reader.
+	kept := out[:0]
+	for _, e := range out {
+		if n := len(kept); n > 0 && kept[n-1].Field == e.Field && e.End <= kept[n-1].End {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	return kept
+}
+
+func fieldOrder(f article.Field) int {
+	switch f {
+	case article.FieldTitle:
+		return 0
+	case article.FieldSummary:
+		return 1
+	}
+	return 2
+}
+
+func kindOf(n *node) string {
+	if strings.HasPrefix(n.label, "list:") {
+		return "list"
+	}
+	return n.label
+}
+
+func patternOf(h hitRef) string {
+	if h.regex {
+		return h.n.regex.String()
+	}
+	for i, id := range h.n.patterns {
+		if id == h.m.Pattern {
+			if strings.HasPrefix(h.n.label, "list:") {
+				return h.n.label + " " + h.n.written[i]
+			}
+			return h.n.written[i]
+		}
+	}
+	return h.n.label
+}
+
+const contextBytes = 80
+
+// context returns up to contextBytes of text either side of a match, cut
+// at rune boundaries, whitespace collapsed, with an ellipsis where cut.
+func context(field string, start, end int) (before, after string) {
+	lo, hi := start-contextBytes, end+contextBytes
+	prefix, suffix := "…", "…"
+	if lo <= 0 {
+		lo, prefix = 0, ""
+	}
+	if hi >= len(field) {
+		hi, suffix = len(field), ""
+	}
+	for lo > 0 && !utf8.RuneStart(field[lo]) {
+		lo--
+	}
+	for hi < len(field) && !utf8.RuneStart(field[hi]) {
+		hi++
+	}
+	return prefix + collapse(field[lo:start], true), collapse(field[end:hi], false) + suffix
+}
+
+// collapse folds whitespace runs to one space, keeping one space at the
+// edge that touches the match so words stay apart.
+func collapse(s string, before bool) string {
+	out := strings.Join(strings.Fields(s), " ")
+	if out == "" {
+		return out
+	}
+	if before && strings.TrimRight(s, " \t\r\n") != s {
+		out += " "
+	}
+	if !before && strings.TrimLeft(s, " \t\r\n") != s {
+		out = " " + out
+	}
+	return out
+}

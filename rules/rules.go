@@ -1,0 +1,478 @@
+// Package rules owns the rule engine: it compiles the declarative rules of
+// a config into one literal automaton plus per-rule match trees, decides
+// which windows of the election calendar an article falls in, and turns an
+// article into findings that say which rule, which window and zones, which
+// time was used, and the evidence, with offsets into the original text.
+package rules
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/rules/calendar"
+	"github.com/silencewatch/silencewatch/rules/textmatch"
+)
+
+// Finding is one rule firing on one article.
+type Finding struct {
+	ID        string          `json:"id"`
+	Rule      string          `json:"rule"`
+	Title     string          `json:"title"`
+	Severity  config.Severity `json:"severity"`
+	Reference string          `json:"reference"`
+
+	Election     string       `json:"election"` // election id; guidance id for guidance windows; "" for always
+	Round        string       `json:"round,omitempty"`
+	Window       string       `json:"window"` // window name, "guidance:ID" or "always"
+	Zones        []string     `json:"zones"`
+	ZoneWindows  []ZoneWindow `json:"zone_windows,omitempty"`
+	OtherWindows []string     `json:"other_windows,omitempty"`
+
+	TimeBasis           string    `json:"time_basis"` // "published" (claimed by the outlet) or "first_seen"
+	BasisTime           time.Time `json:"basis_time"`
+	TimeNotes           []string  `json:"time_notes,omitempty"`
+	BackdatingSuspected bool      `json:"backdating_suspected,omitempty"`
+
+	Article  ArticleRef `json:"article"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// ZoneWindow is the window of one zone a finding falls in.
+type ZoneWindow struct {
+	Zone     string    `json:"zone"`
+	ZoneName string    `json:"zone_name"`
+	TimeZone string    `json:"tz"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end,omitzero"`
+	Elapsed  string    `json:"elapsed"` // "2 h 14 min into"
+}
+
+// ArticleRef identifies the article a finding is about.
+type ArticleRef struct {
+	URL         string    `json:"url"`
+	Title       string    `json:"title"`
+	Source      string    `json:"source"`
+	GUID        string    `json:"guid,omitempty"`
+	PublishedAt time.Time `json:"published_at,omitzero"`
+	FirstSeenAt time.Time `json:"first_seen_at,omitzero"`
+}
+
+// Evidence is one matched passage. Start and End are byte offsets into the
+// ORIGINAL text of Field.
+type Evidence struct {
+	Kind    string        `json:"kind"` // term, phrase, list, regex, near
+	Field   article.Field `json:"field"`
+	Text    string        `json:"text"`
+	Start   int           `json:"start"`
+	End     int           `json:"end"`
+	Pattern string        `json:"pattern"` // what the rule asked for, as written
+	Before  string        `json:"before"`  // text just before the match, whitespace collapsed
+	After   string        `json:"after"`   // text just after the match
+}
+
+// Engine evaluates articles against compiled rules. It is safe for
+// concurrent use.
+type Engine struct {
+	cal       *calendar.Calendar
+	set       *textmatch.Set
+	rules     []*compiledRule
+	byPattern [][]int // pattern id → indexes of rules that use it positively
+	always    []int   // rules that must be evaluated whatever the literal hits
+	sources   map[string]config.Source
+	tolerance time.Duration
+	scratch   sync.Pool
+}
+
+type windowRef struct {
+	ref     string
+	windows []calendar.Window
+}
+
+type compiledRule struct {
+	cfg     config.Rule
+	refs    []windowRef
+	root    *node
+	langs   map[string]bool
+	tags    map[string]bool
+	sources map[string]bool
+}
+
+type nodeKind int
+
+const (
+	nodeGroup nodeKind = iota
+	nodeLiteral
+	nodeRegex
+	nodeNear
+)
+
+type node struct {
+	kind           nodeKind
+	any, all, none []*node
+	patterns       []int    // literal: any of these; near: one per term
+	written        []string // the patterns as written, parallel to patterns
+	label          string   // term, phrase, list, regex, near
+	regex          *regexp.Regexp
+	within         int
+	hasLiteral     bool // a positive literal exists below: its absence can rule the node out
+}
+
+// New compiles every rule of cfg. A rule that cannot be compiled is an
+// error: a compliance monitor never drops a rule silently.
+func New(cfg *config.Config) (*Engine, error) {
+	cal, err := calendar.New(cfg.Elections, cfg.Guidance)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	e := &Engine{cal: cal, sources: map[string]config.Source{}, tolerance: cfg.Evaluation.BackdateTolerance}
+	for _, s := range cfg.Sources {
+		e.sources[s.Name] = s
+	}
+	var b textmatch.Builder
+	var errs []string
+	for _, r := range cfg.Rules {
+		cr := &compiledRule{cfg: r, langs: set(r.Scope.Languages), tags: set(r.Scope.Tags), sources: set(r.Scope.Sources)}
+		for _, ref := range r.Windows {
+			cr.refs = append(cr.refs, windowRef{ref: ref, windows: cal.Matching(ref)})
+		}
+		root, err := compileNode(&b, r.Match, cfg.Lists)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("rules: rule %q (line %d): %v", r.ID, r.Line, err))
+			continue
+		}
+		cr.root = root
+		e.rules = append(e.rules, cr)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	e.set = b.Build()
+	e.byPattern = make([][]int, e.set.Len())
+	for i, cr := range e.rules {
+		pats := map[int]bool{}
+		positivePatterns(cr.root, pats)
+		if !cr.root.hasLiteral {
+			e.always = append(e.always, i)
+			continue
+		}
+		for id := range pats {
+			e.byPattern[id] = append(e.byPattern[id], i)
+		}
+	}
+	return e, nil
+}
+
+// Calendar returns the calendar the engine evaluates against.
+func (e *Engine) Calendar() *calendar.Calendar { return e.cal }
+
+// Patterns is the number of distinct literal patterns compiled.
+func (e *Engine) Patterns() int { return e.set.Len() }
+
+func set(list []string) map[string]bool {
+	if len(list) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(list))
+	for _, s := range list {
+		m[strings.ToLower(s)] = true
+	}
+	return m
+}
+
+func compileNode(b *textmatch.Builder, m *config.Match, lists map[string][]string) (*node, error) {
+	if m == nil {
+		return nil, fmt.Errorf("empty match")
+	}
+	if m.IsGroup() {
+		n := &node{kind: nodeGroup}
+		for _, part := range []struct {
+			src []*config.Match
+			dst *[]*node
+		}{{m.All, &n.all}, {m.Any, &n.any}, {m.None, &n.none}} {
+			for _, c := range part.src {
+				cn, err := compileNode(b, c, lists)
+				if err != nil {
+					return nil, err
+				}
+				*part.dst = append(*part.dst, cn)
+			}
+		}
+		// A group is ruled out by literals when one of its all-children
+		// needs a literal, or when every any-child does.
+		for _, c := range n.all {
+			n.hasLiteral = n.hasLiteral || c.hasLiteral
+		}
+		if len(n.any) > 0 {
+			every := true
+			for _, c := range n.any {
+				every = every && c.hasLiteral
+			}
+			n.hasLiteral = n.hasLiteral || every
+		}
+		return n, nil
+	}
+	add := func(n *node, words ...string) error {
+		for _, w := range words {
+			id, err := b.Add(w, m.Cased)
+			if err != nil {
+				return err
+			}
+			n.patterns = append(n.patterns, id)
+			n.written = append(n.written, w)
+		}
+		return nil
+	}
+	switch {
+	case m.Term != "":
+		n := &node{kind: nodeLiteral, label: "term", hasLiteral: true}
+		return n, add(n, m.Term)
+	case m.Phrase != "":
+		n := &node{kind: nodeLiteral, label: "phrase", hasLiteral: true}
+		return n, add(n, m.Phrase)
+	case m.Terms != nil:
+		n := &node{kind: nodeLiteral, label: "term", hasLiteral: true}
+		return n, add(n, m.Terms...)
+	case m.List != "":
+		terms, ok := lists[m.List]
+		if !ok {
+			return nil, fmt.Errorf("unknown list %q", m.List)
+		}
+		n := &node{kind: nodeLiteral, label: "list:" + m.List, hasLiteral: true}
+		return n, add(n, terms...)
+	case m.Near != nil:
+		n := &node{kind: nodeNear, label: "near", within: m.Near.Within, hasLiteral: true}
+		return n, add(n, m.Near.Terms...)
+	case m.Regex != nil:
+		return &node{kind: nodeRegex, label: "regex", regex: m.Regex}, nil
+	}
+	return nil, fmt.Errorf("match node at line %d has nothing to match", m.Line)
+}
+
+// positivePatterns collects the literal patterns whose hits can make n
+// true (those under none cannot).
+func positivePatterns(n *node, out map[int]bool) {
+	for _, id := range n.patterns {
+		out[id] = true
+	}
+	for _, c := range n.all {
+		positivePatterns(c, out)
+	}
+	for _, c := range n.any {
+		positivePatterns(c, out)
+	}
+}
+
+// Evaluate returns the findings of every rule that fires on a, most severe
+// first. It never reads the clock: the article carries its times.
+func (e *Engine) Evaluate(a *article.Article) []Finding {
+	basis := e.timeBasis(a)
+	src, known := e.sources[a.Source]
+	var active []activeRule
+	for i, cr := range e.rules {
+		if !cr.inScope(a, src, known) {
+			continue
+		}
+		if !cr.cfg.Since.IsZero() && basis.t.Before(cr.cfg.Since) {
+			continue
+		}
+		if hit, ok := cr.windowsAt(basis.t, src.Zones); ok {
+			active = append(active, activeRule{index: i, hit: hit})
+		}
+	}
+	if len(active) == 0 {
+		return nil
+	}
+	s := e.getScratch()
+	defer e.scratch.Put(s)
+	s.prepare(a, e.set)
+	candidates := s.candidates(e)
+	var findings []Finding
+	for _, ar := range active {
+		if !candidates[ar.index] {
+			continue
+		}
+		cr := e.rules[ar.index]
+		ev, ok := s.eval(cr.root)
+		if !ok {
+			continue
+		}
+		findings = append(findings, e.finding(cr, a, basis, ar.hit, s.evidence(ev)))
+	}
+	sort.SliceStable(findings, func(i, j int) bool {
+		if findings[i].Severity != findings[j].Severity {
+			return findings[i].Severity > findings[j].Severity
+		}
+		return findings[i].Rule < findings[j].Rule
+	})
+	return findings
+}
+
+type activeRule struct {
+	index int
+	hit   windowHit
+}
+
+type windowHit struct {
+	always  bool
+	primary string
+	windows []calendar.Window
+	others  []string
+}
+
+func (cr *compiledRule) inScope(a *article.Article, src config.Source, known bool) bool {
+	if cr.sources != nil && !cr.sources[strings.ToLower(a.Source)] {
+		return false
+	}
+	if cr.tags != nil {
+		ok := false
+		for _, t := range src.Tags {
+			ok = ok || cr.tags[strings.ToLower(t)]
+		}
+		if !ok || !known {
+			return false
+		}
+	}
+	if cr.langs != nil {
+		lang := a.Language
+		if lang == "" {
+			lang = src.Language
+		}
+		// An article of unknown language stays in scope: missing a
+		// violation costs more than reviewing a false alarm.
+		if lang != "" && !cr.langs[strings.ToLower(lang)] {
+			return false
+		}
+	}
+	return true
+}
+
+// windowsAt finds the windows of the rule containing t, keeping only the
+// zones the outlet is bound by (all zones when it names none).
+func (cr *compiledRule) windowsAt(t time.Time, zones []string) (windowHit, bool) {
+	if cr.cfg.Always {
+		return windowHit{always: true}, true
+	}
+	var hit windowHit
+	for _, wr := range cr.refs {
+		var in []calendar.Window
+		for _, w := range wr.windows {
+			if w.Contains(t) && (w.Kind == calendar.KindGuidance || len(zones) == 0 || contains(zones, w.Zone)) {
+				in = append(in, w)
+			}
+		}
+		if len(in) == 0 {
+			continue
+		}
+		if hit.primary == "" {
+			hit.primary, hit.windows = wr.ref, in
+		} else {
+			hit.others = append(hit.others, wr.ref)
+		}
+	}
+	return hit, hit.primary != ""
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+type timeBasis struct {
+	t       time.Time
+	name    string
+	notes   []string
+	suspect bool
+}
+
+// timeBasis picks the instant windows are checked against: the outlet's
+// claimed publication time when it has one, else our first sighting. A
+// claimed time well before the first sighting is kept but flagged, since
+// backdating is how a publication would dodge the silence.
+func (e *Engine) timeBasis(a *article.Article) timeBasis {
+	switch {
+	case a.PublishedAt.IsZero():
+		return timeBasis{t: a.FirstSeenAt, name: "first_seen", notes: []string{"the outlet claims no publication time; first-seen time used"}}
+	case a.FirstSeenAt.IsZero():
+		return timeBasis{t: a.PublishedAt, name: "published"}
+	}
+	gap := a.FirstSeenAt.Sub(a.PublishedAt)
+	switch {
+	case gap > e.tolerance:
+		return timeBasis{t: a.PublishedAt, name: "published", suspect: true, notes: []string{
+			fmt.Sprintf("claimed publication time is %s before first seen (tolerance %s): possible backdating", roundDuration(gap), e.tolerance)}}
+	case -gap > e.tolerance:
+		return timeBasis{t: a.FirstSeenAt, name: "first_seen", notes: []string{
+			fmt.Sprintf("claimed publication time is %s after first seen: first-seen time used", roundDuration(-gap))}}
+	}
+	return timeBasis{t: a.PublishedAt, name: "published"}
+}
+
+func roundDuration(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days", int(d.Hours()/24))
+	}
+	return d.Truncate(time.Minute).String()
+}
+
+func (e *Engine) finding(cr *compiledRule, a *article.Article, basis timeBasis, hit windowHit, evidence []Evidence) Finding {
+	f := Finding{
+		Rule: cr.cfg.ID, Title: cr.cfg.Title, Severity: cr.cfg.Severity, Reference: cr.cfg.Reference,
+		TimeBasis: basis.name, BasisTime: basis.t, TimeNotes: basis.notes, BackdatingSuspected: basis.suspect,
+		Article: ArticleRef{URL: a.URL, Title: a.Title, Source: a.Source, GUID: a.GUID,
+			PublishedAt: a.PublishedAt, FirstSeenAt: a.FirstSeenAt},
+		Evidence:     evidence,
+		Zones:        []string{},
+		OtherWindows: hit.others,
+	}
+	switch {
+	case hit.always:
+		f.Window = "always"
+	case len(hit.windows) > 0 && hit.windows[0].Kind == calendar.KindGuidance:
+		w := hit.windows[0]
+		f.Election, f.Window = w.Name, w.Ref()
+		f.ZoneWindows = []ZoneWindow{zoneWindow(&w, basis.t)}
+	default:
+		f.Election, f.Round, f.Window = hit.windows[0].Election, hit.windows[0].Round, hit.windows[0].Name
+		for i := range hit.windows {
+			w := &hit.windows[i]
+			f.Zones = append(f.Zones, w.Zone)
+			f.ZoneWindows = append(f.ZoneWindows, zoneWindow(w, basis.t))
+		}
+	}
+	key := sha256.Sum256([]byte(cr.cfg.ID + "\x00" + a.Source + "\x00" + firstNonEmpty(a.GUID, a.URL, a.Title)))
+	f.ID = hex.EncodeToString(key[:8])
+	return f
+}
+
+func zoneWindow(w *calendar.Window, t time.Time) ZoneWindow {
+	return ZoneWindow{Zone: w.Zone, ZoneName: w.ZoneName, TimeZone: w.Location.String(),
+		Start: w.Start.In(w.Location), End: endIn(w.End, w.Location), Elapsed: calendar.Elapsed(w, t)}
+}
+
+func endIn(t time.Time, loc *time.Location) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(loc)
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
