@@ -33,7 +33,8 @@ type Feed struct {
 // when the XML prolog names no encoding. Items get URL (resolved against
 // feedURL, no fragment), GUID, plain-text fields, Language, the outlet's
 // claimed times in UTC (zero when absent or unparsable), FirstSeenAt =
-// firstSeen and SourceURL = feedURL; Source is left for the caller.
+// firstSeen and SourceURL = feedURL (password redacted; item URLs never
+// inherit its userinfo); Source is left for the caller.
 //
 // An item with neither GUID nor link gets a GUID "sha256:<hex>" of its
 // title, summary and content, so it is still tracked rather than dropped.
@@ -58,10 +59,8 @@ func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*
 		return nil, fail(err)
 	}
 
-	base, err := url.Parse(feedURL)
-	if err != nil {
-		base = nil // links are then kept as the feed wrote them
-	}
+	base := baseURL(feedURL)
+	sourceURL := redactURL(feedURL)
 	feed := &Feed{
 		Title:    oneLine(HTMLText(parsed.Title)),
 		Language: primaryLanguage(parsed.Language),
@@ -72,7 +71,7 @@ func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*
 			continue
 		}
 		a := article.Article{
-			SourceURL:   feedURL,
+			SourceURL:   sourceURL,
 			URL:         itemURL(it, base),
 			GUID:        strings.TrimSpace(it.GUID),
 			Title:       oneLine(HTMLText(it.Title)),
@@ -215,6 +214,18 @@ func itemURL(it *gofeed.Item, base *url.URL) string {
 	return resolveURL(base, link)
 }
 
+// baseURL parses a feed or page URL for resolving links, without its
+// userinfo so that credentials never spread to article URLs. It returns nil
+// if raw does not parse; links are then kept as written.
+func baseURL(raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	u.User = nil
+	return u
+}
+
 // resolveURL resolves ref against base (nil: as is) and drops the fragment,
 // which never names a different publication.
 func resolveURL(base *url.URL, ref string) string {
@@ -263,8 +274,13 @@ func primaryLanguage(tag string) string {
 	if len(tag) < 2 || len(tag) > 3 {
 		return ""
 	}
-	b, err := language.ParseBase(strings.ToLower(tag))
-	if err != nil || b.String() == "und" {
+	// Parse, not ParseBase, so deprecated codes are canonicalised ("iw" → "he").
+	t, err := language.Parse(strings.ToLower(tag))
+	if err != nil {
+		return ""
+	}
+	b, conf := t.Base()
+	if conf != language.Exact { // "und" would otherwise guess "en"
 		return ""
 	}
 	return b.String()

@@ -169,7 +169,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 		return nil, fail(KindParse, 0, errors.New("invalid URL"))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fail(KindParse, 0, fmt.Errorf("invalid URL: want an absolute http or https URL"))
+		return nil, fail(KindParse, 0, errors.New("invalid URL: want an absolute http or https URL"))
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

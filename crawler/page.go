@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -21,7 +20,7 @@ import (
 // ParsePage turns an HTML article page fetched from pageURL into an
 // article. contentType is the response's Content-Type header.
 //
-//   - charset: header, else BOM or <meta> (charset.DetermineEncoding); a
+//   - charset: BOM, else header, else <meta> (charset.DetermineEncoding); a
 //     guess (no declaration) is overridden when the whole body is valid UTF-8.
 //   - Title: og:title, else <title>, else the first <h1>.
 //   - URL and GUID: <link rel=canonical> resolved against pageURL, else
@@ -33,10 +32,12 @@ import (
 //     offset are taken (a naive time could be off by hours around a
 //     silence boundary); they are returned in UTC.
 //   - Summary: meta description; Author: meta author, else JSON-LD author.
-//   - Content: text of the first <article>, else <main>, else <body>, without
-//     nav, header, footer, aside, form, script and style.
+//   - Content: text of the first <article> (one inside nav, header, footer
+//     or aside is a teaser, skipped), else <main>, else <body>, without nav,
+//     header, footer, aside, form, script and style.
 //
-// Source is left for the caller. Errors are *FetchError of KindParse.
+// A password in pageURL never reaches the article (SourceURL is redacted,
+// URL has no userinfo). Source is left for the caller. Errors are *FetchError of KindParse.
 func ParsePage(body []byte, contentType, pageURL string, firstSeen time.Time) (article.Article, error) {
 	fail := func(err error) error {
 		return &FetchError{URL: redactURL(pageURL), Kind: KindParse, Err: fmt.Errorf("parse page: %w", err)}
@@ -56,18 +57,20 @@ func ParsePage(body []byte, contentType, pageURL string, firstSeen time.Time) (a
 	var m pageMeta
 	m.scan(doc, false)
 
-	base, err := url.Parse(pageURL)
-	if err != nil {
-		base = nil
-	}
+	base := baseURL(pageURL)
 	a := article.Article{
-		SourceURL:   pageURL,
-		URL:         resolveURL(nil, pageURL),
+		SourceURL:   redactURL(pageURL),
+		URL:         pageURL,
 		Title:       oneLine(firstNonEmpty(m.ogTitle, m.title, m.h1)),
 		Author:      oneLine(firstNonEmpty(m.author, m.ld.author)),
 		Summary:     collapse(m.description, true),
 		Language:    primaryLanguage(firstNonEmpty(m.lang, m.contentLang, m.ogLocale)),
 		FirstSeenAt: firstSeen,
+	}
+	if base != nil {
+		u := *base // no userinfo
+		u.Fragment, u.RawFragment = "", ""
+		a.URL = u.String()
 	}
 	if c := resolveURL(base, m.canonical); strings.HasPrefix(c, "http://") || strings.HasPrefix(c, "https://") {
 		a.URL = c
@@ -81,11 +84,13 @@ func ParsePage(body []byte, contentType, pageURL string, firstSeen time.Time) (a
 		a.Content = tb.String()
 	}
 
-	timeInContent := ""
-	if root != nil {
-		timeInContent = firstTimeDatetime(root)
+	a.PublishedAt = firstTime(m.metaPublished, m.ld.published)
+	if a.PublishedAt.IsZero() && root != nil {
+		a.PublishedAt = firstTimeElement(root)
 	}
-	a.PublishedAt = firstTime(m.metaPublished, m.ld.published, timeInContent, m.firstTime)
+	if a.PublishedAt.IsZero() {
+		a.PublishedAt = m.firstTime
+	}
 	a.UpdatedAt = firstTime(m.metaModified, m.ld.modified)
 	return a, nil
 }
@@ -123,7 +128,7 @@ type pageMeta struct {
 	canonical, description      string
 	author                      string
 	metaPublished, metaModified string
-	firstTime                   string
+	firstTime                   time.Time // first usable <time datetime>
 	ld                          ldInfo
 	article, main, body         *html.Node
 }
@@ -154,7 +159,9 @@ func (m *pageMeta) scan(n *html.Node, inChrome bool) {
 			}
 			return
 		case atom.Time:
-			setFirst(&m.firstTime, attr(n, "datetime"))
+			if m.firstTime.IsZero() {
+				m.firstTime = firstTime(attr(n, "datetime"))
+			}
 		case atom.Article:
 			if !inChrome && m.article == nil {
 				m.article = n
@@ -326,15 +333,16 @@ func firstTime(candidates ...string) time.Time {
 	return time.Time{}
 }
 
-func firstTimeDatetime(root *html.Node) string {
+// firstTimeElement returns the first <time datetime> under root that parses.
+func firstTimeElement(root *html.Node) time.Time {
 	for n := range root.Descendants() {
 		if n.Type == html.ElementNode && n.DataAtom == atom.Time {
-			if dt := strings.TrimSpace(attr(n, "datetime")); dt != "" {
-				return dt
+			if t := firstTime(attr(n, "datetime")); !t.IsZero() {
+				return t
 			}
 		}
 	}
-	return ""
+	return time.Time{}
 }
 
 // nodeText is the one-line text under n.

@@ -19,8 +19,8 @@ import (
 // Input without any element is treated as plain text whose blank lines
 // separate paragraphs (a JSON Feed content_text, say).
 func HTMLText(s string) string {
-	if s == "" {
-		return ""
+	if !strings.ContainsAny(s, "<&") {
+		return collapse(s, true) // no markup, no entities: skip the parser
 	}
 	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{
 		Type:     html.ElementNode,

@@ -27,10 +27,21 @@ type scratch struct {
 	matches   []textmatch.Match
 	hits      [][]textmatch.Match // by pattern id
 	touched   []int
-	cand      map[int]bool
+	cand      []int    // candidate rule indexes, ascending
+	mark      []uint32 // per rule: generation it was last marked in
+	gen       uint32
 	words     []int // start offsets of words in folded text, built on demand
 	wordsDone bool
+	snippets  map[snippetKey]snippet // contexts built for this article
 }
+
+// snippetKey identifies a span whose context several findings may share.
+type snippetKey struct {
+	field      article.Field
+	start, end int
+}
+
+type snippet struct{ before, after string }
 
 type hitRef struct {
 	n     *node
@@ -43,7 +54,7 @@ func (e *Engine) getScratch() *scratch {
 	if s, ok := e.scratch.Get().(*scratch); ok {
 		return s
 	}
-	return &scratch{cand: map[int]bool{}}
+	return &scratch{snippets: map[snippetKey]snippet{}}
 }
 
 func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
@@ -58,6 +69,7 @@ func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
 		b.WriteString(seg.Text)
 	}
 	s.doc = b.String()
+	clear(s.snippets)
 	textmatch.Normalize(&s.folded, s.doc, true)
 	s.casedDone, s.wordsDone = false, false
 	var casedText *textmatch.Text
@@ -88,18 +100,33 @@ func (s *scratch) ensureCased() {
 	}
 }
 
-// candidates is the set of rules worth evaluating: those using a pattern
-// that was hit, and those with no literal to rule them out.
-func (s *scratch) candidates(e *Engine) map[int]bool {
-	clear(s.cand)
+// candidates lists the rules worth evaluating, in rule order: those using
+// a pattern that was hit, and those with no literal to rule them out.
+func (s *scratch) candidates(e *Engine) []int {
+	if len(s.mark) < len(e.rules) {
+		s.mark = make([]uint32, len(e.rules))
+	}
+	s.gen++
+	if s.gen == 0 { // wrapped: forget every old mark
+		clear(s.mark)
+		s.gen = 1
+	}
+	s.cand = s.cand[:0]
+	add := func(r int) {
+		if s.mark[r] != s.gen {
+			s.mark[r] = s.gen
+			s.cand = append(s.cand, r)
+		}
+	}
 	for _, id := range s.touched {
 		for _, r := range e.byPattern[id] {
-			s.cand[r] = true
+			add(r)
 		}
 	}
 	for _, r := range e.always {
-		s.cand[r] = true
+		add(r)
 	}
+	sort.Ints(s.cand)
 	return s.cand
 }
 
@@ -110,12 +137,23 @@ func (s *scratch) eval(n *node) ([]hitRef, bool) {
 	switch n.kind {
 	case nodeLiteral:
 		var out []hitRef
-		for _, id := range n.patterns {
+		collect := func(id int) {
 			for i, m := range s.hits[id] {
 				if i == maxEvidencePerLeaf {
 					break
 				}
 				out = append(out, hitRef{n: n, m: m})
+			}
+		}
+		if n.patternSet != nil && len(s.touched) < len(n.patterns) {
+			for _, id := range s.touched {
+				if _, ok := n.patternSet[id]; ok {
+					collect(id)
+				}
+			}
+		} else {
+			for _, id := range n.patterns {
+				collect(id)
 			}
 		}
 		return out, len(out) > 0
@@ -234,30 +272,26 @@ func (s *scratch) wordAt(off int) int {
 	return sort.SearchInts(s.words, off+1) - 1
 }
 
-// evidence maps hits back to the original text of their field.
+// maxEvidence bounds the evidence of one finding: enough to judge it,
+// little enough to read in an alert.
+const maxEvidence = 12
+
+// evidence maps hits back to the original text of their field, drops
+// matches contained in longer ones, and adds context to what remains.
 func (s *scratch) evidence(hits []hitRef) []Evidence {
 	out := make([]Evidence, 0, len(hits))
-	seen := map[[2]int]bool{}
 	for _, h := range hits {
 		text := &s.folded
 		if h.m.Cased {
 			text = &s.cased
 		}
 		start, end := text.Span(h.m.Start, h.m.End)
-		if seen[[2]int{start, end}] {
-			continue
-		}
-		seen[[2]int{start, end}] = true
 		seg := sort.SearchInts(s.segStarts, start+1) - 1
 		if seg < 0 {
 			seg = 0
 		}
 		base := s.segStarts[seg]
-		segEnd := len(s.doc)
-		if seg+1 < len(s.segStarts) {
-			segEnd = s.segStarts[seg+1] - len(segmentSep)
-		}
-		if end > segEnd {
+		if segEnd := s.segEnd(seg); end > segEnd {
 			end = segEnd
 		}
 		out = append(out, Evidence{
@@ -268,7 +302,6 @@ func (s *scratch) evidence(hits []hitRef) []Evidence {
 			End:     end - base,
 			Pattern: patternOf(h),
 		})
-		out[len(out)-1].Before, out[len(out)-1].After = context(s.doc[base:segEnd], start-base, end-base)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Field != out[j].Field {
@@ -280,15 +313,46 @@ func (s *scratch) evidence(hits []hitRef) []Evidence {
 		return out[i].End > out[j].End
 	})
 	// A match inside a longer one of the same field ("MacronLeaks" inside
-	// "#MacronLeaks") adds nothing for a reader.
+	// "#MacronLeaks"), or the same span found by two patterns, adds
+	// nothing for a reader.
 	kept := out[:0]
 	for _, e := range out {
 		if n := len(kept); n > 0 && kept[n-1].Field == e.Field && e.End <= kept[n-1].End {
 			continue
 		}
 		kept = append(kept, e)
+		if len(kept) == maxEvidence {
+			break
+		}
+	}
+	for i := range kept {
+		key := snippetKey{kept[i].Field, kept[i].Start, kept[i].End}
+		sn, ok := s.snippets[key]
+		if !ok {
+			seg := s.segmentOf(kept[i].Field)
+			field := s.doc[s.segStarts[seg]:s.segEnd(seg)]
+			sn.before, sn.after = context(field, kept[i].Start, kept[i].End)
+			s.snippets[key] = sn
+		}
+		kept[i].Before, kept[i].After = sn.before, sn.after
 	}
 	return kept
+}
+
+func (s *scratch) segEnd(seg int) int {
+	if seg+1 < len(s.segStarts) {
+		return s.segStarts[seg+1] - len(segmentSep)
+	}
+	return len(s.doc)
+}
+
+func (s *scratch) segmentOf(f article.Field) int {
+	for i, sf := range s.segFields {
+		if sf == f {
+			return i
+		}
+	}
+	return 0
 }
 
 func fieldOrder(f article.Field) int {
@@ -348,15 +412,41 @@ func context(field string, start, end int) (before, after string) {
 // collapse folds whitespace runs to one space, keeping one space at the
 // edge that touches the match so words stay apart.
 func collapse(s string, before bool) string {
-	out := strings.Join(strings.Fields(s), " ")
-	if out == "" {
-		return out
+	if clean(s) {
+		return s // the usual case: nothing to fold, no copy
 	}
-	if before && strings.TrimRight(s, " \t\r\n") != s {
-		out += " "
+	b := make([]byte, 0, len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\x1f' {
+			space = true
+			continue
+		}
+		if space && (len(b) > 0 || !before) {
+			b = append(b, ' ')
+		}
+		space = false
+		b = append(b, c)
 	}
-	if !before && strings.TrimLeft(s, " \t\r\n") != s {
-		out = " " + out
+	if space && before && len(b) > 0 {
+		b = append(b, ' ')
 	}
-	return out
+	return string(b)
+}
+
+// clean reports whether s has no whitespace to fold: no control
+// whitespace, no double or edge spaces.
+func clean(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\n', '\t', '\r', '\x1f':
+			return false
+		case ' ':
+			if i+1 < len(s) && s[i+1] == ' ' {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -114,12 +114,17 @@ const (
 	nodeNear
 )
 
+// manyPatterns is the size above which a literal node is decided from the
+// patterns the text hit rather than by checking each of its own.
+const manyPatterns = 16
+
 type node struct {
 	kind           nodeKind
 	any, all, none []*node
-	patterns       []int    // literal: any of these; near: one per term
-	written        []string // the patterns as written, parallel to patterns
-	label          string   // term, phrase, list, regex, near
+	patterns       []int       // literal: any of these; near: one per term
+	patternSet     map[int]int // literal with many patterns: id → index in patterns
+	written        []string    // the patterns as written, parallel to patterns
+	label          string      // term, phrase, list, regex, near
 	regex          *regexp.Regexp
 	within         int
 	hasLiteral     bool // a positive literal exists below: its absence can rule the node out
@@ -157,17 +162,69 @@ func New(cfg *config.Config) (*Engine, error) {
 	e.set = b.Build()
 	e.byPattern = make([][]int, e.set.Len())
 	for i, cr := range e.rules {
-		pats := map[int]bool{}
-		positivePatterns(cr.root, pats)
-		if !cr.root.hasLiteral {
+		trig := triggers(cr.root, e.set)
+		if trig == nil {
 			e.always = append(e.always, i)
 			continue
 		}
-		for id := range pats {
+		for _, id := range trig {
 			e.byPattern[id] = append(e.byPattern[id], i)
 		}
 	}
 	return e, nil
+}
+
+// triggers returns patterns of which at least one must occur for n to be
+// true, or nil when no such set exists (a regex-only branch). A rule is
+// only evaluated when one of its triggers is hit, so a common word that
+// many rules use as a secondary condition does not make them all run.
+func triggers(n *node, set *textmatch.Set) []int {
+	switch n.kind {
+	case nodeLiteral:
+		return n.patterns
+	case nodeNear:
+		// Every term is required: the longest is the rarest bet.
+		best := n.patterns[0]
+		for _, id := range n.patterns[1:] {
+			if len(set.Pattern(id)) > len(set.Pattern(best)) {
+				best = id
+			}
+		}
+		return []int{best}
+	case nodeRegex:
+		return nil
+	}
+	var best []int
+	for _, c := range n.all {
+		if t := triggers(c, set); t != nil && (best == nil || selectivity(t, set) > selectivity(best, set)) {
+			best = t
+		}
+	}
+	if best != nil {
+		return best
+	}
+	if len(n.any) == 0 {
+		return nil
+	}
+	var union []int
+	for _, c := range n.any {
+		t := triggers(c, set)
+		if t == nil {
+			return nil
+		}
+		union = append(union, t...)
+	}
+	return union
+}
+
+// selectivity ranks trigger sets: longer patterns are rarer in text, and
+// fewer of them are less likely to be hit.
+func selectivity(ids []int, set *textmatch.Set) float64 {
+	shortest := 1 << 30
+	for _, id := range ids {
+		shortest = min(shortest, len(set.Pattern(id)))
+	}
+	return float64(shortest) - 0.01*float64(len(ids))
 }
 
 // Calendar returns the calendar the engine evaluates against.
@@ -228,6 +285,12 @@ func compileNode(b *textmatch.Builder, m *config.Match, lists map[string][]strin
 			n.patterns = append(n.patterns, id)
 			n.written = append(n.written, w)
 		}
+		if len(n.patterns) > manyPatterns {
+			n.patternSet = make(map[int]int, len(n.patterns))
+			for i, id := range n.patterns {
+				n.patternSet[id] = i
+			}
+		}
 		return nil
 	}
 	switch {
@@ -256,55 +319,33 @@ func compileNode(b *textmatch.Builder, m *config.Match, lists map[string][]strin
 	return nil, fmt.Errorf("match node at line %d has nothing to match", m.Line)
 }
 
-// positivePatterns collects the literal patterns whose hits can make n
-// true (those under none cannot).
-func positivePatterns(n *node, out map[int]bool) {
-	for _, id := range n.patterns {
-		out[id] = true
-	}
-	for _, c := range n.all {
-		positivePatterns(c, out)
-	}
-	for _, c := range n.any {
-		positivePatterns(c, out)
-	}
-}
-
 // Evaluate returns the findings of every rule that fires on a, most severe
 // first. It never reads the clock: the article carries its times.
 func (e *Engine) Evaluate(a *article.Article) []Finding {
 	basis := e.timeBasis(a)
 	src, known := e.sources[a.Source]
-	var active []activeRule
-	for i, cr := range e.rules {
-		if !cr.inScope(a, src, known) {
-			continue
-		}
-		if !cr.cfg.Since.IsZero() && basis.t.Before(cr.cfg.Since) {
-			continue
-		}
-		if hit, ok := cr.windowsAt(basis.t, src.Zones); ok {
-			active = append(active, activeRule{index: i, hit: hit})
-		}
-	}
-	if len(active) == 0 {
+	// Outside every rule's windows there is nothing to scan for.
+	if !e.anyActive(basis.t, src.Zones) {
 		return nil
 	}
 	s := e.getScratch()
 	defer e.scratch.Put(s)
 	s.prepare(a, e.set)
-	candidates := s.candidates(e)
 	var findings []Finding
-	for _, ar := range active {
-		if !candidates[ar.index] {
+	for _, i := range s.candidates(e) {
+		cr := e.rules[i]
+		if !cr.inScope(a, src, known) || (!cr.cfg.Since.IsZero() && basis.t.Before(cr.cfg.Since)) {
 			continue
 		}
-		cr := e.rules[ar.index]
+		hit, ok := cr.windowsAt(basis.t, src.Zones)
+		if !ok {
+			continue
+		}
 		ev, ok := s.eval(cr.root)
 		if !ok {
 			continue
 		}
-		findings = append(findings, e.finding(cr, a, basis, ar.hit, s.evidence(ev)))
+		findings = append(findings, e.finding(cr, a, basis, hit, s.evidence(ev)))
 	}
 	sort.SliceStable(findings, func(i, j int) bool {
 		if findings[i].Severity != findings[j].Severity {
@@ -315,9 +356,23 @@ func (e *Engine) Evaluate(a *article.Article) []Finding {
 	return findings
 }
 
-type activeRule struct {
-	index int
-	hit   windowHit
+// anyActive reports whether some rule applies at t for an outlet bound by
+// zones, without building anything.
+func (e *Engine) anyActive(t time.Time, zones []string) bool {
+	for _, cr := range e.rules {
+		if cr.cfg.Always {
+			return true
+		}
+		for _, wr := range cr.refs {
+			for i := range wr.windows {
+				w := &wr.windows[i]
+				if w.Contains(t) && (w.Kind == calendar.KindGuidance || len(zones) == 0 || contains(zones, w.Zone)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 type windowHit struct {
