@@ -37,7 +37,13 @@ func printCheck(w io.Writer, checked []checkedArticle, threshold config.Severity
 			total++
 			count[f.Severity]++
 			fmt.Fprintf(w, "  %s  %s: %s\n", strings.ToUpper(f.Severity.String()), f.Rule, f.Title)
-			fmt.Fprintf(w, "    window:    %s\n", windowLine(&f))
+			for i, line := range windowLines(&f) {
+				label := "window:"
+				if i > 0 {
+					label = ""
+				}
+				fmt.Fprintf(w, "    %-10s %s\n", label, line)
+			}
 			for _, o := range f.OtherWindows {
 				fmt.Fprintf(w, "    also in:   %s\n", o)
 			}
@@ -87,27 +93,29 @@ func describeTime(published, firstSeen time.Time) string {
 	return "first seen " + firstSeen.Format(time.RFC3339)
 }
 
-// windowLine says where the finding falls: the window, then each zone
+// windowLines says where the finding falls: the window, then each zone
 // with its local start and how far into the window the article is.
-func windowLine(f *rules.Finding) string {
+func windowLines(f *rules.Finding) []string {
 	if f.Window == "always" {
-		return "always"
-	}
-	var zones []string
-	for _, z := range f.ZoneWindows {
-		name := z.Zone
-		if name == "" {
-			name = "since " + z.Start.Format("Mon 02 Jan 15:04 MST")
-		} else {
-			name += " (from " + z.Start.Format("Mon 02 Jan 15:04 MST") + ")"
-		}
-		zones = append(zones, fmt.Sprintf("%s, %s", name, z.Elapsed))
+		return []string{"always"}
 	}
 	ref := f.Window
 	if f.Round != "" {
 		ref = f.Election + "/" + f.Round + "/" + f.Window
 	}
-	return ref + ": " + strings.Join(zones, "; ")
+	lines := []string{ref}
+	width := 0
+	for _, z := range f.ZoneWindows {
+		width = max(width, len(z.Zone))
+	}
+	for _, z := range f.ZoneWindows {
+		name := z.Zone
+		if name == "" {
+			name = "all zones"
+		}
+		lines = append(lines, fmt.Sprintf("  %-*s  from %s, %s", max(width, 9), name, z.Start.Format("Mon 02 Jan 15:04 MST"), z.Elapsed))
+	}
+	return lines
 }
 
 // localTime shows the basis time in the first zone's local time, then UTC.

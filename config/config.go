@@ -949,3 +949,13 @@ func (c *Config) Source(name string) (Source, bool) {
 	}
 	return Source{}, false
 }
+
+// UnmarshalText reads a severity's name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
