@@ -228,7 +228,7 @@ func TestCheckExitCodes(t *testing.T) {
 
 func TestCheckTextOutput(t *testing.T) {
 	out, _, _ := run(t, "", "check", "-at", "2017-05-06T10:00:00+02:00", leakQuote)
-	for _, want := range []string{
+	wantContains(t, out,
 		"HIGH  leak-content: Reporting the contents of the leaked data",
 		"window:    fr-pres-2017/round-2/silence\n",
 		"             metropole           from Sat 06 May 00:00 CEST, 10 h 0 min into\n",
@@ -236,11 +236,7 @@ func TestCheckTextOutput(t *testing.T) {
 		"**#MacronLeaks**",
 		"**Selon les courriels**",
 		"1 article checked, 2 findings (1 high, 1 info); failing at low and above",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	)
 }
 
 func TestValidate(t *testing.T) {
@@ -267,16 +263,12 @@ func TestWindows(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{
+	wantContains(t, out,
 		"fr-pres-2017/round-2/silence",
 		"metropole           2017-05-05 22:00 UTC  2017-05-07 18:00 UTC  Sat 06 May 2017 00:00 CEST  Sun 07 May 2017 20:00 CEST  44h00",
 		"antilles            2017-05-05 04:00 UTC  2017-05-06 22:00 UTC  Fri 05 May 2017 00:00 AST   Sat 06 May 2017 18:00 AST   42h00",
 		"guidance:cnccep-2017-05-06-content",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	)
 }
 
 func TestEmbeddedConfigWhenNoneHere(t *testing.T) {
@@ -288,5 +280,15 @@ func TestEmbeddedConfigWhenNoneHere(t *testing.T) {
 	code := Main(context.Background(), []string{"validate"}, Env{Stdout: &out, Stderr: &errOut, Now: time.Now, LookupEnv: func(string) (string, bool) { return "", false }})
 	if code != ExitOK || !strings.Contains(errOut.String(), "embedded example") {
 		t.Errorf("exit %d: %s %s", code, out.String(), errOut.String())
+	}
+}
+
+// wantContains reports each wanted piece missing from out.
+func wantContains(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
