@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -35,6 +36,8 @@ type Env struct {
 	// IsTerminal reports whether Stdout is a terminal (for colour and log
 	// format choices).
 	IsTerminal bool
+	// Transport, when set, carries every HTTP request (tests).
+	Transport http.RoundTripper
 }
 
 // StdEnv is the process's own environment.
@@ -58,6 +61,7 @@ func commands() []command {
 		{"validate", "check a config file and print a summary", runValidate},
 		{"windows", "print every silence, ban and guidance window in UTC and local time", runWindows},
 		{"check", "evaluate feeds, pages or text against the rules", runCheck},
+		{"run", "poll every source, evaluate, store and alert until stopped", runDaemon},
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -290,5 +292,33 @@ func wantContains(t *testing.T, out string, wants ...string) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	body, err := os.ReadFile("testdata/check/regional-latin1.rss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/feed.rss" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml; charset=ISO-8859-1")
+		w.Write(body)
+	}))
+	defer srv.Close()
+	out, errOut, code := run(t, "", "check", "-format", "json", srv.URL+"/feed.rss")
+	if code != ExitFindings {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got := byRule(findings(t, out))
+	if f, ok := got["leak-content"]; !ok || !strings.Contains(f.Article.Title, "révèlent un budget dépassé") {
+		t.Errorf("findings %v", got)
+	}
+	_, errOut, code = run(t, "", "check", srv.URL+"/missing.rss")
+	if code != ExitUsage || !strings.Contains(errOut, srv.URL+"/missing.rss") || !strings.Contains(errOut, "404") {
+		t.Errorf("exit %d, stderr %q: want 2 and an error naming the URL and the status", code, errOut)
 	}
 }

@@ -20,7 +20,7 @@ import (
 func runCheck(ctx context.Context, args []string, env Env) int {
 	fs := newFlagSet("check", env)
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: silencewatch check [flags] TARGET...\n\nTARGET is a local RSS/Atom/JSON feed, an HTML page, a text or markdown file, or - for text on stdin.\n\nflags:")
+		fmt.Fprintln(env.Stderr, "usage: silencewatch check [flags] TARGET...\n\nTARGET is an http(s) URL or a local file of a feed (RSS, Atom, JSON Feed) or an HTML page, a text or markdown file, or - for text on stdin.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	configPath := fs.String("config", "", "config file (default: ./config.yaml, else the embedded example)")
@@ -73,8 +73,12 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	var all []rules.Finding
 	var checked []checkedArticle
 	inputErrors := 0
+	fetcher := crawler.NewFetcher(crawler.FetcherOptions{
+		ContactURL: cfg.Crawler.ContactURL, Timeout: cfg.Crawler.Timeout, MaxBodyBytes: cfg.Crawler.MaxBodyBytes,
+		Now: env.Now, Transport: env.Transport,
+	})
 	for _, target := range fs.Args() {
-		articles, err := readTarget(target, env.Stdin, firstSeen)
+		articles, err := readTarget(ctx, fetcher, target, env.Stdin, firstSeen)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "silencewatch check: %v\n", err)
 			inputErrors++
@@ -126,13 +130,21 @@ type checkedArticle struct {
 	findings []rules.Finding
 }
 
-// readTarget turns a file (or - for stdin) into articles: every item of a
-// feed, one article for an HTML page, one for text or markdown.
-func readTarget(target string, stdin io.Reader, firstSeen time.Time) ([]article.Article, error) {
+// readTarget turns a file, an http(s) URL or - (stdin) into articles:
+// every item of a feed, one article for an HTML page, one for text or
+// markdown.
+func readTarget(ctx context.Context, fetcher *crawler.Fetcher, target string, stdin io.Reader, firstSeen time.Time) ([]article.Article, error) {
 	var data []byte
 	var err error
 	url := target
-	if target == "-" {
+	contentType := ""
+	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
+		res, err := fetcher.Fetch(ctx, crawler.FetchRequest{Source: "check", URL: target})
+		if err != nil {
+			return nil, err
+		}
+		data, url, contentType = res.Body, res.FinalURL, res.ContentType
+	} else if target == "-" {
 		data, err = io.ReadAll(stdin)
 		url = "stdin"
 	} else {
@@ -146,7 +158,7 @@ func readTarget(target string, stdin io.Reader, firstSeen time.Time) ([]article.
 	}
 	switch sniff(target, data) {
 	case kindFeed:
-		feed, err := crawler.ParseFeed(data, "", url, firstSeen)
+		feed, err := crawler.ParseFeed(data, contentType, url, firstSeen)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", target, err)
 		}
@@ -155,7 +167,7 @@ func readTarget(target string, stdin io.Reader, firstSeen time.Time) ([]article.
 		}
 		return feed.Items, nil
 	case kindPage:
-		a, err := crawler.ParsePage(data, "", url, firstSeen)
+		a, err := crawler.ParsePage(data, contentType, url, firstSeen)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", target, err)
 		}

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/silencewatch/silencewatch/clock"
+	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/monitor"
+	"github.com/silencewatch/silencewatch/notify"
+	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/store"
+)
+
+func runDaemon(ctx context.Context, args []string, env Env) int {
+	fs := newFlagSet("run", env)
+	configPath := fs.String("config", "", "config file (default: ./config.yaml, else the embedded example)")
+	listen := fs.String("listen", "127.0.0.1:8080", "address for /healthz and /metrics; empty to disable")
+	once := fs.Bool("once", false, "poll every source once, deliver the alerts, and exit")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	cfg, err := loadConfig(*configPath, env)
+	if err != nil {
+		printConfigError(env.Stderr, err)
+		return ExitUsage
+	}
+	logger := newLogger(env.Stderr, env.IsTerminal)
+	if err := Daemon(ctx, DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once}); err != nil {
+		logger.Error("silencewatch run failed", "err", err)
+		return ExitUsage
+	}
+	return ExitOK
+}
+
+// newLogger writes JSON lines when the output is not a terminal (a
+// service manager, a file), text for people otherwise.
+func newLogger(w io.Writer, terminal bool) *slog.Logger {
+	if terminal {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// DaemonOptions configures Daemon.
+type DaemonOptions struct {
+	Config *config.Config
+	Listen string // "" disables the HTTP endpoints
+	Clock  clock.Clock
+	Logger *slog.Logger
+	Alerts io.Writer // where the console notifier prints
+	// Transport, when set, carries every fetch (tests, the demo).
+	Transport http.RoundTripper
+	// Ready, when set, receives the HTTP listener's address once serving.
+	Ready func(addr string)
+	// Once polls every source once and returns instead of running.
+	Once bool
+}
+
+// Daemon runs the whole pipeline until ctx is cancelled: the store, the
+// schedules and fetch pool, evaluation, the outbox and, when Listen is
+// set, /healthz and /metrics.
+func Daemon(ctx context.Context, o DaemonOptions) error {
+	cfg := o.Config
+	engine, err := rules.New(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := store.OpenSQLite(ctx, cfg.Store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fetcher := crawler.NewFetcher(crawler.FetcherOptions{
+		ContactURL: cfg.Crawler.ContactURL, Timeout: cfg.Crawler.Timeout, MaxBodyBytes: cfg.Crawler.MaxBodyBytes,
+		PerHostConcurrency: cfg.Crawler.PerHostConcurrency, PerHostDelay: cfg.Crawler.PerHostDelay,
+		Now: o.Clock.Now, Transport: o.Transport,
+	})
+	metrics := monitor.NewMetrics()
+	if cfg.Slack.Enabled() {
+		o.Logger.Warn("Slack credentials are set but Slack delivery is not built yet: alerts print to the console")
+	}
+	mon := monitor.New(monitor.Options{
+		Config: cfg, Store: st, Engine: engine, Fetcher: fetcher,
+		Notifier: &notify.Console{W: o.Alerts}, Clock: o.Clock, Logger: o.Logger, Metrics: metrics,
+	})
+
+	var srv *http.Server
+	if o.Listen != "" {
+		ln, err := net.Listen("tcp", o.Listen)
+		if err != nil {
+			return fmt.Errorf("app: -listen %s: %w", o.Listen, err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintln(w, "ok")
+		})
+		mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				o.Logger.Error("http server", "err", err)
+			}
+		}()
+		o.Logger.Info("serving /healthz and /metrics", "addr", ln.Addr().String())
+		if o.Ready != nil {
+			o.Ready(ln.Addr().String())
+		}
+	}
+	if o.Once {
+		err = mon.PollOnce(ctx)
+	} else {
+		err = mon.Run(ctx)
+	}
+	if srv != nil {
+		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		srv.Shutdown(shutdown)
+		cancel()
+	}
+	return err
+}

@@ -1,0 +1,127 @@
+package crawler
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/silencewatch/silencewatch/clock"
+)
+
+// TestSchedulerOwnCadence checks that each source is polled on its own
+// cadence, measured from its own last poll, and that a slow source does
+// not delay the others.
+func TestSchedulerOwnCadence(t *testing.T) {
+	var mu sync.Mutex
+	polls := map[string][]time.Time{}
+	s := &Scheduler{Clock: clock.Real{}, Workers: 3, Grace: time.Second,
+		Poll: func(ctx context.Context, source string) time.Time {
+			now := time.Now()
+			mu.Lock()
+			polls[source] = append(polls[source], now)
+			mu.Unlock()
+			switch source {
+			case "slow":
+				select { // a feed that hangs much longer than others' cadence
+				case <-time.After(400 * time.Millisecond):
+				case <-ctx.Done():
+				}
+				return time.Now().Add(time.Hour)
+			case "fast":
+				return now.Add(20 * time.Millisecond)
+			}
+			return now.Add(50 * time.Millisecond)
+		}}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	now := time.Now()
+	s.Run(ctx, map[string]time.Time{"slow": now, "fast": now, "medium": now})
+	mu.Lock()
+	defer mu.Unlock()
+	if n := len(polls["slow"]); n != 1 {
+		t.Errorf("slow polled %d times, want 1", n)
+	}
+	// 300 ms at 20 ms: well over 5 polls even on a loaded machine; the
+	// point is that the slow source did not hold them back.
+	if n := len(polls["fast"]); n < 5 {
+		t.Errorf("fast polled only %d times while a slow source hung", n)
+	}
+	if len(polls["medium"]) < 2 {
+		t.Errorf("medium polled %d times", len(polls["medium"]))
+	}
+}
+
+func TestSchedulerBoundedWorkers(t *testing.T) {
+	var inflight, peak atomic.Int32
+	s := &Scheduler{Clock: clock.Real{}, Workers: 2, Grace: time.Second,
+		Poll: func(ctx context.Context, source string) time.Time {
+			n := inflight.Add(1)
+			for {
+				p := peak.Load()
+				if n <= p || peak.CompareAndSwap(p, n) {
+					break
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+			inflight.Add(-1)
+			return time.Now().Add(time.Hour)
+		}}
+	due := map[string]time.Time{}
+	for _, n := range []string{"a", "b", "c", "d", "e", "f"} {
+		due[n] = time.Now()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	s.Run(ctx, due)
+	if peak.Load() > 2 {
+		t.Errorf("%d polls in flight with 2 workers", peak.Load())
+	}
+}
+
+// TestSchedulerShutdownFinishesInFlight checks that cancelling lets a
+// running poll finish (within the grace) and that Run returns promptly.
+func TestSchedulerShutdownFinishesInFlight(t *testing.T) {
+	finished := make(chan bool, 1)
+	started := make(chan struct{})
+	s := &Scheduler{Clock: clock.Real{}, Workers: 1, Grace: 2 * time.Second,
+		Poll: func(ctx context.Context, source string) time.Time {
+			close(started)
+			select {
+			case <-time.After(100 * time.Millisecond):
+				finished <- true
+			case <-ctx.Done():
+				finished <- false
+			}
+			return time.Now().Add(time.Hour)
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx, map[string]time.Time{"a": time.Now()}); close(done) }()
+	<-started
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	if !<-finished {
+		t.Error("the in-flight poll was cancelled instead of finishing")
+	}
+}
+
+func TestSchedulerGraceCancelsStuckPoll(t *testing.T) {
+	s := &Scheduler{Clock: clock.Real{}, Workers: 1, Grace: 50 * time.Millisecond,
+		Poll: func(ctx context.Context, source string) time.Time {
+			<-ctx.Done() // a poll stuck until cancelled
+			return time.Now()
+		}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	s.Run(ctx, map[string]time.Time{"a": time.Now()})
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("shutdown took %s", d)
+	}
+}

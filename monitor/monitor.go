@@ -1,0 +1,402 @@
+// Package monitor owns the running pipeline: it schedules every source,
+// polls it, stores what it finds, evaluates each new article or version
+// against the rules, records the findings with their alerts in the
+// outbox, and delivers the outbox through a notifier. A restart resumes
+// from the store.
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/clock"
+	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/rules/calendar"
+	"github.com/silencewatch/silencewatch/store"
+)
+
+// Notifier delivers one alert. It returns the delivered message's id
+// (Slack's ts), or an error and whether trying again may succeed.
+type Notifier interface {
+	Channels(f *rules.Finding) []string
+	Deliver(ctx context.Context, a store.Alert) (messageID string, retry bool, err error)
+}
+
+// Options wires a Monitor.
+type Options struct {
+	Config   *config.Config
+	Store    store.Store
+	Engine   *rules.Engine
+	Fetcher  *crawler.Fetcher
+	Notifier Notifier
+	Clock    clock.Clock
+	Logger   *slog.Logger
+	Metrics  *Metrics
+	// Rand returns a float in [0, 1) for jitter; default math/rand/v2.
+	Rand func() float64
+	// OutboxEvery is how often due alerts are looked for (default 1s).
+	OutboxEvery time.Duration
+}
+
+// Monitor is the pipeline.
+type Monitor struct {
+	opts     Options
+	sources  map[string]config.Source
+	cadences map[string]*crawler.Cadence
+	wake     chan struct{} // a finding was queued: deliver now
+	// verify counts conditional polls per source since the last full GET.
+	mu     sync.Mutex
+	verify map[string]int
+	bodies map[string][32]byte // last full body hash per source, to catch lying validators
+}
+
+// verifyEvery is how many conditional polls pass between two full GETs
+// that check a feed's validators are honest.
+const verifyEvery = 12
+
+// New builds a Monitor; it does nothing until Run.
+func New(opts Options) *Monitor {
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
+	if opts.OutboxEvery <= 0 {
+		opts.OutboxEvery = time.Second
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics()
+	}
+	m := &Monitor{opts: opts, sources: map[string]config.Source{}, cadences: map[string]*crawler.Cadence{},
+		wake: make(chan struct{}, 1), verify: map[string]int{}, bodies: map[string][32]byte{}}
+	windows := opts.Engine.Calendar().Windows()
+	for _, s := range opts.Config.Sources {
+		m.sources[s.Name] = s
+		m.cadences[s.Name] = cadenceFor(s, windows)
+	}
+	return m
+}
+
+func cadenceFor(s config.Source, windows []calendar.Window) *crawler.Cadence {
+	c := &crawler.Cadence{Schedule: s.Schedule, Every: s.Every, SilenceEvery: s.SilenceEvery,
+		Preroll: s.Preroll, MinEvery: s.MinEvery, MaxEvery: s.MaxEvery}
+	if c.Schedule == nil {
+		c.Schedule = cron.Every(s.Every)
+	}
+	for _, w := range windows {
+		if w.Kind == calendar.KindGuidance || len(s.Zones) == 0 || contains(s.Zones, w.Zone) {
+			c.Windows = append(c.Windows, crawler.Span{Start: w.Start, End: w.End})
+		}
+	}
+	return c
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Run starts the pipeline and blocks until ctx is cancelled and in-flight
+// work has finished.
+func (m *Monitor) Run(ctx context.Context) error {
+	if err := m.recover(ctx); err != nil {
+		return err
+	}
+	due, err := m.firstDue(ctx)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m.deliverLoop(ctx)
+	}()
+	sched := &crawler.Scheduler{
+		Clock: m.opts.Clock, Workers: m.opts.Config.Crawler.Workers, Poll: m.poll, Grace: 5 * time.Second,
+		OnDispatch: func(source string, lag time.Duration, waiting int) {
+			m.opts.Metrics.pollLag.WithLabelValues(source).Set(lag.Seconds())
+			m.opts.Metrics.queueDepth.Set(float64(waiting))
+		},
+	}
+	m.opts.Logger.Info("monitor started", "sources", len(due), "workers", sched.Workers)
+	sched.Run(ctx, due)
+	wg.Wait()
+	m.opts.Logger.Info("monitor stopped")
+	return nil
+}
+
+// recover evaluates versions a crash left stored but unevaluated, so no
+// article is lost and none is evaluated twice.
+func (m *Monitor) recover(ctx context.Context) error {
+	pending, err := m.opts.Store.UnevaluatedVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("monitor: %w", err)
+	}
+	for _, v := range pending {
+		if err := m.evaluate(ctx, v.VersionID, &v.Article); err != nil {
+			return err
+		}
+	}
+	if len(pending) > 0 {
+		m.opts.Logger.Info("evaluated versions left by the previous run", "versions", len(pending))
+	}
+	return nil
+}
+
+// firstDue reads each source's saved next poll. Sources overdue after a
+// restart are spread over their interval rather than fetched all at once.
+func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
+	now := m.opts.Clock.Now()
+	due := map[string]time.Time{}
+	for name, src := range m.sources {
+		st, found, err := m.opts.Store.SourceState(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("monitor: %w", err)
+		}
+		spread := src.Every
+		if m.cadences[name].Silent(now) || spread == 0 {
+			spread = src.SilenceEvery
+		}
+		switch {
+		case !found || st.NextPollAt.IsZero():
+			due[name] = now
+		case st.NextPollAt.Before(now):
+			due[name] = now.Add(time.Duration(m.opts.Rand() * float64(min(spread, time.Minute))))
+		default:
+			due[name] = st.NextPollAt
+		}
+	}
+	return due, nil
+}
+
+// poll fetches one source, records the outcome and returns its next due
+// time. Errors are recorded, never returned: one broken source must not
+// stop the others.
+func (m *Monitor) poll(ctx context.Context, name string) time.Time {
+	src := m.sources[name]
+	log := m.opts.Logger.With("source", name)
+	st, _, err := m.opts.Store.SourceState(ctx, name)
+	if err != nil {
+		log.Error("reading source state", "err", err)
+	}
+	st.Name, st.URL = name, src.URL
+
+	m.mu.Lock()
+	conditional := !st.ConditionalOff && m.verify[name] < verifyEvery
+	m.mu.Unlock()
+	res, err := m.opts.Fetcher.Fetch(ctx, crawler.FetchRequest{Source: name, URL: src.URL, ETag: st.ETag, LastModified: st.LastModified, Conditional: conditional})
+	at := m.opts.Clock.Now()
+	st.LastPollAt = at
+	out := crawler.Outcome{At: at}
+
+	if err == nil && !res.NotModified {
+		err = m.ingest(ctx, name, &st, res, conditional, &out)
+	}
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Shutting down: not the source's fault; poll again soon after restart.
+		st.NextPollAt = at
+		m.saveState(ctx, log, st)
+		return at
+	case err != nil:
+		m.failed(ctx, log, &st, err, &out)
+	default:
+		if res.NotModified {
+			out.NotModified = true
+			m.opts.Metrics.fetches.WithLabelValues(name, "not_modified").Inc()
+			m.mu.Lock()
+			m.verify[name]++
+			m.mu.Unlock()
+		} else {
+			m.opts.Metrics.fetches.WithLabelValues(name, "ok").Inc()
+		}
+		if st.Failures >= m.opts.Config.Crawler.FailureReportAfter {
+			m.event(ctx, log, store.Event{Source: name, Kind: "recovered", Detail: fmt.Sprintf("after %d failed polls", st.Failures), At: at})
+		}
+		st.Failures = 0
+		st.LastSuccessAt = at
+		st.ETag, st.LastModified = res.ETag, res.LastModified
+	}
+	m.opts.Metrics.failures.WithLabelValues(name).Set(float64(st.Failures))
+	st.NextPollAt, st.Interval = m.cadences[name].Next(st.Interval, out, m.opts.Rand)
+	m.saveState(ctx, log, st)
+	return st.NextPollAt
+}
+
+func (m *Monitor) saveState(ctx context.Context, log *slog.Logger, st store.SourceState) {
+	if err := m.opts.Store.SaveSourceState(ctx, st); err != nil {
+		m.opts.Metrics.evaluateErrors.Inc()
+		log.Error("saving source state", "err", err)
+	}
+}
+
+func (m *Monitor) failed(ctx context.Context, log *slog.Logger, st *store.SourceState, err error, out *crawler.Outcome) {
+	st.Failures++
+	out.Failures = st.Failures
+	kind := "error"
+	var fe *crawler.FetchError
+	if errors.As(err, &fe) {
+		kind = fe.Kind.String()
+		out.RetryAfter = fe.RetryAfter
+	}
+	m.opts.Metrics.fetches.WithLabelValues(st.Name, kind).Inc()
+	log.Warn("poll failed", "err", err, "consecutive_failures", st.Failures)
+	if st.Failures == m.opts.Config.Crawler.FailureReportAfter {
+		log.Error("source failing", "err", err, "consecutive_failures", st.Failures)
+		m.event(ctx, log, store.Event{Source: st.Name, Kind: "failing", Detail: err.Error(), At: out.At})
+	}
+}
+
+func (m *Monitor) event(ctx context.Context, log *slog.Logger, e store.Event) {
+	if err := m.opts.Store.AddEvent(ctx, e); err != nil {
+		log.Error("recording event", "kind", e.Kind, "err", err)
+	}
+}
+
+// ingest parses a full response, stores every item and evaluates what is
+// new or changed.
+func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState, res *crawler.FetchResult, conditional bool, out *crawler.Outcome) error {
+	log := m.opts.Logger.With("source", name)
+	m.mu.Lock()
+	prevBody, hadBody := m.bodies[name]
+	m.bodies[name] = res.SHA256
+	wasVerify := !conditional && m.verify[name] >= verifyEvery
+	m.verify[name] = 0
+	m.mu.Unlock()
+	// A verification GET that finds a different body after the server kept
+	// answering 304: its validators lie, so poll it with full GETs.
+	if wasVerify && hadBody && prevBody != res.SHA256 && !st.ConditionalOff {
+		st.ConditionalOff = true
+		m.event(ctx, log, store.Event{Source: name, Kind: "validators-unreliable", Detail: "answered 304 while the content changed; polling with full GETs", At: res.FetchedAt})
+	}
+	feed, err := crawler.ParseFeed(res.Body, res.ContentType, res.FinalURL, res.FetchedAt)
+	if err != nil {
+		var fe *crawler.FetchError
+		if errors.As(err, &fe) {
+			fe.Source = name
+		}
+		return err
+	}
+	src := m.sources[name]
+	keys := make([]string, 0, len(feed.Items))
+	out.Items = len(feed.Items)
+	for i := range feed.Items {
+		a := &feed.Items[i]
+		a.Source = name
+		if a.Language == "" {
+			a.Language = src.Language
+		}
+		keys = append(keys, itemKey(a))
+		saved, err := m.opts.Store.SaveArticle(ctx, a, store.Fetch{URL: res.FinalURL, SHA256: res.SHA256, FetchedAt: res.FetchedAt})
+		if err != nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			return fmt.Errorf("monitor: source %q: %w", name, err)
+		}
+		switch {
+		case saved.New:
+			out.NewItems++
+			m.opts.Metrics.items.WithLabelValues(name, "new").Inc()
+		case saved.Changed:
+			m.opts.Metrics.items.WithLabelValues(name, "changed").Inc()
+		default:
+			m.opts.Metrics.items.WithLabelValues(name, "seen").Inc()
+			continue
+		}
+		if err := m.evaluate(ctx, saved.VersionID, a); err != nil {
+			return err
+		}
+	}
+	if len(st.LastItems) > 0 && len(keys) > 0 && !overlaps(st.LastItems, keys) {
+		m.event(ctx, log, store.Event{Source: name, Kind: "gap", At: res.FetchedAt,
+			Detail: fmt.Sprintf("no item in common with the previous poll (%d items then, %d now): items may have scrolled off unseen", len(st.LastItems), len(keys))})
+		log.Warn("possible gap: the feed shares no item with the previous poll")
+	}
+	st.LastItems = keys
+	return nil
+}
+
+func itemKey(a *article.Article) string {
+	if a.GUID != "" {
+		return a.GUID
+	}
+	return a.URL
+}
+
+func overlaps(a, b []string) bool {
+	seen := make(map[string]bool, len(a))
+	for _, k := range a {
+		seen[k] = true
+	}
+	for _, k := range b {
+		if seen[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// evaluate runs the rules on a stored version and records its findings
+// and their alerts in one step.
+func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Article) error {
+	findings := m.opts.Engine.Evaluate(a)
+	var channels []string
+	if len(findings) > 0 {
+		channels = m.opts.Notifier.Channels(&findings[0])
+	}
+	if _, err := m.opts.Store.SaveFindings(ctx, versionID, findings, channels, m.opts.Clock.Now()); err != nil {
+		m.opts.Metrics.evaluateErrors.Inc()
+		return fmt.Errorf("monitor: saving findings of version %d: %w", versionID, err)
+	}
+	for _, f := range findings {
+		m.opts.Metrics.findings.WithLabelValues(f.Rule).Inc()
+	}
+	if len(findings) > 0 {
+		select {
+		case m.wake <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// PollOnce polls every source once on the worker pool, delivers the
+// alerts found, and returns: one full poll cycle.
+func (m *Monitor) PollOnce(ctx context.Context) error {
+	if err := m.recover(ctx); err != nil {
+		return err
+	}
+	jobs := make(chan string)
+	var wg sync.WaitGroup
+	for range max(m.opts.Config.Crawler.Workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range jobs {
+				m.poll(ctx, name)
+			}
+		}()
+	}
+	for _, s := range m.opts.Config.Sources {
+		select {
+		case jobs <- s.Name:
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	m.deliverDue(ctx)
+	return ctx.Err()
+}

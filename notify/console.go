@@ -1,0 +1,91 @@
+// Package notify owns alert delivery: turning a stored finding into a
+// message people act on, and handing it to where they read it. The
+// console notifier is the default when no Slack credentials are set.
+package notify
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/store"
+)
+
+// ConsoleChannel is the channel name alerts get when they go to the
+// console.
+const ConsoleChannel = "console"
+
+// Console writes each alert as a block of text.
+type Console struct {
+	mu sync.Mutex
+	W  io.Writer
+}
+
+// Channels routes every finding to the console.
+func (c *Console) Channels(*rules.Finding) []string { return []string{ConsoleChannel} }
+
+// Deliver prints the alert. A write error is retryable: the outbox keeps
+// the alert until it is printed.
+func (c *Console) Deliver(ctx context.Context, a store.Alert) (string, bool, error) {
+	text := Text(&a.Finding.Finding)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := io.WriteString(c.W, text+"\n"); err != nil {
+		return "", true, fmt.Errorf("notify: console: %w", err)
+	}
+	return fmt.Sprintf("console-%d", a.ID), false, nil
+}
+
+// Text renders a finding for a terminal or a plain-text notification:
+// what, where, when (in the zone's local time and relative to its window),
+// which rule, and the evidence with the match marked.
+func Text(f *rules.Finding) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  %s: %s\n", strings.ToUpper(f.Severity.String()), f.Rule, f.Title)
+	source := f.Article.Source
+	if source == "" {
+		source = "(no source)"
+	}
+	fmt.Fprintf(&b, "  %s: %q\n", source, f.Article.Title)
+	if f.Article.URL != "" {
+		fmt.Fprintf(&b, "  %s\n", f.Article.URL)
+	}
+	loc := time.UTC
+	if len(f.ZoneWindows) > 0 {
+		loc = f.ZoneWindows[0].Start.Location()
+	}
+	when := []string{}
+	if !f.Article.PublishedAt.IsZero() {
+		when = append(when, "published "+f.Article.PublishedAt.In(loc).Format("Mon 02 Jan 15:04 MST"))
+	}
+	if !f.Article.FirstSeenAt.IsZero() {
+		when = append(when, "first seen "+f.Article.FirstSeenAt.In(loc).Format("Mon 02 Jan 15:04 MST"))
+	}
+	fmt.Fprintf(&b, "  %s (time basis: %s)\n", strings.Join(when, ", "), f.TimeBasis)
+	for _, n := range f.TimeNotes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
+	switch {
+	case f.Window == "always":
+	case f.Round == "":
+		fmt.Fprintf(&b, "  window: %s\n", f.Window)
+	default:
+		var zones []string
+		for _, z := range f.ZoneWindows {
+			zones = append(zones, z.Zone+" "+z.Elapsed)
+		}
+		fmt.Fprintf(&b, "  window: %s/%s/%s: %s\n", f.Election, f.Round, f.Window, strings.Join(zones, "; "))
+	}
+	for _, e := range f.Evidence {
+		fmt.Fprintf(&b, "  evidence (%s): %s**%s**%s\n", e.Field, e.Before, e.Text, e.After)
+	}
+	if f.Reference != "" {
+		fmt.Fprintf(&b, "  reference: %s\n", f.Reference)
+	}
+	fmt.Fprintf(&b, "  finding %s", f.ID)
+	return b.String()
+}

@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// pragmas are applied by the driver to every connection it opens. WAL lets
+// readers in other processes (the sqlite3 shell, a `check` run) proceed
+// while we write; synchronous=NORMAL is durable across process crashes in
+// WAL mode and only risks the last commits on power loss, which a poller
+// re-fetches anyway; _txlock=immediate takes the write lock at BEGIN so a
+// transaction never fails half-way with SQLITE_BUSY on lock upgrade.
+const pragmas = "_pragma=journal_mode(WAL)" +
+	"&_pragma=busy_timeout(5000)" +
+	"&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)" +
+	"&_txlock=immediate"
+
+// SQLite is the Store backed by one SQLite file. It is safe for concurrent
+// use: every call goes through a single connection, so writers queue in
+// database/sql instead of contending for SQLite's file lock, and
+// ":memory:" works because there is only ever one database.
+type SQLite struct {
+	db *sql.DB
+	// Hot statements, prepared once: the 304 path and the "article seen
+	// again, unchanged" path run on every poll.
+	upsertSource, selectSource                 *sql.Stmt
+	articleByGUID, articleByURL, latestVersion *sql.Stmt
+	insertArticle, insertVersion               *sql.Stmt
+}
+
+var _ Store = (*SQLite)(nil)
+
+// OpenSQLite opens (creating if needed) the database at path and applies
+// pending migrations. path is a file name or ":memory:".
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	if path == "" || strings.ContainsRune(path, '?') {
+		// The driver splits its DSN at the first '?'.
+		return nil, fmt.Errorf("store: open sqlite: invalid path %q", path)
+	}
+	db, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and the statements are
+	// microseconds long. Keep it forever so ":memory:" is not lost.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	s := &SQLite{db: db}
+	if err := s.init(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *SQLite) init(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return err
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	// The global registry holds Go migrations registered by any package
+	// linked in; ours are SQL only and must not pick those up.
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	for _, st := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&s.upsertSource, upsertSourceSQL},
+		{&s.selectSource, selectSourceSQL},
+		{&s.articleByGUID, articleByGUIDSQL},
+		{&s.articleByURL, articleByURLSQL},
+		{&s.latestVersion, latestVersionSQL},
+		{&s.insertArticle, insertArticleSQL},
+		{&s.insertVersion, insertVersionSQL},
+	} {
+		if *st.dst, err = s.db.PrepareContext(ctx, st.query); err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes the database. In-flight calls finish first.
+func (s *SQLite) Close() error {
+	for _, st := range []*sql.Stmt{s.upsertSource, s.selectSource, s.articleByGUID, s.articleByURL,
+		s.latestVersion, s.insertArticle, s.insertVersion} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in one (immediate) transaction and commits if it returns
+// nil.
+func (s *SQLite) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Sources.
+
+const upsertSourceSQL = `
+INSERT INTO sources (name, url, etag, last_modified, conditional_off, failures,
+	last_poll_at, last_success_at, next_poll_at, interval_ns, last_items)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (name) DO UPDATE SET
+	url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
+	conditional_off = excluded.conditional_off, failures = excluded.failures,
+	last_poll_at = excluded.last_poll_at, last_success_at = excluded.last_success_at,
+	next_poll_at = excluded.next_poll_at, interval_ns = excluded.interval_ns,
+	last_items = excluded.last_items`
+
+const selectSourceSQL = `
+SELECT name, url, etag, last_modified, conditional_off, failures,
+	last_poll_at, last_success_at, next_poll_at, interval_ns, last_items
+FROM sources WHERE name = ?`
+
+// SourceState returns the saved state of a source.
+func (s *SQLite) SourceState(ctx context.Context, name string) (SourceState, bool, error) {
+	var (
+		st    SourceState
+		items sql.NullString
+	)
+	err := s.selectSource.QueryRowContext(ctx, name).Scan(&st.Name, &st.URL, &st.ETag, &st.LastModified,
+		&st.ConditionalOff, &st.Failures, timeDest{&st.LastPollAt}, timeDest{&st.LastSuccessAt},
+		timeDest{&st.NextPollAt}, &st.Interval, &items)
+	if errors.Is(err, sql.ErrNoRows) {
+		return SourceState{}, false, nil
+	}
+	if err != nil {
+		return SourceState{}, false, fmt.Errorf("store: source state %q: %w", name, err)
+	}
+	if items.Valid {
+		if err := json.Unmarshal([]byte(items.String), &st.LastItems); err != nil {
+			return SourceState{}, false, fmt.Errorf("store: source state %q: last_items: %w", name, err)
+		}
+	}
+	return st, true, nil
+}
+
+// SaveSourceState writes a source's state in one upsert.
+func (s *SQLite) SaveSourceState(ctx context.Context, st SourceState) error {
+	if st.Name == "" {
+		return errors.New("store: save source state: empty name")
+	}
+	var items any // nil slice → NULL, so nil and empty both round-trip
+	if st.LastItems != nil {
+		b, err := json.Marshal(st.LastItems)
+		if err != nil {
+			return fmt.Errorf("store: save source state %q: %w", st.Name, err)
+		}
+		items = string(b)
+	}
+	_, err := s.upsertSource.ExecContext(ctx, st.Name, st.URL, st.ETag, st.LastModified,
+		st.ConditionalOff, st.Failures, ts(st.LastPollAt), ts(st.LastSuccessAt), ts(st.NextPollAt),
+		int64(st.Interval), items)
+	if err != nil {
+		return fmt.Errorf("store: save source state %q: %w", st.Name, err)
+	}
+	return nil
+}
+
+// AddEvent records something that happened to a source.
+func (s *SQLite) AddEvent(ctx context.Context, e Event) error {
+	if e.At.IsZero() {
+		return fmt.Errorf("store: add event %s/%s: zero time", e.Source, e.Kind)
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO events (source, kind, detail, at) VALUES (?, ?, ?, ?)`,
+		e.Source, e.Kind, e.Detail, ts(e.At))
+	if err != nil {
+		return fmt.Errorf("store: add event %s/%s: %w", e.Source, e.Kind, err)
+	}
+	return nil
+}
+
+// Events returns a source's events in time order; source "" means every
+// source.
+func (s *SQLite) Events(ctx context.Context, source string) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `
+SELECT source, kind, detail, at FROM events
+WHERE ? = '' OR source = ?
+ORDER BY at, id`, source, source)
+	if err != nil {
+		return nil, fmt.Errorf("store: events %q: %w", source, err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		if err := rows.Scan(&e.Source, &e.Kind, &e.Detail, timeDest{&e.At}); err != nil {
+			return nil, fmt.Errorf("store: events %q: %w", source, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: events %q: %w", source, err)
+	}
+	return out, nil
+}
+
+// Times.
+
+// timeLayout is RFC 3339 in UTC with a fixed nine-digit fraction: fixed
+// width makes the text order of the column its time order.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// ts encodes a time as a query argument: NULL for the zero time.
+func ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// checkTime rejects times the layout cannot hold in four digits; only
+// times from outside (an outlet's claims) can be that far off.
+func checkTime(name string, t time.Time) error {
+	if y := t.UTC().Year(); !t.IsZero() && (y < 0 || y > 9999) {
+		return fmt.Errorf("%s %v: year outside 0000-9999", name, t)
+	}
+	return nil
+}
+
+// timeDest scans a nullable time column; NULL reads as the zero time.
+type timeDest struct{ t *time.Time }
+
+func (d timeDest) Scan(v any) error {
+	var s string
+	switch v := v.(type) {
+	case nil:
+		*d.t = time.Time{}
+		return nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("time column holds %T", v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	*d.t = t
+	return nil
+}

@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"time"
+
+	"github.com/silencewatch/silencewatch/article"
+)
+
+const articleByGUIDSQL = `SELECT id, first_seen_at FROM articles WHERE source = ? AND guid = ?`
+
+// Oldest first: should two articles share a normalised URL (one had a
+// GUID, one did not), the first stays the one URL sightings attach to.
+const articleByURLSQL = `
+SELECT id, first_seen_at FROM articles WHERE source = ? AND url_norm = ? ORDER BY id LIMIT 1`
+
+const latestVersionSQL = `
+SELECT id, version, text_sha256 FROM versions WHERE article_id = ? ORDER BY version DESC LIMIT 1`
+
+const insertArticleSQL = `
+INSERT INTO articles (source, source_url, guid, url_norm, url, first_seen_at)
+VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?)`
+
+const insertVersionSQL = `
+INSERT INTO versions (article_id, version, title, author, summary, content, language,
+	published_at, updated_at, text_sha256, fetch_sha256, fetch_url, fetched_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// SaveArticle records a sighting of a, in one transaction. The article is
+// found by GUID within its source; when it has no GUID, or its GUID is
+// only its URL (what the crawler uses when a feed gives none), by
+// normalised URL. A version is added only when the hash of title,
+// summary and content differs from the latest version's.
+//
+// The first sighting's time is fetch.FetchedAt (a.FirstSeenAt when that
+// is zero), and SaveArticle sets a.FirstSeenAt to the stored first-seen
+// time: a re-seen article must be evaluated with the time silencewatch
+// first saw it, not the time of this poll.
+func (s *SQLite) SaveArticle(ctx context.Context, a *article.Article, fetch Fetch) (SaveResult, error) {
+	seen := fetch.FetchedAt
+	if seen.IsZero() {
+		seen = a.FirstSeenAt
+	}
+	if seen.IsZero() {
+		return SaveResult{}, fmt.Errorf("store: save article %q: no fetch or first-seen time", a.URL)
+	}
+	for _, c := range []struct {
+		name string
+		t    time.Time
+	}{{"published_at", a.PublishedAt}, {"updated_at", a.UpdatedAt}, {"fetched_at", seen}} {
+		if err := checkTime(c.name, c.t); err != nil {
+			return SaveResult{}, fmt.Errorf("store: save article %q: %w", a.URL, err)
+		}
+	}
+	norm := normalizeURL(a.URL)
+	sum := textSHA256(a)
+	var fetchSum any // NULL when the caller has no body hash (an ad-hoc check)
+	if fetch.SHA256 != ([32]byte{}) {
+		fetchSum = hex.EncodeToString(fetch.SHA256[:])
+	}
+
+	var res SaveResult
+	var firstSeen time.Time
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		id, first, err := s.findArticle(ctx, tx, a, norm)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			r, err := tx.StmtContext(ctx, s.insertArticle).ExecContext(ctx,
+				a.Source, a.SourceURL, a.GUID, norm, a.URL, ts(seen))
+			if err != nil {
+				return fmt.Errorf("insert article: %w", err)
+			}
+			if id, err = r.LastInsertId(); err != nil {
+				return err
+			}
+			res = SaveResult{ArticleID: id, New: true}
+			firstSeen = seen.UTC()
+		case err != nil:
+			return fmt.Errorf("find article: %w", err)
+		default:
+			res.ArticleID, firstSeen = id, first
+			var last string
+			err := tx.StmtContext(ctx, s.latestVersion).QueryRowContext(ctx, id).
+				Scan(&res.VersionID, &res.Version, &last)
+			if err != nil {
+				return fmt.Errorf("latest version of article %d: %w", id, err)
+			}
+			if last == sum {
+				return nil // seen again, unchanged: nothing to write
+			}
+		}
+		res.Version++
+		res.Changed = true
+		r, err := tx.StmtContext(ctx, s.insertVersion).ExecContext(ctx, res.ArticleID, res.Version,
+			a.Title, a.Author, a.Summary, a.Content, a.Language, ts(a.PublishedAt), ts(a.UpdatedAt),
+			sum, fetchSum, fetch.URL, ts(fetch.FetchedAt))
+		if err != nil {
+			return fmt.Errorf("insert version %d of article %d: %w", res.Version, res.ArticleID, err)
+		}
+		res.VersionID, err = r.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return SaveResult{}, fmt.Errorf("store: save article %q: %w", a.URL, err)
+	}
+	a.FirstSeenAt = firstSeen
+	return res, nil
+}
+
+// findArticle returns the id and first-seen time of a's stored article,
+// or sql.ErrNoRows.
+func (s *SQLite) findArticle(ctx context.Context, tx *sql.Tx, a *article.Article, norm string) (int64, time.Time, error) {
+	var (
+		id    int64
+		first time.Time
+	)
+	if a.GUID != "" {
+		err := tx.StmtContext(ctx, s.articleByGUID).QueryRowContext(ctx, a.Source, a.GUID).Scan(&id, timeDest{&first})
+		if !errors.Is(err, sql.ErrNoRows) || a.GUID != a.URL {
+			return id, first, err
+		}
+	}
+	if norm == "" {
+		// Neither GUID nor URL: nothing to deduplicate by.
+		return 0, time.Time{}, sql.ErrNoRows
+	}
+	err := tx.StmtContext(ctx, s.articleByURL).QueryRowContext(ctx, a.Source, norm).Scan(&id, timeDest{&first})
+	return id, first, err
+}
+
+// textSHA256 hashes the fields whose change makes a new version. Each is
+// length-prefixed so that moving text between fields changes the hash.
+func textSHA256(a *article.Article) string {
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	for _, f := range []string{a.Title, a.Summary, a.Content} {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+const unevaluatedSQL = `
+SELECT v.id, v.article_id, v.version, a.source, a.source_url, a.url, COALESCE(a.guid, ''),
+	v.title, v.author, v.summary, v.content, v.language, v.published_at, v.updated_at, a.first_seen_at
+FROM versions v JOIN articles a ON a.id = v.article_id
+WHERE v.evaluated_at IS NULL
+ORDER BY v.id`
+
+// UnevaluatedVersions lists versions not yet evaluated, oldest first, each
+// with its article rebuilt from the stored fields.
+func (s *SQLite) UnevaluatedVersions(ctx context.Context) ([]Version, error) {
+	rows, err := s.db.QueryContext(ctx, unevaluatedSQL)
+	if err != nil {
+		return nil, fmt.Errorf("store: unevaluated versions: %w", err)
+	}
+	defer rows.Close()
+	var out []Version
+	for rows.Next() {
+		var v Version
+		a := &v.Article
+		if err := rows.Scan(&v.VersionID, &v.ArticleID, &v.Version, &a.Source, &a.SourceURL, &a.URL, &a.GUID,
+			&a.Title, &a.Author, &a.Summary, &a.Content, &a.Language,
+			timeDest{&a.PublishedAt}, timeDest{&a.UpdatedAt}, timeDest{&a.FirstSeenAt}); err != nil {
+			return nil, fmt.Errorf("store: unevaluated versions: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unevaluated versions: %w", err)
+	}
+	return out, nil
+}

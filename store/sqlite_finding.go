@@ -1,0 +1,267 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/rules"
+)
+
+// SaveFindings records one evaluation of a version in one transaction:
+// the findings (a finding already stored for this version is kept as is),
+// the version's evaluated_at (the first evaluation's time is kept), and
+// one pending alert per finding and channel, due at at (queued once per
+// idempotency key). It returns every finding stored for the version.
+func (s *SQLite) SaveFindings(ctx context.Context, versionID int64, findings []rules.Finding, channels []string, at time.Time) ([]StoredFinding, error) {
+	if at.IsZero() {
+		// evaluated_at NULL means "not evaluated": a zero time would lose it.
+		return nil, fmt.Errorf("store: save findings of version %d: zero time", versionID)
+	}
+	docs := make([][]byte, len(findings))
+	for i := range findings {
+		f := &findings[i]
+		if f.ID == "" {
+			return nil, fmt.Errorf("store: save findings of version %d: finding of rule %q has no ID", versionID, f.Rule)
+		}
+		var err error
+		if docs[i], err = json.Marshal(f); err != nil {
+			return nil, fmt.Errorf("store: save findings of version %d: finding %s: %w", versionID, f.ID, err)
+		}
+	}
+	var out []StoredFinding
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var (
+			articleID int64
+			version   int
+		)
+		err := tx.QueryRowContext(ctx, `SELECT article_id, version FROM versions WHERE id = ?`, versionID).
+			Scan(&articleID, &version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		for i := range findings {
+			f := &findings[i]
+			_, err := tx.ExecContext(ctx, `
+INSERT INTO findings (version_id, article_id, finding_key, rule, severity, window, finding, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (finding_key, version_id) DO NOTHING`,
+				versionID, articleID, f.ID, f.Rule, f.Severity.String(), f.Window, string(docs[i]), ts(at))
+			if err != nil {
+				return fmt.Errorf("insert finding %s: %w", f.ID, err)
+			}
+			var findingID int64
+			err = tx.QueryRowContext(ctx, `SELECT id FROM findings WHERE finding_key = ? AND version_id = ?`,
+				f.ID, versionID).Scan(&findingID)
+			if err != nil {
+				return fmt.Errorf("finding %s: %w", f.ID, err)
+			}
+			for _, ch := range channels {
+				_, err := tx.ExecContext(ctx, `
+INSERT INTO alerts (finding_id, channel, idem_key, status, next_try_at, created_at)
+VALUES (?, ?, ?, 'pending', ?, ?)
+ON CONFLICT (idem_key) DO NOTHING`,
+					findingID, ch, alertKey(f.ID, version, ch), ts(at), ts(at))
+				if err != nil {
+					return fmt.Errorf("queue alert %s to %s: %w", f.ID, ch, err)
+				}
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE versions SET evaluated_at = ? WHERE id = ? AND evaluated_at IS NULL`,
+			ts(at), versionID)
+		if err != nil {
+			return fmt.Errorf("mark evaluated: %w", err)
+		}
+		out, err = queryFindings(ctx, tx, `WHERE f.version_id = ?`, versionID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: save findings of version %d: %w", versionID, err)
+	}
+	return out, nil
+}
+
+// alertKey is an alert's idempotency key: one delivery per finding,
+// article version and channel. The finding key is hex and the version a
+// number, so the key reads back unambiguously whatever the channel.
+func alertKey(findingKey string, version int, channel string) string {
+	return fmt.Sprintf("%s/v%d/%s", findingKey, version, channel)
+}
+
+// Findings returns every stored finding, oldest first.
+func (s *SQLite) Findings(ctx context.Context) ([]StoredFinding, error) {
+	out, err := queryFindings(ctx, s.db, ``)
+	if err != nil {
+		return nil, fmt.Errorf("store: findings: %w", err)
+	}
+	return out, nil
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func queryFindings(ctx context.Context, q querier, where string, args ...any) ([]StoredFinding, error) {
+	rows, err := q.QueryContext(ctx, `
+SELECT f.id, f.version_id, f.article_id, f.finding, f.created_at FROM findings f `+where+` ORDER BY f.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StoredFinding
+	for rows.Next() {
+		var (
+			sf  StoredFinding
+			doc string
+		)
+		if err := rows.Scan(&sf.ID, &sf.VersionID, &sf.ArticleID, &doc, timeDest{&sf.CreatedAt}); err != nil {
+			return nil, err
+		}
+		if sf.Finding, err = decodeFinding(doc); err != nil {
+			return nil, fmt.Errorf("finding %d: %w", sf.ID, err)
+		}
+		out = append(out, sf)
+	}
+	return out, rows.Err()
+}
+
+// findingDoc reads a rules.Finding back from JSON. config.Severity
+// marshals as its name but has no UnmarshalText, so the shallower
+// Severity field here takes the name and it is parsed by hand.
+type findingDoc struct {
+	rules.Finding
+	Severity string `json:"severity"`
+}
+
+func decodeFinding(doc string) (rules.Finding, error) {
+	var d findingDoc
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		return rules.Finding{}, err
+	}
+	sev, err := config.ParseSeverity(d.Severity)
+	if err != nil {
+		// An out-of-range severity marshals as "severity(N)": keep N.
+		var n int
+		if _, scanErr := fmt.Sscanf(d.Severity, "severity(%d)", &n); scanErr != nil {
+			return rules.Finding{}, err
+		}
+		sev = config.Severity(n)
+	}
+	d.Finding.Severity = sev
+	return d.Finding, nil
+}
+
+// Alerts.
+
+const selectAlertSQL = `
+SELECT a.id, a.finding_id, a.channel, a.idem_key, a.status, a.attempts, a.last_error, a.message_ts,
+	a.next_try_at, a.sent_at, f.id, f.version_id, f.article_id, f.finding, f.created_at
+FROM alerts a JOIN findings f ON f.id = a.finding_id `
+
+// DueAlerts returns pending alerts whose next try is at or before now,
+// oldest (first queued) first; limit <= 0 means no limit.
+func (s *SQLite) DueAlerts(ctx context.Context, now time.Time, limit int) ([]Alert, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	out, err := s.queryAlerts(ctx, `WHERE a.status = 'pending' AND a.next_try_at <= ? ORDER BY a.id LIMIT ?`,
+		ts(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: due alerts: %w", err)
+	}
+	return out, nil
+}
+
+// Alerts returns every alert whatever its status, oldest first.
+func (s *SQLite) Alerts(ctx context.Context) ([]Alert, error) {
+	out, err := s.queryAlerts(ctx, `ORDER BY a.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: alerts: %w", err)
+	}
+	return out, nil
+}
+
+func (s *SQLite) queryAlerts(ctx context.Context, tail string, args ...any) ([]Alert, error) {
+	rows, err := s.db.QueryContext(ctx, selectAlertSQL+tail, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Alert
+	for rows.Next() {
+		var (
+			al  Alert
+			doc string
+			sf  = &al.Finding
+		)
+		if err := rows.Scan(&al.ID, &al.FindingID, &al.Channel, &al.Key, &al.Status, &al.Attempts,
+			&al.LastError, &al.MessageTS, timeDest{&al.NextTryAt}, timeDest{&al.SentAt},
+			&sf.ID, &sf.VersionID, &sf.ArticleID, &doc, timeDest{&sf.CreatedAt}); err != nil {
+			return nil, err
+		}
+		if sf.Finding, err = decodeFinding(doc); err != nil {
+			return nil, fmt.Errorf("alert %d: finding %d: %w", al.ID, sf.ID, err)
+		}
+		out = append(out, al)
+	}
+	return out, rows.Err()
+}
+
+// MarkAlertSent records a delivery; the alert is never due again.
+func (s *SQLite) MarkAlertSent(ctx context.Context, id int64, messageTS string, at time.Time) error {
+	return s.markAlert(ctx, id, "sent", `
+UPDATE alerts SET status = 'sent', attempts = attempts + 1, message_ts = ?, sent_at = ?, next_try_at = NULL`,
+		messageTS, ts(at))
+}
+
+// MarkAlertRetry records a failed attempt and when to try again.
+func (s *SQLite) MarkAlertRetry(ctx context.Context, id int64, errText string, next time.Time) error {
+	if next.IsZero() {
+		// A pending alert with no next try would never be due again.
+		return fmt.Errorf("store: mark alert %d retry: zero next time", id)
+	}
+	return s.markAlert(ctx, id, "retry", `
+UPDATE alerts SET attempts = attempts + 1, last_error = ?, next_try_at = ?`,
+		errText, ts(next))
+}
+
+// MarkAlertFailed records a permanent failure; the alert stays in Alerts.
+func (s *SQLite) MarkAlertFailed(ctx context.Context, id int64, errText string, at time.Time) error {
+	return s.markAlert(ctx, id, "failed", `
+UPDATE alerts SET status = 'failed', attempts = attempts + 1, last_error = ?, failed_at = ?, next_try_at = NULL`,
+		errText, ts(at))
+}
+
+// markAlert runs update on alert id if it is still pending: an outcome
+// once recorded is final.
+func (s *SQLite) markAlert(ctx context.Context, id int64, what, update string, args ...any) error {
+	r, err := s.db.ExecContext(ctx, update+` WHERE id = ? AND status = 'pending'`, append(args, id)...)
+	if err != nil {
+		return fmt.Errorf("store: mark alert %d %s: %w", id, what, err)
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: mark alert %d %s: %w", id, what, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	// Nothing updated: say why, for the caller to decide.
+	var status string
+	err = s.db.QueryRowContext(ctx, `SELECT status FROM alerts WHERE id = ?`, id).Scan(&status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("store: mark alert %d %s: %w", id, what, ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("store: mark alert %d %s: %w", id, what, err)
+	}
+	return fmt.Errorf("store: mark alert %d %s: status %s: %w", id, what, status, ErrNotPending)
+}

@@ -1,0 +1,138 @@
+// Package store owns silencewatch's durable record: sources and their
+// fetch state, articles and their versions with the hash and time of the
+// bytes they came from, findings with their evidence, source events, and
+// the alert outbox that makes delivery exactly-once. SQLite is the
+// default; the Store interface is what a PostgreSQL implementation would
+// satisfy.
+//
+// Every time is an argument: the store never reads the clock.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/rules"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrNotPending is returned when an alert that is already sent or failed
+// is marked again: delivery outcomes are final.
+var ErrNotPending = errors.New("store: alert not pending")
+
+// SourceState is a source's fetch state, kept across restarts so that a
+// restart neither refetches everything nor forgets a failing source.
+type SourceState struct {
+	Name           string
+	URL            string
+	ETag           string
+	LastModified   string
+	ConditionalOff bool // validators proved unreliable: poll with full GETs
+	Failures       int  // consecutive failed polls
+	LastPollAt     time.Time
+	LastSuccessAt  time.Time
+	NextPollAt     time.Time
+	Interval       time.Duration // current adaptive interval
+	LastItems      []string      // item keys seen by the last successful full poll
+}
+
+// Event is something that happened to a source: a possible gap, a
+// failure streak, a recovery.
+type Event struct {
+	Source string
+	Kind   string // "gap", "failing", "recovered", "validators-unreliable"
+	Detail string
+	At     time.Time
+}
+
+// Fetch describes the response an article version came from.
+type Fetch struct {
+	URL       string
+	SHA256    [32]byte // of the response body
+	FetchedAt time.Time
+}
+
+// SaveResult says what SaveArticle did.
+type SaveResult struct {
+	ArticleID int64
+	VersionID int64
+	Version   int  // 1 for the first version
+	New       bool // the article was not known
+	Changed   bool // a new version was stored (true for a new article too)
+}
+
+// Version is a stored article version awaiting or past evaluation.
+type Version struct {
+	ArticleID int64
+	VersionID int64
+	Version   int
+	Article   article.Article
+}
+
+// StoredFinding is a finding as recorded, tied to the version it was
+// found in.
+type StoredFinding struct {
+	ID        int64
+	VersionID int64
+	ArticleID int64
+	Finding   rules.Finding
+	CreatedAt time.Time
+}
+
+// Alert is one finding to deliver to one channel.
+type Alert struct {
+	ID        int64
+	FindingID int64
+	Channel   string
+	Key       string // idempotency key: finding id and channel
+	Status    string // "pending", "sent", "failed"
+	Attempts  int
+	LastError string
+	MessageTS string
+	NextTryAt time.Time
+	SentAt    time.Time
+	Finding   StoredFinding
+}
+
+// Store is the durable record.
+type Store interface {
+	// SourceState returns the saved state of a source; found is false
+	// when the source has never been polled.
+	SourceState(ctx context.Context, name string) (st SourceState, found bool, err error)
+	// SaveSourceState writes a source's state in one statement: the whole
+	// cost of a poll answered 304.
+	SaveSourceState(ctx context.Context, st SourceState) error
+	AddEvent(ctx context.Context, e Event) error
+	Events(ctx context.Context, source string) ([]Event, error)
+
+	// SaveArticle records an article seen at fetch.FetchedAt. It is
+	// deduplicated by GUID, else by normalised URL, within its source. A
+	// version is added only when the text changed; the first-seen time
+	// stays that of the first version.
+	SaveArticle(ctx context.Context, a *article.Article, fetch Fetch) (SaveResult, error)
+	// UnevaluatedVersions lists versions saved but not yet evaluated (a
+	// crash between saving and evaluating), oldest first.
+	UnevaluatedVersions(ctx context.Context) ([]Version, error)
+	// SaveFindings records the findings of one version's evaluation, marks
+	// the version evaluated, and queues one alert per finding and channel,
+	// all in one transaction. Saving the same version's findings twice is
+	// a no-op.
+	SaveFindings(ctx context.Context, versionID int64, findings []rules.Finding, channels []string, at time.Time) ([]StoredFinding, error)
+	Findings(ctx context.Context) ([]StoredFinding, error)
+
+	// DueAlerts returns pending alerts whose next try is at or before now,
+	// oldest first.
+	DueAlerts(ctx context.Context, now time.Time, limit int) ([]Alert, error)
+	MarkAlertSent(ctx context.Context, id int64, messageTS string, at time.Time) error
+	// MarkAlertRetry records a failed attempt and when to try again.
+	MarkAlertRetry(ctx context.Context, id int64, errText string, next time.Time) error
+	// MarkAlertFailed records a permanent failure; the alert stays visible.
+	MarkAlertFailed(ctx context.Context, id int64, errText string, at time.Time) error
+	Alerts(ctx context.Context) ([]Alert, error)
+
+	Close() error
+}
