@@ -65,7 +65,7 @@ func TestCadenceCron(t *testing.T) {
 	c := testCadence()
 	c.Schedule, c.Every = sched, 0
 	next, _ := c.Next(0, Outcome{At: t0.Add(-5 * time.Hour), NotModified: true}, half) // 09:00 Paris (07:00 UTC)
-	if want := t0.Add(-4 * time.Hour); !next.Equal(want) {                               // 10:00 Paris
+	if want := t0.Add(-4 * time.Hour); !next.Equal(want) {                             // 10:00 Paris
 		t.Errorf("cron next = %s, want %s", next, want)
 	}
 	// Inside the window the silence cadence wins over the cron spec.
