@@ -41,12 +41,19 @@ func (m *Monitor) deliverDue(ctx context.Context) {
 		if len(due) == 0 {
 			return
 		}
+		// Once the notifier has answered, its answer is recorded whatever
+		// happens to ctx: an alert delivered but not marked sent would be
+		// delivered again.
+		record := context.WithoutCancel(ctx)
 		for _, a := range due {
+			if ctx.Err() != nil {
+				return
+			}
 			id, retry, err := m.opts.Notifier.Deliver(ctx, a)
 			at := m.opts.Clock.Now()
 			switch {
 			case err == nil:
-				if err := m.opts.Store.MarkAlertSent(ctx, a.ID, id, at); err != nil {
+				if err := m.opts.Store.MarkAlertSent(record, a.ID, id, at); err != nil {
 					m.opts.Logger.Error("recording a delivered alert", "alert", a.ID, "err", err)
 					return
 				}
@@ -54,14 +61,14 @@ func (m *Monitor) deliverDue(ctx context.Context) {
 			case retry:
 				next := at.Add(crawler.Backoff(a.Attempts+1, time.Second, 5*time.Minute, m.opts.Rand))
 				m.opts.Logger.Warn("alert delivery failed; will retry", "alert", a.ID, "channel", a.Channel, "err", err, "next_try", next)
-				if err := m.opts.Store.MarkAlertRetry(ctx, a.ID, err.Error(), next); err != nil {
+				if err := m.opts.Store.MarkAlertRetry(record, a.ID, err.Error(), next); err != nil {
 					m.opts.Logger.Error("recording an alert retry", "alert", a.ID, "err", err)
 					return
 				}
 			default:
 				m.opts.Logger.Error("ALERT NOT DELIVERED: permanent failure; the alert is kept as failed", "alert", a.ID, "channel", a.Channel, "err", err)
 				m.opts.Metrics.alertsFailed.Inc()
-				if err := m.opts.Store.MarkAlertFailed(ctx, a.ID, err.Error(), at); err != nil {
+				if err := m.opts.Store.MarkAlertFailed(record, a.ID, err.Error(), at); err != nil {
 					m.opts.Logger.Error("recording a failed alert", "alert", a.ID, "err", err)
 					return
 				}
