@@ -8,10 +8,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-
+	"strings"
 	"time"
 
 	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/rules/textmatch"
 )
 
 const articleByGUIDSQL = `SELECT id, first_seen_at FROM articles WHERE source = ? AND guid = ?`
@@ -30,8 +31,8 @@ VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?)`
 
 const insertVersionSQL = `
 INSERT INTO versions (article_id, version, title, author, summary, content, language,
-	published_at, updated_at, text_sha256, fetch_sha256, fetch_url, fetched_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	published_at, updated_at, text_sha256, fetch_sha256, fetch_url, fetched_at, body_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))`
 
 // SaveArticle records a sighting of a, in one transaction. The article is
 // found by GUID within its source; when it has no GUID, or its GUID is
@@ -100,7 +101,7 @@ func (s *SQLite) SaveArticle(ctx context.Context, a *article.Article, fetch Fetc
 		res.Changed = true
 		r, err := tx.StmtContext(ctx, s.insertVersion).ExecContext(ctx, res.ArticleID, res.Version,
 			a.Title, a.Author, a.Summary, a.Content, a.Language, ts(a.PublishedAt), ts(a.UpdatedAt),
-			sum, fetchSum, fetch.URL, ts(fetch.FetchedAt))
+			sum, fetchSum, fetch.URL, ts(fetch.FetchedAt), bodyKey(a))
 		if err != nil {
 			return fmt.Errorf("insert version %d of article %d: %w", res.Version, res.ArticleID, err)
 		}
@@ -133,6 +134,26 @@ func (s *SQLite) findArticle(ctx context.Context, tx *sql.Tx, a *article.Article
 	}
 	err := tx.StmtContext(ctx, s.articleByURL).QueryRowContext(ctx, a.Source, norm).Scan(&id, timeDest{&first})
 	return id, first, err
+}
+
+// minBodyWords is the length below which a body does not identify a
+// story: teasers such as "Lire la suite" are shared by unrelated items.
+const minBodyWords = 30
+
+// bodyKey identifies a story's text across outlets: the SHA-256 of the
+// normalised content (else summary), so that the same wire copy at two
+// outlets groups under one alert. "" when too short to mean anything.
+func bodyKey(a *article.Article) string {
+	body := a.Content
+	if body == "" {
+		body = a.Summary
+	}
+	norm := textmatch.String(body, true)
+	if len(strings.Fields(norm)) < minBodyWords {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(norm))
+	return hex.EncodeToString(sum[:])
 }
 
 // textSHA256 hashes the fields whose change makes a new version. Each is

@@ -163,7 +163,8 @@ func decodeFinding(doc string) (rules.Finding, error) {
 
 const selectAlertSQL = `
 SELECT a.id, a.finding_id, a.channel, a.idem_key, a.status, a.attempts, a.last_error, a.message_ts,
-	a.next_try_at, a.sent_at, f.id, f.version_id, f.article_id, f.finding, f.created_at
+	a.next_try_at, a.sent_at, a.attempt_at, a.thread_ts, a.digest,
+	f.id, f.version_id, f.article_id, f.finding, f.created_at
 FROM alerts a JOIN findings f ON f.id = a.finding_id `
 
 // DueAlerts returns pending alerts whose next try is at or before now,
@@ -204,6 +205,7 @@ func (s *SQLite) queryAlerts(ctx context.Context, tail string, args ...any) ([]A
 		)
 		if err := rows.Scan(&al.ID, &al.FindingID, &al.Channel, &al.Key, &al.Status, &al.Attempts,
 			&al.LastError, &al.MessageTS, timeDest{&al.NextTryAt}, timeDest{&al.SentAt},
+			timeDest{&al.AttemptAt}, &al.ThreadTS, &al.Digest,
 			&sf.ID, &sf.VersionID, &sf.ArticleID, &doc, timeDest{&sf.CreatedAt}); err != nil {
 			return nil, err
 		}
@@ -215,11 +217,103 @@ func (s *SQLite) queryAlerts(ctx context.Context, tail string, args ...any) ([]A
 	return out, rows.Err()
 }
 
-// MarkAlertSent records a delivery; the alert is never due again.
+// MarkAlertSent records a delivery as a top-level message; the alert is
+// never due again.
 func (s *SQLite) MarkAlertSent(ctx context.Context, id int64, messageTS string, at time.Time) error {
+	return s.MarkAlertDelivered(ctx, id, Delivery{TS: messageTS}, at)
+}
+
+// MarkAlertDelivered records a delivery, in a thread or a digest or not.
+func (s *SQLite) MarkAlertDelivered(ctx context.Context, id int64, d Delivery, at time.Time) error {
 	return s.markAlert(ctx, id, "sent", `
-UPDATE alerts SET status = 'sent', attempts = attempts + 1, message_ts = ?, sent_at = ?, next_try_at = NULL`,
-		messageTS, ts(at))
+UPDATE alerts SET status = 'sent', attempts = attempts + 1, message_ts = ?, thread_ts = ?, digest = ?,
+	sent_at = ?, next_try_at = NULL`,
+		d.TS, d.ThreadTS, d.Digest, ts(at))
+}
+
+// MarkAlertAttempt records that a send is starting: until its outcome is
+// recorded, the alert may or may not be in Slack.
+func (s *SQLite) MarkAlertAttempt(ctx context.Context, id int64, at time.Time) error {
+	return s.markAlert(ctx, id, "attempt", `UPDATE alerts SET attempt_at = ?`, ts(at))
+}
+
+// ThreadRoot finds the message a new alert should reply under: the first
+// alert sent to the same channel about the same article (a new version or
+// another finding), else about another article with the same body (a
+// syndicated copy). A root delivered inside a thread (a digest) gives that
+// thread.
+func (s *SQLite) ThreadRoot(ctx context.Context, channel string, findingID int64) (Thread, bool, error) {
+	var th Thread
+	var rootArticle, article int64
+	err := s.db.QueryRowContext(ctx, `
+WITH me AS (
+	SELECT f.article_id AS article_id, v.body_key AS body_key
+	FROM findings f JOIN versions v ON v.id = f.version_id WHERE f.id = ?)
+SELECT a.id, CASE WHEN a.thread_ts != '' THEN a.thread_ts ELSE a.message_ts END, f.article_id, me.article_id
+FROM alerts a
+JOIN findings f ON f.id = a.finding_id
+JOIN versions v ON v.id = f.version_id, me
+WHERE a.channel = ? AND a.status = 'sent' AND a.finding_id != ?
+	AND (f.article_id = me.article_id OR (me.body_key IS NOT NULL AND v.body_key = me.body_key))
+ORDER BY (f.article_id = me.article_id) DESC, a.id
+LIMIT 1`, findingID, channel, findingID).Scan(&th.RootAlertID, &th.RootTS, &rootArticle, &article)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Thread{}, false, nil
+	case err != nil:
+		return Thread{}, false, fmt.Errorf("store: thread root for finding %d: %w", findingID, err)
+	}
+	th.SameArticle = rootArticle == article
+	return th, true, nil
+}
+
+// ThreadSources lists the distinct sources of the alerts sent as the
+// thread rooted at rootTS in channel, the root included.
+func (s *SQLite) ThreadSources(ctx context.Context, channel, rootTS string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `
+SELECT DISTINCT ar.source
+FROM alerts a JOIN findings f ON f.id = a.finding_id JOIN articles ar ON ar.id = f.article_id
+WHERE a.channel = ? AND a.status = 'sent' AND (a.thread_ts = ? OR (a.thread_ts = '' AND a.message_ts = ?))
+ORDER BY ar.source`, channel, rootTS, rootTS)
+	if err != nil {
+		return nil, fmt.Errorf("store: thread sources: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var src string
+		if err := rows.Scan(&src); err != nil {
+			return nil, fmt.Errorf("store: thread sources: %w", err)
+		}
+		out = append(out, src)
+	}
+	return out, rows.Err()
+}
+
+// SetVerdict records (or replaces) staff's verdict on a finding.
+func (s *SQLite) SetVerdict(ctx context.Context, findingID int64, v Verdict) error {
+	_, err := s.db.ExecContext(ctx, `
+INSERT INTO verdicts (finding_id, verdict, user, at) VALUES (?, ?, ?, ?)
+ON CONFLICT (finding_id) DO UPDATE SET verdict = excluded.verdict, user = excluded.user, at = excluded.at`,
+		findingID, v.Verdict, v.User, ts(v.At))
+	if err != nil {
+		return fmt.Errorf("store: verdict on finding %d: %w", findingID, err)
+	}
+	return nil
+}
+
+// Verdict returns the verdict on a finding, if any.
+func (s *SQLite) Verdict(ctx context.Context, findingID int64) (Verdict, bool, error) {
+	var v Verdict
+	err := s.db.QueryRowContext(ctx, `SELECT verdict, user, at FROM verdicts WHERE finding_id = ?`, findingID).
+		Scan(&v.Verdict, &v.User, timeDest{&v.At})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Verdict{}, false, nil
+	case err != nil:
+		return Verdict{}, false, fmt.Errorf("store: verdict on finding %d: %w", findingID, err)
+	}
+	return v, true, nil
 }
 
 // MarkAlertRetry records a failed attempt and when to try again.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -123,7 +124,7 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	if err := s.db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("foreign_keys = %d, %v; want 1", fk, err)
 	}
-	for _, table := range []string{"sources", "events", "articles", "versions", "findings", "alerts"} {
+	for _, table := range []string{"sources", "events", "articles", "versions", "findings", "alerts", "verdicts"} {
 		count(t, s, table) // fails if the table is missing
 	}
 	if err := s.Close(); err != nil {
@@ -136,8 +137,9 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 		if err := s.db.QueryRow(`SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&applied); err != nil {
 			t.Fatal(err)
 		}
-		if applied != 1 {
-			t.Errorf("goose_db_version has %d applied migrations, want 1", applied)
+		files, _ := fs.Glob(migrations, "migrations/*.sql")
+		if applied != len(files) {
+			t.Errorf("goose_db_version has %d applied migrations, want %d", applied, len(files))
 		}
 		s.Close()
 	}

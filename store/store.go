@@ -93,9 +93,33 @@ type Alert struct {
 	Attempts  int
 	LastError string
 	MessageTS string
+	ThreadTS  string    // the message it was posted under; "" at top level
+	Digest    bool      // delivered as part of a digest
+	AttemptAt time.Time // last send started; non-zero on a pending alert: outcome unknown
 	NextTryAt time.Time
 	SentAt    time.Time
 	Finding   StoredFinding
+}
+
+// Delivery is how an alert reached its channel.
+type Delivery struct {
+	TS       string // the message's Slack ts (or the notifier's id)
+	ThreadTS string
+	Digest   bool
+}
+
+// Thread is where a follow-up alert goes: under RootTS.
+type Thread struct {
+	RootAlertID int64
+	RootTS      string
+	SameArticle bool // false: a syndicated copy of the root's story
+}
+
+// Verdict is staff's judgement of a finding.
+type Verdict struct {
+	Verdict string // "confirmed", "false_positive", "acknowledged"
+	User    string
+	At      time.Time
 }
 
 // Store is the durable record.
@@ -128,6 +152,13 @@ type Store interface {
 	// oldest first.
 	DueAlerts(ctx context.Context, now time.Time, limit int) ([]Alert, error)
 	MarkAlertSent(ctx context.Context, id int64, messageTS string, at time.Time) error
+	MarkAlertDelivered(ctx context.Context, id int64, d Delivery, at time.Time) error
+	// MarkAlertAttempt records that a send starts; see Alert.AttemptAt.
+	MarkAlertAttempt(ctx context.Context, id int64, at time.Time) error
+	ThreadRoot(ctx context.Context, channel string, findingID int64) (Thread, bool, error)
+	ThreadSources(ctx context.Context, channel, rootTS string) ([]string, error)
+	SetVerdict(ctx context.Context, findingID int64, v Verdict) error
+	Verdict(ctx context.Context, findingID int64) (Verdict, bool, error)
 	// MarkAlertRetry records a failed attempt and when to try again.
 	MarkAlertRetry(ctx context.Context, id int64, errText string, next time.Time) error
 	// MarkAlertFailed records a permanent failure; the alert stays visible.

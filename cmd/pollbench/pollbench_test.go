@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/silencewatch/silencewatch/crawler"
+)
+
+// TestMain lets the test binary be the feed server too: run re-executes
+// os.Executable(), which under go test is this binary.
+func TestMain(m *testing.M) {
+	if params, ok := os.LookupEnv(childEnv); ok {
+		os.Exit(serveMain(params))
+	}
+	os.Exit(m.Run())
+}
+
+var published = time.Date(2017, 5, 6, 8, 0, 0, 0, time.FixedZone("CEST", 2*3600))
+
+// TestRunSmall runs the whole benchmark, child process included, on 50
+// feeds and expects its counts check to pass.
+func TestRunSmall(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	o := options{Feeds: 50, Items: 10, Workers: 8, PerHost: 8, Config: "../../config.yaml", Published: published, Gzip: true}
+	code := run(t.Context(), o, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("run = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitOK, &stdout, &stderr)
+	}
+	for _, want := range []string{
+		"check: articles 500 after cycle 1 (want 500), 503 after cycle 2 (want 503); cycle 2: 47 × 304, 3 × 200 (want 47, 3); cycle 3: 50 × 304 (want 50)",
+		"check: ok",
+		"feeds polled      50 (200: 50, 304: 0, errors: 0)",
+		"feeds polled      50 (200: 3, 304: 47, errors: 0)",
+		"feeds polled      50 (200: 0, 304: 50, errors: 0)",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &stdout)
+		}
+	}
+}
+
+// TestReportFailsOnWrongCounts: a cycle 2 that fetched everything in full
+// must fail the check.
+func TestReportFailsOnWrongCounts(t *testing.T) {
+	r := &result{o: options{Feeds: 40, Items: 10}, changed: 2}
+	r.cycles[0] = cycle{n: 1, did: counts{fetchOK: 40, itemsNew: 400, articles: 400, versions: 400},
+		totals: counts{articles: 400, versions: 400}}
+	r.cycles[1] = cycle{n: 2, did: counts{fetchOK: 40, itemsNew: 2, articles: 2, versions: 2},
+		totals: counts{articles: 402, versions: 402}}
+	r.cycles[2] = cycle{n: 3, did: counts{fetchNotModified: 40}, totals: counts{articles: 402, versions: 402}}
+	var out bytes.Buffer
+	if r.report(&out) {
+		t.Fatalf("report passed, want a failure:\n%s", &out)
+	}
+	for _, want := range []string{"check: FAILED", "cycle 2: 200 answers: got 40, want 2", "cycle 2: 304 answers: got 0, want 38"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &out)
+		}
+	}
+}
+
+// TestFeedServer checks the served feeds: realistic items that the
+// crawler parses, validators honoured, and /advance changing every 20th
+// feed by exactly one item.
+func TestFeedServer(t *testing.T) {
+	for _, gzip := range []bool{true, false} {
+		t.Run(map[bool]string{true: "gzip", false: "identity"}[gzip], func(t *testing.T) {
+			srv := httptest.NewServer(newFeedServer(serverOptions{Feeds: 40, Items: 10, Gzip: gzip, Published: published}).handler())
+			defer srv.Close()
+			get := func(path string, header ...string) (*http.Response, []byte) {
+				t.Helper()
+				req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+path, nil)
+				for i := 0; i+1 < len(header); i += 2 {
+					req.Header.Set(header[i], header[i+1])
+				}
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				body, err := io.ReadAll(resp.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return resp, body
+			}
+			parse := func(body []byte) []string {
+				t.Helper()
+				feed, err := crawler.ParseFeed(body, "application/rss+xml", srv.URL, time.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				var guids []string
+				for _, a := range feed.Items {
+					if n := len(a.Summary); n < 300 || n > 600 {
+						t.Errorf("item %s: description of %d bytes, want 300-600: %q", a.GUID, n, a.Summary)
+					}
+					if a.Title == "" || a.PublishedAt.IsZero() {
+						t.Errorf("item %s: title %q, published %v", a.GUID, a.Title, a.PublishedAt)
+					}
+					guids = append(guids, a.GUID)
+				}
+				return guids
+			}
+
+			resp0, body0 := get("/feed/0")
+			resp1, body1 := get("/feed/1")
+			etag0, etag1, lm1 := resp0.Header.Get("ETag"), resp1.Header.Get("ETag"), resp1.Header.Get("Last-Modified")
+			if resp0.StatusCode != 200 || etag0 == "" || etag0 == etag1 || lm1 == "" {
+				t.Fatalf("GET /feed/0: %s, ETag %q (feed 1: %q), Last-Modified %q", resp0.Status, etag0, etag1, lm1)
+			}
+			guids0 := parse(body0)
+			if len(guids0) != 10 || len(parse(body1)) != 10 || guids0[0] == parse(body1)[0] {
+				t.Fatalf("feed 0 items %v, want 10 and unlike feed 1's", guids0)
+			}
+			if resp, _ := get("/feed/1", "If-None-Match", etag1); resp.StatusCode != http.StatusNotModified {
+				t.Errorf("If-None-Match: %s, want 304", resp.Status)
+			}
+			if resp, _ := get("/feed/1", "If-Modified-Since", lm1); resp.StatusCode != http.StatusNotModified {
+				t.Errorf("If-Modified-Since: %s, want 304", resp.Status)
+			}
+			if resp, _ := get("/feed/40"); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET /feed/40: %s, want 404", resp.Status)
+			}
+
+			resp, err := srv.Client().Post(srv.URL+"/advance", "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if got := strings.TrimSpace(string(b)); got != "2" {
+				t.Fatalf("POST /advance = %q, want 2 (feeds 0 and 20)", got)
+			}
+			if resp, _ := get("/feed/1", "If-None-Match", etag1); resp.StatusCode != http.StatusNotModified {
+				t.Errorf("unchanged feed after /advance: %s, want 304", resp.Status)
+			}
+			resp, body := get("/feed/0", "If-None-Match", etag0)
+			if resp.StatusCode != 200 || resp.Header.Get("ETag") == etag0 {
+				t.Fatalf("changed feed after /advance: %s, ETag %q (was %q)", resp.Status, resp.Header.Get("ETag"), etag0)
+			}
+			guids := parse(body)
+			if len(guids) != 10 || guids[1] != guids0[0] || guids[9] != guids0[8] {
+				t.Errorf("after /advance feed 0 has %v, want one new item then %v", guids, guids0[:9])
+			}
+			// Unchanged items render byte for byte the same: no new version.
+			old := body0[bytes.Index(body0, []byte("<item>")):]
+			old = old[:bytes.LastIndex(old, []byte("<item>"))]
+			if !bytes.Contains(body, old) {
+				t.Error("the 9 kept items do not render as before")
+			}
+		})
+	}
+}
