@@ -60,6 +60,8 @@ type DaemonOptions struct {
 	Alerts io.Writer // where the console notifier prints
 	// Transport, when set, carries every fetch (tests, the demo).
 	Transport http.RoundTripper
+	// SlackHTTP, when set, is the HTTP client for Slack.
+	SlackHTTP *http.Client
 	// Ready, when set, receives the HTTP listener's address once serving.
 	Ready func(addr string)
 	// Once polls every source once and returns instead of running.
@@ -86,12 +88,14 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 		Now: o.Clock.Now, Transport: o.Transport,
 	})
 	metrics := monitor.NewMetrics()
-	if cfg.Slack.Enabled() {
-		o.Logger.Warn("Slack credentials are set but Slack delivery is not built yet: alerts print to the console")
+	notifier := notify.New(notify.Options{Config: cfg.Slack, Store: st, Clock: o.Clock, Logger: o.Logger, Console: o.Alerts, HTTP: o.SlackHTTP})
+	notifier.OnDelivered, notifier.OnFailed = metrics.AlertsDelivered, metrics.AlertsFailed
+	if !cfg.Slack.Enabled() {
+		o.Logger.Info("no Slack credentials: alerts print on standard output")
 	}
 	mon := monitor.New(monitor.Options{
 		Config: cfg, Store: st, Engine: engine, Fetcher: fetcher,
-		Notifier: &notify.Console{W: o.Alerts}, Clock: o.Clock, Logger: o.Logger, Metrics: metrics,
+		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics,
 	})
 
 	var srv *http.Server

@@ -59,14 +59,38 @@ type Evaluation struct {
 	BackdateTolerance time.Duration
 }
 
-// Slack holds the credentials and endpoint for alerts. Neither credential
-// set means alerts go to the console.
+// Slack holds the credentials, endpoint and routing of alerts. Neither
+// credential set means alerts go to the console.
 type Slack struct {
 	Token      Secret
 	WebhookURL Secret
+	AppToken   Secret // Socket Mode, for the verdict buttons
 	APIURL     string
-	Channel    string
+	Channel    string // the default route
+	Routes     []Route
+	Pace       time.Duration // minimum gap between two messages to one channel
+	// A channel with more than DigestThreshold alerts waiting switches to
+	// digest mode: a summary every DigestInterval, the findings listed in
+	// its thread DigestBatch per message.
+	DigestThreshold int
+	DigestInterval  time.Duration
+	DigestBatch     int
 }
+
+// Route sends the findings it matches to Channel. Every criterion set must
+// match; the first matching route wins unless it says Continue.
+type Route struct {
+	Channel     string
+	MinSeverity Severity
+	Rules       []string
+	Tags        []string
+	Sources     []string
+	Zones       []string
+	Continue    bool
+}
+
+// Interactive reports whether Socket Mode buttons are configured.
+func (s Slack) Interactive() bool { return s.Token.IsSet() && s.AppToken.IsSet() }
 
 // Enabled reports whether Slack credentials are configured.
 func (s Slack) Enabled() bool { return s.Token.IsSet() || s.WebhookURL.IsSet() }
@@ -419,13 +443,13 @@ func (v *validator) build(raw *rawFile) *Config {
 	}
 	v.crawler(cfg, &raw.Crawler)
 	cfg.Evaluation.BackdateTolerance = v.duration(p{"evaluation", "backdate_tolerance"}, raw.Evaluation.BackdateTolerance, 30*time.Minute)
-	v.slack(cfg, &raw.Slack)
 	zoneIDs := v.elections(cfg, raw.Elections)
 	v.guidance(cfg, raw.Guidance)
 	v.leaks(cfg, raw.Leaks)
 	v.sources(cfg, raw.Sources, zoneIDs)
 	v.lists(cfg, raw.Lists)
 	v.rules(cfg, raw.Rules)
+	v.slack(cfg, &raw.Slack, zoneIDs)
 	return cfg
 }
 
@@ -491,9 +515,58 @@ func (v *validator) secret(key, value, fileKey, filePath string) Secret {
 	return Secret{}
 }
 
-func (v *validator) slack(cfg *Config, raw *rawSlack) {
+func (v *validator) slack(cfg *Config, raw *rawSlack, zoneIDs map[string]bool) {
 	cfg.Slack.Token = v.secret("token", raw.Token, "token_file", raw.TokenFile)
 	cfg.Slack.WebhookURL = v.secret("webhook_url", raw.WebhookURL, "webhook_url_file", raw.WebhookURLFile)
+	cfg.Slack.AppToken = v.secret("app_token", raw.AppToken, "app_token_file", raw.AppTokenFile)
+	if cfg.Slack.Token.IsSet() && cfg.Slack.WebhookURL.IsSet() {
+		v.errorf(p{"slack", "webhook_url"}, "set a bot token or a webhook URL, not both")
+	}
+	cfg.Slack.Pace = v.duration(p{"slack", "pace"}, raw.Pace, time.Second)
+	d := raw.Digest
+	cfg.Slack.DigestThreshold, cfg.Slack.DigestBatch = d.Threshold, d.Batch
+	if d.Threshold < 0 || d.Batch < 0 {
+		v.errorf(p{"slack", "digest"}, "threshold and batch must be positive")
+	}
+	if cfg.Slack.DigestThreshold <= 0 {
+		cfg.Slack.DigestThreshold = 20
+	}
+	if cfg.Slack.DigestBatch <= 0 {
+		cfg.Slack.DigestBatch = 40
+	}
+	cfg.Slack.DigestInterval = v.duration(p{"slack", "digest", "interval"}, d.Interval, time.Minute)
+	rules := map[string]bool{}
+	for _, r := range cfg.Rules {
+		rules[r.ID] = true
+	}
+	for i, rr := range raw.Routes {
+		path := p{"slack", "routes", i}
+		r := Route{Channel: rr.Channel, Rules: rr.Rules, Tags: rr.Tags, Sources: rr.Sources, Zones: rr.Zones, Continue: rr.Continue}
+		v.required(path.with("channel"), rr.Channel)
+		if rr.MinSeverity != "" {
+			sev, err := ParseSeverity(rr.MinSeverity)
+			if err != nil {
+				v.errorf(path.with("min_severity"), "unknown severity %q (expected info, low, medium, high or critical)", rr.MinSeverity)
+			}
+			r.MinSeverity = sev
+		}
+		for j, id := range rr.Rules {
+			if !rules[id] {
+				v.errorf(path.with("rules", j), "unknown rule %q", id)
+			}
+		}
+		for j, z := range rr.Zones {
+			if !zoneIDs[z] {
+				v.errorf(path.with("zones", j), "unknown zone %q", z)
+			}
+		}
+		for j, src := range rr.Sources {
+			if !hasSource(cfg.Sources, src) {
+				v.errorf(path.with("sources", j), "unknown source %q", src)
+			}
+		}
+		cfg.Slack.Routes = append(cfg.Slack.Routes, r)
+	}
 	cfg.Slack.APIURL = raw.APIURL
 	if raw.APIURL != "" {
 		if u, err := url.Parse(raw.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -13,7 +13,8 @@ var rawTypes = map[string]reflect.Type{
 	"rawWindow": reflect.TypeFor[rawWindow](), "rawGuidance": reflect.TypeFor[rawGuidance](),
 	"rawLeak": reflect.TypeFor[rawLeak](), "rawRule": reflect.TypeFor[rawRule](),
 	"rawScope": reflect.TypeFor[rawScope](), "rawMatch": reflect.TypeFor[rawMatch](),
-	"rawNear": reflect.TypeFor[rawNear](),
+	"rawNear": reflect.TypeFor[rawNear](), "rawRoute": reflect.TypeFor[rawRoute](),
+	"rawDigest": reflect.TypeFor[rawDigest](),
 }
 
 // knownKeys lists the YAML keys a raw type accepts, for "unknown key"

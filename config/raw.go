@@ -33,12 +33,33 @@ type rawEvaluation struct {
 }
 
 type rawSlack struct {
-	Token          string `yaml:"token"`
-	TokenFile      string `yaml:"token_file"`
-	WebhookURL     string `yaml:"webhook_url"`
-	WebhookURLFile string `yaml:"webhook_url_file"`
-	APIURL         string `yaml:"api_url"`
-	Channel        string `yaml:"channel"`
+	Token          string     `yaml:"token"`
+	TokenFile      string     `yaml:"token_file"`
+	WebhookURL     string     `yaml:"webhook_url"`
+	WebhookURLFile string     `yaml:"webhook_url_file"`
+	AppToken       string     `yaml:"app_token"`
+	AppTokenFile   string     `yaml:"app_token_file"`
+	APIURL         string     `yaml:"api_url"`
+	Channel        string     `yaml:"channel"`
+	Routes         []rawRoute `yaml:"routes"`
+	Pace           string     `yaml:"pace"`
+	Digest         rawDigest  `yaml:"digest"`
+}
+
+type rawRoute struct {
+	Channel     string   `yaml:"channel"`
+	MinSeverity string   `yaml:"min_severity"`
+	Rules       []string `yaml:"rules"`
+	Tags        []string `yaml:"tags"`
+	Sources     []string `yaml:"sources"`
+	Zones       []string `yaml:"zones"`
+	Continue    bool     `yaml:"continue"`
+}
+
+type rawDigest struct {
+	Threshold int    `yaml:"threshold"`
+	Interval  string `yaml:"interval"`
+	Batch     int    `yaml:"batch"`
 }
 
 type rawSource struct {

@@ -12,7 +12,6 @@ type Metrics struct {
 	failures       *prometheus.GaugeVec
 	findings       *prometheus.CounterVec
 	queueDepth     prometheus.Gauge
-	outboxPending  prometheus.Gauge
 	alertsSent     prometheus.Counter
 	alertsFailed   prometheus.Counter
 	evaluateErrors prometheus.Counter
@@ -40,9 +39,6 @@ func NewMetrics() *Metrics {
 		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "silencewatch_poll_queue_depth", Help: "Sources due and waiting for a worker.",
 		}),
-		outboxPending: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "silencewatch_outbox_due", Help: "Alerts due for delivery at the last outbox pass.",
-		}),
 		alertsSent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "silencewatch_alerts_sent_total", Help: "Alerts delivered.",
 		}),
@@ -54,6 +50,12 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	m.Registry.MustRegister(m.fetches, m.items, m.pollLag, m.failures, m.findings, m.queueDepth,
-		m.outboxPending, m.alertsSent, m.alertsFailed, m.evaluateErrors)
+		m.alertsSent, m.alertsFailed, m.evaluateErrors)
 	return m
 }
+
+// AlertsDelivered counts delivered alerts (for the notifier's hook).
+func (m *Metrics) AlertsDelivered(n int) { m.alertsSent.Add(float64(n)) }
+
+// AlertsFailed counts alerts that failed permanently.
+func (m *Metrics) AlertsFailed(n int) { m.alertsFailed.Add(float64(n)) }

@@ -25,11 +25,18 @@ import (
 	"github.com/silencewatch/silencewatch/store"
 )
 
-// Notifier delivers one alert. It returns the delivered message's id
-// (Slack's ts), or an error and whether trying again may succeed.
-type Notifier interface {
-	Channels(f *rules.Finding) []string
-	Deliver(ctx context.Context, a store.Alert) (messageID string, retry bool, err error)
+// Delivery is how findings reach people: the channels a finding is routed
+// to when it is queued, and the outbox that delivers what is queued.
+type Delivery interface {
+	Channels(f *rules.Finding, src config.Source) []string
+	// Wake asks for delivery now: alerts were queued.
+	Wake()
+	// Run delivers until ctx is cancelled, then makes a last pass.
+	Run(ctx context.Context)
+	// DeliverDue makes one delivery pass.
+	DeliverDue(ctx context.Context)
+	// SourceFailing reports a source that keeps failing.
+	SourceFailing(ctx context.Context, source, detail string, failures int)
 }
 
 // Options wires a Monitor.
@@ -38,14 +45,12 @@ type Options struct {
 	Store    store.Store
 	Engine   *rules.Engine
 	Fetcher  *crawler.Fetcher
-	Notifier Notifier
+	Delivery Delivery
 	Clock    clock.Clock
 	Logger   *slog.Logger
 	Metrics  *Metrics
 	// Rand returns a float in [0, 1) for jitter; default math/rand/v2.
 	Rand func() float64
-	// OutboxEvery is how often due alerts are looked for (default 1s).
-	OutboxEvery time.Duration
 }
 
 // Monitor is the pipeline.
@@ -53,7 +58,6 @@ type Monitor struct {
 	opts     Options
 	sources  map[string]config.Source
 	cadences map[string]*crawler.Cadence
-	wake     chan struct{} // a finding was queued: deliver now
 	// verify counts conditional polls per source since the last full GET.
 	mu     sync.Mutex
 	verify map[string]int
@@ -69,14 +73,11 @@ func New(opts Options) *Monitor {
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
-	if opts.OutboxEvery <= 0 {
-		opts.OutboxEvery = time.Second
-	}
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics()
 	}
 	m := &Monitor{opts: opts, sources: map[string]config.Source{}, cadences: map[string]*crawler.Cadence{},
-		wake: make(chan struct{}, 1), verify: map[string]int{}, bodies: map[string][32]byte{}}
+		verify: map[string]int{}, bodies: map[string][32]byte{}}
 	windows := opts.Engine.Calendar().Windows()
 	for _, s := range opts.Config.Sources {
 		m.sources[s.Name] = s
@@ -122,7 +123,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		m.deliverLoop(ctx)
+		m.opts.Delivery.Run(ctx)
 	}()
 	sched := &crawler.Scheduler{
 		Clock: m.opts.Clock, Workers: m.opts.Config.Crawler.Workers, Poll: m.poll, Grace: 5 * time.Second,
@@ -257,6 +258,7 @@ func (m *Monitor) failed(ctx context.Context, log *slog.Logger, st *store.Source
 	if st.Failures == m.opts.Config.Crawler.FailureReportAfter {
 		log.Error("source failing", "err", err, "consecutive_failures", st.Failures)
 		m.event(ctx, log, store.Event{Source: st.Name, Kind: "failing", Detail: err.Error(), At: out.At})
+		m.opts.Delivery.SourceFailing(ctx, st.Name, err.Error(), st.Failures)
 	}
 }
 
@@ -352,11 +354,9 @@ func overlaps(a, b []string) bool {
 // and their alerts in one step.
 func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Article) error {
 	findings := m.opts.Engine.Evaluate(a)
-	var channels []string
-	if len(findings) > 0 {
-		channels = m.opts.Notifier.Channels(&findings[0])
-	}
-	if _, err := m.opts.Store.SaveFindings(ctx, versionID, findings, channels, m.opts.Clock.Now()); err != nil {
+	src := m.sources[a.Source]
+	route := func(f *rules.Finding) []string { return m.opts.Delivery.Channels(f, src) }
+	if _, err := m.opts.Store.SaveFindings(ctx, versionID, findings, route, m.opts.Clock.Now()); err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
 		return fmt.Errorf("monitor: saving findings of version %d: %w", versionID, err)
 	}
@@ -364,10 +364,7 @@ func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Arti
 		m.opts.Metrics.findings.WithLabelValues(f.Rule).Inc()
 	}
 	if len(findings) > 0 {
-		select {
-		case m.wake <- struct{}{}:
-		default:
-		}
+		m.opts.Delivery.Wake()
 	}
 	return nil
 }
@@ -397,6 +394,6 @@ func (m *Monitor) PollOnce(ctx context.Context) error {
 	}
 	close(jobs)
 	wg.Wait()
-	m.deliverDue(ctx)
+	m.opts.Delivery.DeliverDue(ctx)
 	return ctx.Err()
 }

@@ -94,8 +94,9 @@ func newHarness(t *testing.T, f *feed) *harness {
 	}
 	m := New(Options{Config: cfg, Store: st, Engine: engine,
 		Fetcher:  crawler.NewFetcher(crawler.FetcherOptions{Timeout: 2 * time.Second}),
-		Notifier: &notify.Console{W: io.Discard}, Clock: clock.Real{},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Rand: func() float64 { return 0.5 }})
+		Delivery: notify.New(notify.Options{Store: st, Clock: clock.Real{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Console: io.Discard}),
+		Clock:    clock.Real{},
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)), Rand: func() float64 { return 0.5 }})
 	return &harness{m: m, st: st, name: "src", feedN: func() int { f.mu.Lock(); defer f.mu.Unlock(); return f.n }}
 }
 

@@ -26,7 +26,7 @@ func TestThreadsAndSyndication(t *testing.T) {
 		}
 		f := testFinding(finding)
 		f.Article.Source = source
-		stored, err := s.SaveFindings(ctx, r.VersionID, []rules.Finding{f}, []string{"#c"}, at)
+		stored, err := s.SaveFindings(ctx, r.VersionID, []rules.Finding{f}, To("#c"), at)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,7 @@ import (
 // the version's evaluated_at (the first evaluation's time is kept), and
 // one pending alert per finding and channel, due at at (queued once per
 // idempotency key). It returns every finding stored for the version.
-func (s *SQLite) SaveFindings(ctx context.Context, versionID int64, findings []rules.Finding, channels []string, at time.Time) ([]StoredFinding, error) {
+func (s *SQLite) SaveFindings(ctx context.Context, versionID int64, findings []rules.Finding, route Route, at time.Time) ([]StoredFinding, error) {
 	if at.IsZero() {
 		// evaluated_at NULL means "not evaluated": a zero time would lose it.
 		return nil, fmt.Errorf("store: save findings of version %d: zero time", versionID)
@@ -62,6 +62,10 @@ ON CONFLICT (finding_key, version_id) DO NOTHING`,
 				f.ID, versionID).Scan(&findingID)
 			if err != nil {
 				return fmt.Errorf("finding %s: %w", f.ID, err)
+			}
+			var channels []string
+			if route != nil {
+				channels = route(f)
 			}
 			for _, ch := range channels {
 				_, err := tx.ExecContext(ctx, `
@@ -179,6 +183,18 @@ func (s *SQLite) DueAlerts(ctx context.Context, now time.Time, limit int) ([]Ale
 		return nil, fmt.Errorf("store: due alerts: %w", err)
 	}
 	return out, nil
+}
+
+// AlertByID returns one alert.
+func (s *SQLite) AlertByID(ctx context.Context, id int64) (Alert, error) {
+	out, err := s.queryAlerts(ctx, `WHERE a.id = ?`, id)
+	switch {
+	case err != nil:
+		return Alert{}, fmt.Errorf("store: alert %d: %w", id, err)
+	case len(out) == 0:
+		return Alert{}, fmt.Errorf("store: alert %d: %w", id, ErrNotFound)
+	}
+	return out[0], nil
 }
 
 // Alerts returns every alert whatever its status, oldest first.

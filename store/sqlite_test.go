@@ -426,7 +426,7 @@ func TestUnevaluatedVersionsAndSaveFindings(t *testing.T) {
 	channels := []string{"slack:#silence", "console"}
 	f := testFinding("9f86d081884c7d65")
 	at := t0.Add(5 * time.Second)
-	stored, err := s.SaveFindings(ctx, ra.VersionID, []rules.Finding{f}, channels, at)
+	stored, err := s.SaveFindings(ctx, ra.VersionID, []rules.Finding{f}, To(channels...), at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +435,7 @@ func TestUnevaluatedVersionsAndSaveFindings(t *testing.T) {
 		t.Fatalf("SaveFindings = %+v", stored)
 	}
 	// No finding still marks the version evaluated.
-	if got, err := s.SaveFindings(ctx, rb.VersionID, nil, channels, at); err != nil || len(got) != 0 {
+	if got, err := s.SaveFindings(ctx, rb.VersionID, nil, To(channels...), at); err != nil || len(got) != 0 {
 		t.Fatalf("SaveFindings(no findings) = %v, %v", got, err)
 	}
 	if vs, err := s.UnevaluatedVersions(ctx); err != nil || len(vs) != 0 {
@@ -443,7 +443,7 @@ func TestUnevaluatedVersionsAndSaveFindings(t *testing.T) {
 	}
 
 	t.Run("twice is a no-op", func(t *testing.T) {
-		again, err := s.SaveFindings(ctx, ra.VersionID, []rules.Finding{f}, channels, at.Add(time.Minute))
+		again, err := s.SaveFindings(ctx, ra.VersionID, []rules.Finding{f}, To(channels...), at.Add(time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -464,7 +464,7 @@ func TestUnevaluatedVersionsAndSaveFindings(t *testing.T) {
 	})
 
 	t.Run("unknown version", func(t *testing.T) {
-		_, err := s.SaveFindings(ctx, 9999, []rules.Finding{f}, channels, at)
+		_, err := s.SaveFindings(ctx, 9999, []rules.Finding{f}, To(channels...), at)
 		if !errors.Is(err, ErrNotFound) || !strings.HasPrefix(err.Error(), "store:") {
 			t.Errorf("SaveFindings(9999) = %v, want ErrNotFound", err)
 		}
@@ -477,7 +477,7 @@ func TestUnevaluatedVersionsAndSaveFindings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SaveFindings(ctx, r2.VersionID, []rules.Finding{f}, channels[:1], at.Add(time.Hour)); err != nil {
+		if _, err := s.SaveFindings(ctx, r2.VersionID, []rules.Finding{f}, To(channels[:1]...), at.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		all, _ := s.Alerts(ctx)
@@ -498,7 +498,7 @@ func TestFindingJSONRoundTrip(t *testing.T) {
 	want[1].Severity = config.Severity(0) // out of range: must still round-trip
 	want[1].Evidence = nil
 	want[1].ZoneWindows = nil
-	if _, err := s.SaveFindings(ctx, r.VersionID, want, []string{"console"}, t0); err != nil {
+	if _, err := s.SaveFindings(ctx, r.VersionID, want, To("console"), t0); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Findings(ctx)
@@ -536,7 +536,7 @@ func TestAlertLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.SaveFindings(ctx, r.VersionID, []rules.Finding{testFinding("aa"), testFinding("bb")},
-		[]string{"slack", "console"}, t0)
+		To("slack", "console"), t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -629,7 +629,7 @@ func TestRestart(t *testing.T) {
 	}
 	r1, _ := s.SaveArticle(ctx, testArticle("g1", "https://www.lemonde.fr/1", "un"), fetchAt(t0))
 	r2, _ := s.SaveArticle(ctx, testArticle("g2", "https://www.lemonde.fr/2", "deux"), fetchAt(t0))
-	if _, err := s.SaveFindings(ctx, r1.VersionID, []rules.Finding{testFinding("aa")}, []string{"slack"}, t0); err != nil {
+	if _, err := s.SaveFindings(ctx, r1.VersionID, []rules.Finding{testFinding("aa")}, To("slack"), t0); err != nil {
 		t.Fatal(err)
 	}
 	findings, _ := s.Findings(ctx)

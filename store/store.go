@@ -122,6 +122,14 @@ type Verdict struct {
 	At      time.Time
 }
 
+// Route names the channels a finding's alerts go to; nil queues none.
+type Route func(f *rules.Finding) []string
+
+// To routes every finding to the same channels.
+func To(channels ...string) Route {
+	return func(*rules.Finding) []string { return channels }
+}
+
 // Store is the durable record.
 type Store interface {
 	// SourceState returns the saved state of a source; found is false
@@ -145,7 +153,7 @@ type Store interface {
 	// the version evaluated, and queues one alert per finding and channel,
 	// all in one transaction. Saving the same version's findings twice is
 	// a no-op.
-	SaveFindings(ctx context.Context, versionID int64, findings []rules.Finding, channels []string, at time.Time) ([]StoredFinding, error)
+	SaveFindings(ctx context.Context, versionID int64, findings []rules.Finding, route Route, at time.Time) ([]StoredFinding, error)
 	Findings(ctx context.Context) ([]StoredFinding, error)
 
 	// DueAlerts returns pending alerts whose next try is at or before now,
@@ -164,6 +172,7 @@ type Store interface {
 	// MarkAlertFailed records a permanent failure; the alert stays visible.
 	MarkAlertFailed(ctx context.Context, id int64, errText string, at time.Time) error
 	Alerts(ctx context.Context) ([]Alert, error)
+	AlertByID(ctx context.Context, id int64) (Alert, error)
 
 	Close() error
 }

@@ -129,7 +129,8 @@ func setup(ctx context.Context, o options, stderr io.Writer) (_ *bench, err erro
 	logger := slog.New(&countingHandler{Handler: slog.NewJSONHandler(stderr, nil), warnings: b.warnings})
 	b.mon = monitor.New(monitor.Options{
 		Config: cfg, Store: b.store, Engine: engine, Fetcher: fetcher,
-		Notifier: &notify.Console{W: io.Discard}, Clock: clk, Logger: logger, Metrics: b.metrics,
+		Delivery: notify.New(notify.Options{Config: cfg.Slack, Store: b.store, Clock: clk, Logger: logger, Console: io.Discard}),
+		Clock:    clk, Logger: logger, Metrics: b.metrics,
 	})
 	// A second connection, outside the measured cycles, to count rows.
 	if b.counts, err = sql.Open("sqlite", cfg.Store+"?_pragma=busy_timeout(5000)"); err != nil {

@@ -1,49 +1,17 @@
-// Package notify owns alert delivery: turning a stored finding into a
-// message people act on, and handing it to where they read it. The
-// console notifier is the default when no Slack credentials are set.
 package notify
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/silencewatch/silencewatch/rules"
-	"github.com/silencewatch/silencewatch/store"
 )
 
-// ConsoleChannel is the channel name alerts get when they go to the
-// console.
-const ConsoleChannel = "console"
-
-// Console writes each alert as a block of text.
-type Console struct {
-	mu sync.Mutex
-	W  io.Writer
-}
-
-// Channels routes every finding to the console.
-func (c *Console) Channels(*rules.Finding) []string { return []string{ConsoleChannel} }
-
-// Deliver prints the alert. A write error is retryable: the outbox keeps
-// the alert until it is printed.
-func (c *Console) Deliver(ctx context.Context, a store.Alert) (string, bool, error) {
-	text := Text(&a.Finding.Finding)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, err := io.WriteString(c.W, text+"\n"); err != nil {
-		return "", true, fmt.Errorf("notify: console: %w", err)
-	}
-	return fmt.Sprintf("console-%d", a.ID), false, nil
-}
-
-// Text renders a finding for a terminal or a plain-text notification:
+// PlainText renders a finding for a terminal or a plain-text notification:
 // what, where, when (in the zone's local time and relative to its window),
 // which rule, and the evidence with the match marked.
-func Text(f *rules.Finding) string {
+func PlainText(f *rules.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %s: %s\n", strings.ToUpper(f.Severity.String()), f.Rule, f.Title)
 	source := f.Article.Source

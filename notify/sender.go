@@ -1,0 +1,394 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/silencewatch/silencewatch/config"
+)
+
+// Sender posts messages to a channel. Post returns the message's id (a
+// Slack ts).
+type Sender interface {
+	Post(ctx context.Context, channel string, m Message) (ts string, err error)
+	// Update replaces a message's content; senders that cannot (webhooks,
+	// the console) do nothing.
+	Update(ctx context.Context, channel, ts string, m Message) error
+	// Recent lists silencewatch's messages posted to channel since t, with
+	// the alerts each carried, so an attempt whose answer was lost can be
+	// recognised instead of posted twice. ErrCannotLook when the sender has
+	// no way to look.
+	Recent(ctx context.Context, channel string, since time.Time) ([]Posted, error)
+	// Threads reports whether replies in threads are possible.
+	Threads() bool
+}
+
+// Posted is a message found in a channel.
+type Posted struct {
+	TS       string
+	ThreadTS string
+	Key      string
+	AlertIDs []int64
+}
+
+// ErrCannotLook is returned by Recent when the sender cannot read back
+// what it posted (an incoming webhook).
+var ErrCannotLook = errors.New("notify: this sender cannot read its channel back")
+
+// Kind says what a failed send means for the alert.
+type Kind int
+
+// Kinds of send failure.
+const (
+	RateLimited Kind = iota + 1 // wait RetryAfter, then send again
+	Transient                   // server or network trouble: back off and retry
+	Permanent                   // bad token, unknown channel: retrying cannot help
+)
+
+// SendError is a failed send, classified.
+type SendError struct {
+	Kind       Kind
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *SendError) Error() string { return e.Err.Error() }
+func (e *SendError) Unwrap() error { return e.Err }
+
+// permanentCodes are Slack error codes no retry can fix.
+var permanentCodes = map[string]bool{
+	"invalid_auth": true, "not_authed": true, "account_inactive": true, "token_revoked": true,
+	"token_expired": true, "no_permission": true, "missing_scope": true, "channel_not_found": true,
+	"not_in_channel": true, "is_archived": true, "msg_too_long": true, "invalid_blocks": true,
+	"invalid_blocks_format": true, "no_text": true, "restricted_action": true, "team_access_not_granted": true,
+	"invalid_metadata_format": true, "invalid_metadata_schema": true, "message_not_found": true,
+	"cant_update_message": true, "edit_window_closed": true, "invalid_arguments": true,
+}
+
+// classify turns a slack-go error into a SendError with the secret
+// scrubbed from its text.
+func classify(err error, secrets ...config.Secret) *SendError {
+	scrubbed := scrub(err, secrets...)
+	var rl *slack.RateLimitedError
+	var sc slack.StatusCodeError
+	var se slack.SlackErrorResponse
+	switch {
+	case errors.As(err, &rl):
+		return &SendError{Kind: RateLimited, RetryAfter: rl.RetryAfter, Err: scrubbed}
+	case errors.As(err, &sc):
+		switch {
+		case sc.Code == http.StatusTooManyRequests:
+			return &SendError{Kind: RateLimited, RetryAfter: time.Second, Err: scrubbed}
+		case sc.Code >= 500 || sc.Code == http.StatusRequestTimeout:
+			return &SendError{Kind: Transient, Err: scrubbed}
+		}
+		return &SendError{Kind: Permanent, Err: scrubbed}
+	case errors.As(err, &se):
+		if se.Err == "ratelimited" {
+			return &SendError{Kind: RateLimited, RetryAfter: time.Second, Err: scrubbed}
+		}
+		if permanentCodes[se.Err] {
+			return &SendError{Kind: Permanent, Err: scrubbed}
+		}
+		return &SendError{Kind: Transient, Err: scrubbed}
+	}
+	// Network errors, timeouts, malformed answers: the post may or may
+	// not have landed; the outbox checks before sending again.
+	return &SendError{Kind: Transient, Err: scrubbed}
+}
+
+// webhookStatus reads the status code slack-go puts in webhook errors.
+var webhookStatus = regexp.MustCompile(`status code: (\d{3})`)
+
+// scrub removes every secret's value from an error's text: slack-go
+// errors may quote the request URL, which for a webhook is the secret.
+func scrub(err error, secrets ...config.Secret) error {
+	msg := err.Error()
+	for _, s := range secrets {
+		if v := s.Reveal(); v != "" {
+			msg = strings.ReplaceAll(msg, v, "<secret>")
+		}
+	}
+	return errors.New("notify: slack: " + msg)
+}
+
+// Slack sends with a bot token through chat.postMessage and chat.update.
+type Slack struct {
+	client *slack.Client
+	token  config.Secret
+	mu     sync.Mutex
+	ids    map[string]string // channel name → id, learned from posts
+}
+
+// NewSlack makes a bot-token sender. apiURL overrides Slack's API base
+// (tests, proxies, enterprise gateways); httpClient may be nil.
+func NewSlack(token config.Secret, apiURL string, httpClient *http.Client) *Slack {
+	opts := []slack.Option{}
+	if apiURL != "" {
+		if !strings.HasSuffix(apiURL, "/") {
+			apiURL += "/"
+		}
+		opts = append(opts, slack.OptionAPIURL(apiURL))
+	}
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	opts = append(opts, slack.OptionHTTPClient(httpClient))
+	return &Slack{client: slack.New(token.Reveal(), opts...), token: token, ids: map[string]string{}}
+}
+
+// Client returns the underlying slack-go client (for Socket Mode).
+func (s *Slack) Client() *slack.Client { return s.client }
+
+func (s *Slack) msgOptions(m Message) []slack.MsgOption {
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(m.Text, false),
+		slack.MsgOptionBlocks(m.Blocks...),
+		slack.MsgOptionDisableLinkUnfurl(),
+	}
+	if m.ThreadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(m.ThreadTS))
+	}
+	if m.Key != "" {
+		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
+			EventType: metadataEventType, EventPayload: map[string]any{"key": m.Key, "alerts": idsPayload(m.Key)},
+		}))
+	}
+	return opts
+}
+
+// Post sends with chat.postMessage.
+func (s *Slack) Post(ctx context.Context, channel string, m Message) (string, error) {
+	id, ts, err := s.client.PostMessageContext(ctx, channel, s.msgOptions(m)...)
+	if err != nil {
+		return "", classify(err, s.token)
+	}
+	s.mu.Lock()
+	s.ids[channel] = id
+	s.mu.Unlock()
+	return ts, nil
+}
+
+// Update edits with chat.update, which needs the channel's id: known from
+// an earlier post, or given as an id.
+func (s *Slack) Update(ctx context.Context, channel, ts string, m Message) error {
+	m.ThreadTS = "" // chat.update edits in place
+	_, _, _, err := s.client.UpdateMessageContext(ctx, s.channelID(channel), ts, s.msgOptions(m)...)
+	if err != nil {
+		return classify(err, s.token)
+	}
+	return nil
+}
+
+func (s *Slack) channelID(channel string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.ids[channel]; ok {
+		return id
+	}
+	return channel
+}
+
+// Threads is true: a bot token can reply in threads and edit.
+func (s *Slack) Threads() bool { return true }
+
+// Recent reads the channel's history since t, and the replies of our
+// messages that have threads, keeping the messages silencewatch posted.
+// conversations.history needs the channel's id: configure channels by id,
+// or this works once a post has taught it.
+func (s *Slack) Recent(ctx context.Context, channel string, since time.Time) ([]Posted, error) {
+	id := s.channelID(channel)
+	oldest := slackTS(since)
+	var out []Posted
+	cursor := ""
+	for {
+		resp, err := s.client.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: id, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
+		})
+		if err != nil {
+			return nil, classify(err, s.token)
+		}
+		for _, msg := range resp.Messages {
+			if p, ok := posted(msg); ok {
+				out = append(out, p)
+				if msg.ReplyCount > 0 {
+					replies, err := s.replies(ctx, id, msg.Timestamp, oldest)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, replies...)
+				}
+			}
+		}
+		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
+			return out, nil
+		}
+		cursor = resp.ResponseMetaData.NextCursor
+	}
+}
+
+func (s *Slack) replies(ctx context.Context, channelID, ts, oldest string) ([]Posted, error) {
+	var out []Posted
+	cursor := ""
+	for {
+		msgs, more, next, err := s.client.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+			ChannelID: channelID, Timestamp: ts, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
+		})
+		if err != nil {
+			return nil, classify(err, s.token)
+		}
+		for _, msg := range msgs {
+			if msg.Timestamp == ts {
+				continue // the parent comes back first
+			}
+			if p, ok := posted(msg); ok {
+				p.ThreadTS = ts
+				out = append(out, p)
+			}
+		}
+		if !more || next == "" {
+			return out, nil
+		}
+		cursor = next
+	}
+}
+
+func posted(msg slack.Message) (Posted, bool) {
+	md := msg.Metadata
+	if md.EventType != metadataEventType {
+		return Posted{}, false
+	}
+	p := Posted{TS: msg.Timestamp, ThreadTS: msg.ThreadTimestamp}
+	if p.ThreadTS == p.TS {
+		p.ThreadTS = ""
+	}
+	p.Key, _ = md.EventPayload["key"].(string)
+	p.AlertIDs = parseIDs(p.Key)
+	return p, true
+}
+
+// slackTS renders t as a Slack timestamp ("seconds.micros").
+func slackTS(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
+}
+
+// Message keys name the alerts a message carries: "alert:12" or
+// "batch:12,13,14", so a lost answer can be matched to its alerts.
+func alertKey(id int64) string { return fmt.Sprintf("alert:%d", id) }
+
+func batchKey(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return "batch:" + strings.Join(parts, ",")
+}
+
+func parseIDs(key string) []int64 {
+	_, list, ok := strings.Cut(key, ":")
+	if !ok || (!strings.HasPrefix(key, "alert:") && !strings.HasPrefix(key, "batch:")) {
+		return nil
+	}
+	var out []int64
+	for _, p := range strings.Split(list, ",") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func idsPayload(key string) []any {
+	var out []any
+	for _, id := range parseIDs(key) {
+		out = append(out, id)
+	}
+	return out
+}
+
+// Webhook sends through an incoming webhook: no threads, no edits, and no
+// way to read back, so a post whose answer is lost may be repeated.
+type Webhook struct {
+	url    config.Secret
+	client *http.Client
+}
+
+// NewWebhook makes a webhook sender.
+func NewWebhook(url config.Secret, httpClient *http.Client) *Webhook {
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	return &Webhook{url: url, client: httpClient}
+}
+
+// Post sends the message; the channel is the webhook's own.
+func (w *Webhook) Post(ctx context.Context, channel string, m Message) (string, error) {
+	msg := &slack.WebhookMessage{Text: m.Text, Blocks: &slack.Blocks{BlockSet: m.Blocks}}
+	if err := slack.PostWebhookCustomHTTPContext(ctx, w.url.Reveal(), w.client, msg); err != nil {
+		var rl *slack.RateLimitedError
+		if !errors.As(err, &rl) {
+			if mm := webhookStatus.FindStringSubmatch(err.Error()); mm != nil {
+				code, _ := strconv.Atoi(mm[1])
+				err = slack.StatusCodeError{Code: code, Status: scrub(err, w.url).Error()}
+			}
+		}
+		return "", classify(err, w.url)
+	}
+	return "webhook", nil
+}
+
+// Update is not possible through a webhook.
+func (w *Webhook) Update(context.Context, string, string, Message) error { return nil }
+
+// Recent is not possible through a webhook.
+func (w *Webhook) Recent(context.Context, string, time.Time) ([]Posted, error) {
+	return nil, ErrCannotLook
+}
+
+// Threads is false for webhooks.
+func (w *Webhook) Threads() bool { return false }
+
+// Console prints each message's plain text, for a terminal or a log.
+type Console struct {
+	mu sync.Mutex
+	W  io.Writer
+	n  int
+}
+
+// Post prints the message.
+func (c *Console) Post(ctx context.Context, channel string, m Message) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	text := m.Plain
+	if text == "" {
+		text = m.Text
+	}
+	if _, err := io.WriteString(c.W, text+"\n"); err != nil {
+		return "", &SendError{Kind: Transient, Err: fmt.Errorf("notify: console: %w", err)}
+	}
+	return fmt.Sprintf("console-%d", c.n), nil
+}
+
+// Update prints nothing: the console keeps what it printed.
+func (c *Console) Update(context.Context, string, string, Message) error { return nil }
+
+// Recent cannot look back, and needs not: a console write does not get
+// lost half-way.
+func (c *Console) Recent(context.Context, string, time.Time) ([]Posted, error) { return nil, nil }
+
+// Threads is false: the console prints follow-ups as new messages.
+func (c *Console) Threads() bool { return false }
