@@ -93,6 +93,14 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 	if !cfg.Slack.Enabled() {
 		o.Logger.Info("no Slack credentials: alerts print on standard output")
 	}
+	if bot := notifier.Bot(); bot != nil && cfg.Slack.Interactive() {
+		verdicts := &notify.Verdicts{Store: st, Sender: bot, Clock: o.Clock, Logger: o.Logger}
+		go func() {
+			if err := notify.RunSocketMode(ctx, cfg.Slack.AppToken, bot, verdicts, cfg.Slack.APIURL, o.Logger); err != nil {
+				o.Logger.Error("Socket Mode stopped: verdict buttons inactive", "err", err)
+			}
+		}()
+	}
 	mon := monitor.New(monitor.Options{
 		Config: cfg, Store: st, Engine: engine, Fetcher: fetcher,
 		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics,

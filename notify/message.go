@@ -78,6 +78,22 @@ func link(rawURL, label string) string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// keepEdges is oneLine keeping one space at each edge that had space, so
+// the bold match next to it stays a separate word (mrkdwn needs that).
+func keepEdges(s string) string {
+	out := oneLine(s)
+	if out == "" {
+		return strings.Repeat(" ", min(len(s), 1))
+	}
+	if strings.TrimLeft(s, " \t\r\n") != s {
+		out = " " + out
+	}
+	if strings.TrimRight(s, " \t\r\n") != s {
+		out += " "
+	}
+	return out
+}
+
 // truncate cuts s to at most n characters, ending with an ellipsis when
 // cut, never inside a rune nor inside an entity such as &amp;.
 func truncate(s string, n int) string {
@@ -172,7 +188,7 @@ func evidenceText(f *rules.Finding) string {
 		before := truncateLeft(e.Before, maxSnippetChars/2)
 		after := truncate(e.After, maxSnippetChars/2)
 		match := truncate(e.Text, maxSnippetChars)
-		lines = append(lines, fmt.Sprintf("> %s%s%s  _(%s, %s)_", escape(oneLine(before)), bold(oneLine(match)), escape(oneLine(after)), e.Field, escape(e.Kind)))
+		lines = append(lines, fmt.Sprintf("> %s%s%s  _(%s, %s)_", escape(keepEdges(before)), bold(oneLine(match)), escape(keepEdges(after)), e.Field, escape(e.Kind)))
 	}
 	if len(lines) == 0 {
 		return ""

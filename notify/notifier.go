@@ -77,3 +77,9 @@ func (n *Notifier) Run(ctx context.Context) { n.Outbox.Run(ctx, n.Every) }
 func (n *Notifier) SourceFailing(ctx context.Context, source, detail string, failures int) {
 	n.Outbox.SourceFailing(ctx, n.Default, source, detail, failures)
 }
+
+// Bot returns the bot-token sender, or nil when alerts go elsewhere.
+func (n *Notifier) Bot() *Slack {
+	s, _ := n.Outbox.Sender.(*Slack)
+	return s
+}

@@ -99,6 +99,18 @@ func alertKey(findingKey string, version int, channel string) string {
 	return fmt.Sprintf("%s/v%d/%s", findingKey, version, channel)
 }
 
+// FindingByID returns one stored finding.
+func (s *SQLite) FindingByID(ctx context.Context, id int64) (StoredFinding, error) {
+	out, err := queryFindings(ctx, s.db, `WHERE f.id = ?`, id)
+	switch {
+	case err != nil:
+		return StoredFinding{}, fmt.Errorf("store: finding %d: %w", id, err)
+	case len(out) == 0:
+		return StoredFinding{}, fmt.Errorf("store: finding %d: %w", id, ErrNotFound)
+	}
+	return out[0], nil
+}
+
 // Findings returns every stored finding, oldest first.
 func (s *SQLite) Findings(ctx context.Context) ([]StoredFinding, error) {
 	out, err := queryFindings(ctx, s.db, ``)

@@ -155,6 +155,7 @@ type Store interface {
 	// a no-op.
 	SaveFindings(ctx context.Context, versionID int64, findings []rules.Finding, route Route, at time.Time) ([]StoredFinding, error)
 	Findings(ctx context.Context) ([]StoredFinding, error)
+	FindingByID(ctx context.Context, id int64) (StoredFinding, error)
 
 	// DueAlerts returns pending alerts whose next try is at or before now,
 	// oldest first.

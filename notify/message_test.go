@@ -1,0 +1,206 @@
+package notify
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func storedFinding(id int64, f rules.Finding) *store.StoredFinding {
+	return &store.StoredFinding{ID: id, VersionID: id, ArticleID: id, Finding: f}
+}
+
+func alertsOf(n int) []store.Alert {
+	var out []store.Alert
+	for i := 0; i < n; i++ {
+		f := finding(fmt.Sprintf("%016x", i+1), []string{"lemonde", "rt-fr", "fringe"}[i%3], fmt.Sprintf("Titre %d", i), config.Severity(1+i%5))
+		out = append(out, store.Alert{ID: int64(i + 1), FindingID: int64(i + 1), Finding: *storedFinding(int64(i+1), f)})
+	}
+	return out
+}
+
+func goldenMessages() map[string]Message {
+	f := finding("4af14393d1296520", "lemonde", "Ce que révèlent les courriels de l'équipe de campagne", config.SeverityHigh)
+	f.OtherWindows = []string{"guidance:cnccep-2017-05-06-content"}
+	sf := storedFinding(42, f)
+	verdict := &store.Verdict{Verdict: ActionConfirm, User: "U024BE7LH", At: time.Date(2017, 5, 6, 8, 30, 0, 0, time.UTC)}
+	return map[string]Message{
+		"alert":            Alert(sf, false, nil, nil),
+		"alert-interactive": Alert(sf, true, nil, nil),
+		"alert-verdict":    Alert(sf, true, verdict, nil),
+		"alert-syndicated": Alert(sf, false, nil, []string{"lefigaro", "lemonde", "liberation"}),
+		"follow-up":        FollowUp(sf, false),
+		"syndicated-reply": FollowUp(sf, true),
+		"digest":           Digest("#silence-alerts", alertsOf(12), 40),
+		"digest-batch":     DigestBatch(alertsOf(10)),
+		"health":           Health("lemonde", "crawler: source \"lemonde\" (https://www.lemonde.fr/rss/une.xml): HTTP 503", 3),
+	}
+}
+
+// TestGoldenBlocks compares each message kind's Block Kit JSON with
+// testdata/golden/KIND.json (go test -run Golden -update rewrites them).
+func TestGoldenBlocks(t *testing.T) {
+	for name, m := range goldenMessages() {
+		t.Run(name, func(t *testing.T) {
+			got, err := json.MarshalIndent(map[string]any{"text": m.Text, "blocks": m.Blocks}, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", "golden", name+".json")
+			if *update {
+				os.WriteFile(path, append(got, '\n'), 0o644)
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create)", err)
+			}
+			if strings.TrimSpace(string(want)) != strings.TrimSpace(string(got)) {
+				t.Errorf("%s differs from its golden file:\n%s", name, got)
+			}
+			checkLimits(t, m)
+		})
+	}
+}
+
+// checkLimits enforces Slack's limits on a message and that article text
+// cannot mention or link anyone.
+func checkLimits(t *testing.T, m Message) {
+	t.Helper()
+	if len(m.Blocks) > maxBlocks {
+		t.Errorf("%d blocks", len(m.Blocks))
+	}
+	raw, err := json.Marshal(m.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []map[string]any
+	json.Unmarshal(raw, &blocks)
+	total := utf8.RuneCountInString(m.Text)
+	for _, b := range blocks {
+		walkTexts(b, func(kind, text string) {
+			total += utf8.RuneCountInString(text)
+			limit := maxSectionChars
+			if b["type"] == "header" {
+				limit = maxHeaderChars
+			}
+			if n := utf8.RuneCountInString(text); n > limit {
+				t.Errorf("%s text of %d characters (limit %d)", b["type"], n, limit)
+			}
+			for _, bad := range []string{"<!channel>", "<!here>", "<!everyone>", "<@U999>"} {
+				// plain_text renders no mention; mrkdwn must escape them.
+				if kind == "mrkdwn" && strings.Contains(text, bad) {
+					t.Errorf("unescaped %s in %q", bad, text)
+				}
+			}
+		})
+	}
+	if total > maxTextChars {
+		t.Errorf("%d characters of text in one message", total)
+	}
+	if !utf8.ValidString(m.Text) {
+		t.Error("fallback text is not valid UTF-8")
+	}
+}
+
+func walkTexts(v any, fn func(kind, text string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		if text, ok := x["text"].(string); ok {
+			kind, _ := x["type"].(string)
+			fn(kind, text)
+		}
+		for _, c := range x {
+			walkTexts(c, fn)
+		}
+	case []any:
+		for _, c := range x {
+			walkTexts(c, fn)
+		}
+	}
+}
+
+func TestAdversarialInputStaysWithinLimits(t *testing.T) {
+	long := strings.Repeat("Très long titre 🗳️ עברית العربية <!channel> & <@U999> > ", 200)
+	evidence := strings.Repeat("x&y<z>*", 10000/7)
+	f := finding("ffffffffffffffff", "<!here>|source", long, config.SeverityCritical)
+	f.Title = long
+	f.Reference = long
+	f.Article.URL = "https://evil.example/a|b>c <!channel>"
+	f.TimeNotes = []string{long}
+	for i := 0; i < 30; i++ {
+		f.Evidence = append(f.Evidence, rules.Evidence{Kind: "phrase", Field: article.FieldContent, Text: evidence, Before: long, After: long})
+	}
+	sf := storedFinding(1, f)
+	alerts := alertsOf(60)
+	for i := range alerts {
+		alerts[i].Finding = *sf
+	}
+	for name, m := range map[string]Message{
+		"alert": Alert(sf, true, nil, []string{long, long}), "follow-up": FollowUp(sf, true),
+		"digest": Digest(long, alerts, 40), "batch": DigestBatch(alerts[:40]), "health": Health(long, long+evidence, 9),
+	} {
+		t.Run(name, func(t *testing.T) { checkLimits(t, m) })
+	}
+}
+
+func TestEscaping(t *testing.T) {
+	if got := escape("<!channel> & <@U1>"); got != "&lt;!channel&gt; &amp; &lt;@U1&gt;" {
+		t.Errorf("escape: %q", got)
+	}
+	if got := link("https://x.example/a|b>c", "Title | with <tags>"); got != "<https://x.example/a%7Cb%3Ec|Title ¦ with &lt;tags&gt;>" {
+		t.Errorf("link: %q", got)
+	}
+	if got := link("javascript:alert(1)", "x"); got != "x" {
+		t.Errorf("a non-http link must not be a link: %q", got)
+	}
+	if got := truncate("abc&amp;def", 6); got != "abc…" {
+		t.Errorf("truncate must not cut an entity: %q", got)
+	}
+	if got := bold("a*b"); got != "*a∗b*" {
+		t.Errorf("bold: %q", got)
+	}
+}
+
+func TestRouter(t *testing.T) {
+	r := Router{Default: "#all", Routes: []config.Route{
+		{Channel: "#critical", MinSeverity: config.SeverityCritical, Continue: true},
+		{Channel: "#foreign", Tags: []string{"foreign"}},
+		{Channel: "#antilles", Zones: []string{"antilles"}},
+	}}
+	f := finding("a", "rtbf", "t", config.SeverityCritical)
+	tests := []struct {
+		name string
+		sev  config.Severity
+		tags []string
+		zone string
+		want string
+	}{
+		{"critical and foreign: continue", config.SeverityCritical, []string{"foreign"}, "metropole", "#critical,#foreign"},
+		{"foreign only", config.SeverityHigh, []string{"foreign"}, "metropole", "#foreign"},
+		{"zone", config.SeverityHigh, nil, "antilles", "#antilles"},
+		{"nothing matches: default", config.SeverityLow, nil, "metropole", "#all"},
+	}
+	for _, tt := range tests {
+		f.Severity, f.Zones = tt.sev, []string{tt.zone}
+		if got := strings.Join(r.Channels(&f, config.Source{Tags: tt.tags}), ","); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+var _ = slack.MarkdownType
