@@ -191,9 +191,16 @@ func (o *Outbox) reconcile(ctx context.Context, ch string, alerts []store.Alert)
 		return alerts
 	}
 	posted, err := o.Sender.Recent(ctx, ch, since.Add(-time.Minute))
+	var se *SendError
 	switch {
 	case errors.Is(err, ErrCannotLook):
 		o.Logger.Warn("cannot check whether earlier attempts reached the channel; they are sent again and may show twice", "channel", ch)
+		return alerts
+	case errors.As(err, &se) && se.Kind == Permanent:
+		// Holding the alerts until the history can be read could mean
+		// never: a duplicate is better than a lost alert.
+		o.Logger.Error("cannot read the channel's history to check earlier attempts (give the bot channels:history and groups:history, and configure channels by id); sending them again, they may show twice",
+			"channel", ch, "err", err)
 		return alerts
 	case err != nil:
 		o.Logger.Warn("checking earlier attempts failed; will check again", "channel", ch, "err", err)

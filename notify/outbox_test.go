@@ -318,3 +318,59 @@ func TestFlood(t *testing.T) {
 func realPace() bool { return strings.TrimSpace(getenv("SILENCEWATCH_REAL_PACE")) == "1" }
 
 var getenv = os.Getenv
+
+// fastClock moves time forward instead of waiting: every timer fires at
+// once, having advanced the clock by its duration.
+type fastClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fastClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fastClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+func (c *fastClock) NewTimer(d time.Duration) clock.Timer {
+	c.Advance(d)
+	ch := make(chan time.Time, 1)
+	ch <- c.Now()
+	return firedTimer{ch}
+}
+
+type firedTimer struct{ ch chan time.Time }
+
+func (t firedTimer) C() <-chan time.Time { return t.ch }
+func (t firedTimer) Stop() bool          { return false }
+
+// TestSlackOutage: Slack answers 500 to the first 30 calls. Every alert
+// is delivered once Slack is back, none twice.
+func TestSlackOutage(t *testing.T) {
+	f := newFakeSlack(t, 0)
+	f.script = func(call int, ch string) string {
+		if call <= 30 {
+			return "500"
+		}
+		return ""
+	}
+	st, _ := openStore(t)
+	seed(t, st, 20, "#alerts", uniqueBody)
+	o := newOutbox(t, st, slackSender(f, time.Second), &logBuffer{})
+	clk := &fastClock{now: time.Now().Add(time.Minute)}
+	o.Clock = clk
+	o.Rand = func() float64 { return 0.5 }
+	for pass := 0; pass < 200; pass++ {
+		o.DeliverDue(context.Background())
+		clk.Advance(time.Minute)
+		if len(f.alertCounts()) == 20 {
+			break
+		}
+	}
+	assertExactlyOnce(t, f, st)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.calls < 31 {
+		t.Errorf("only %d calls: the outage was not exercised", f.calls)
+	}
+}
