@@ -23,16 +23,17 @@ const articleByURLSQL = `
 SELECT id, first_seen_at FROM articles WHERE source = ? AND url_norm = ? ORDER BY id LIMIT 1`
 
 const latestVersionSQL = `
-SELECT id, version, text_sha256 FROM versions WHERE article_id = ? ORDER BY version DESC LIMIT 1`
+SELECT id, version, text_sha256, content, summary FROM versions WHERE article_id = ? ORDER BY version DESC LIMIT 1`
 
 const insertArticleSQL = `
-INSERT INTO articles (source, source_url, guid, url_norm, url, first_seen_at)
-VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?)`
+INSERT INTO articles (source, source_url, guid, url_norm, url, first_seen_at, last_fetch_at)
+VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)`
 
 const insertVersionSQL = `
 INSERT INTO versions (article_id, version, title, author, summary, content, language,
-	published_at, updated_at, text_sha256, fetch_sha256, fetch_url, fetched_at, body_key)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))`
+	published_at, updated_at, text_sha256, fetch_sha256, fetch_url, fetched_at, body_key,
+	response_id, diff, extractor, times_from)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, 0), ?, ?, ?)`
 
 // SaveArticle records a sighting of a, in one transaction. The article is
 // found by GUID within its source; when it has no GUID, or its GUID is
@@ -69,12 +70,13 @@ func (s *SQLite) SaveArticle(ctx context.Context, a *article.Article, fetch Fetc
 
 	var res SaveResult
 	var firstSeen time.Time
+	var diff string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		id, first, err := s.findArticle(ctx, tx, a, norm)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			r, err := tx.StmtContext(ctx, s.insertArticle).ExecContext(ctx,
-				a.Source, a.SourceURL, a.GUID, norm, a.URL, ts(seen))
+				a.Source, a.SourceURL, a.GUID, norm, a.URL, ts(seen), ts(seen))
 			if err != nil {
 				return fmt.Errorf("insert article: %w", err)
 			}
@@ -87,21 +89,25 @@ func (s *SQLite) SaveArticle(ctx context.Context, a *article.Article, fetch Fetc
 			return fmt.Errorf("find article: %w", err)
 		default:
 			res.ArticleID, firstSeen = id, first
-			var last string
+			var last, lastContent, lastSummary string
 			err := tx.StmtContext(ctx, s.latestVersion).QueryRowContext(ctx, id).
-				Scan(&res.VersionID, &res.Version, &last)
+				Scan(&res.VersionID, &res.Version, &last, &lastContent, &lastSummary)
 			if err != nil {
 				return fmt.Errorf("latest version of article %d: %w", id, err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE articles SET last_fetch_at = ? WHERE id = ?`, ts(seen), id); err != nil {
+				return fmt.Errorf("touch article %d: %w", id, err)
 			}
 			if last == sum {
 				return nil // seen again, unchanged: nothing to write
 			}
+			diff = article.WordDiff(lastSummary+"\n\n"+lastContent, a.Summary+"\n\n"+a.Content)
 		}
 		res.Version++
 		res.Changed = true
 		r, err := tx.StmtContext(ctx, s.insertVersion).ExecContext(ctx, res.ArticleID, res.Version,
 			a.Title, a.Author, a.Summary, a.Content, a.Language, ts(a.PublishedAt), ts(a.UpdatedAt),
-			sum, fetchSum, fetch.URL, ts(fetch.FetchedAt), bodyKey(a))
+			sum, fetchSum, fetch.URL, ts(fetch.FetchedAt), bodyKey(a), fetch.ResponseID, diff, fetch.Extractor, fetch.TimesFrom)
 		if err != nil {
 			return fmt.Errorf("insert version %d of article %d: %w", res.Version, res.ArticleID, err)
 		}

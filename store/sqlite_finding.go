@@ -179,7 +179,7 @@ func decodeFinding(doc string) (rules.Finding, error) {
 
 const selectAlertSQL = `
 SELECT a.id, a.finding_id, a.channel, a.idem_key, a.status, a.attempts, a.last_error, a.message_ts,
-	a.next_try_at, a.sent_at, a.attempt_at, a.thread_ts, a.digest,
+	a.next_try_at, a.sent_at, a.attempt_at, a.thread_ts, a.digest, a.kind, a.detail,
 	f.id, f.version_id, f.article_id, f.finding, f.created_at
 FROM alerts a JOIN findings f ON f.id = a.finding_id `
 
@@ -233,7 +233,7 @@ func (s *SQLite) queryAlerts(ctx context.Context, tail string, args ...any) ([]A
 		)
 		if err := rows.Scan(&al.ID, &al.FindingID, &al.Channel, &al.Key, &al.Status, &al.Attempts,
 			&al.LastError, &al.MessageTS, timeDest{&al.NextTryAt}, timeDest{&al.SentAt},
-			timeDest{&al.AttemptAt}, &al.ThreadTS, &al.Digest,
+			timeDest{&al.AttemptAt}, &al.ThreadTS, &al.Digest, &al.Kind, &al.Detail,
 			&sf.ID, &sf.VersionID, &sf.ArticleID, &doc, timeDest{&sf.CreatedAt}); err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/silencewatch/silencewatch/article"
@@ -51,9 +52,40 @@ type Event struct {
 
 // Fetch describes the response an article version came from.
 type Fetch struct {
-	URL       string
-	SHA256    [32]byte // of the response body
-	FetchedAt time.Time
+	URL        string
+	SHA256     [32]byte // of the response body
+	FetchedAt  time.Time
+	ResponseID int64  // the stored response, 0 when not kept
+	Extractor  string // what produced the text: "feed", "trafilatura", …
+	TimesFrom  string // where the publication time came from
+}
+
+// Response is a fetched HTTP response kept as evidence.
+type Response struct {
+	ID            int64
+	Source        string
+	Kind          string // "feed", "page", "sitemap"
+	Method        string
+	URL           string
+	FinalURL      string
+	RequestHeader http.Header
+	Proto         string
+	Status        int
+	Header        http.Header
+	Body          []byte // raw, as received (decompressed transfer encoding); nil once pruned
+	BodySize      int
+	SHA256        [32]byte
+	FetchedAt     time.Time
+	Pruned        bool
+}
+
+// ArticleEvent is something that happened to an article: an edit of a
+// flagged article, a deletion.
+type ArticleEvent struct {
+	ArticleID int64
+	Kind      string
+	Detail    string
+	At        time.Time
 }
 
 // SaveResult says what SaveArticle did.
@@ -90,6 +122,8 @@ type Alert struct {
 	Channel   string
 	Key       string // idempotency key: finding id and channel
 	Status    string // "pending", "sent", "failed"
+	Kind      string // "finding", or an article event: "edited", "deleted"
+	Detail    string // for article events
 	Attempts  int
 	LastError string
 	MessageTS string
@@ -168,6 +202,18 @@ type Store interface {
 	ThreadSources(ctx context.Context, channel, rootTS string) ([]string, error)
 	SetVerdict(ctx context.Context, findingID int64, v Verdict) error
 	Verdict(ctx context.Context, findingID int64) (Verdict, bool, error)
+
+	// Evidence and revisions.
+	SaveResponse(ctx context.Context, r Response) (int64, error)
+	ResponseByID(ctx context.Context, id int64) (Response, error)
+	PruneResponses(ctx context.Context, cutoff time.Time) (int, error)
+	IsVisited(ctx context.Context, source, key string) (bool, error)
+	MarkVisited(ctx context.Context, source, key string, at time.Time) error
+	RevisitCandidates(ctx context.Context, source string, recentSince, fetchedBefore time.Time, limit int) ([]Version, error)
+	TouchArticle(ctx context.Context, articleID int64, at time.Time) error
+	ArticleGone(ctx context.Context, articleID int64, detail string, at time.Time) (bool, error)
+	ArticleEvents(ctx context.Context, articleID int64) ([]ArticleEvent, error)
+	QueueArticleAlert(ctx context.Context, articleID int64, kind, detail, key string, at time.Time) (int, error)
 	// MarkAlertRetry records a failed attempt and when to try again.
 	MarkAlertRetry(ctx context.Context, id int64, errText string, next time.Time) error
 	// MarkAlertFailed records a permanent failure; the alert stays visible.

@@ -1,0 +1,234 @@
+package store
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// SaveResponse records a fetched response with its raw body, compressed.
+func (s *SQLite) SaveResponse(ctx context.Context, r Response) (int64, error) {
+	var body bytes.Buffer
+	zw := gzip.NewWriter(&body)
+	if _, err := zw.Write(r.Body); err != nil {
+		return 0, fmt.Errorf("store: compress response: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return 0, fmt.Errorf("store: compress response: %w", err)
+	}
+	sum := r.SHA256
+	if sum == ([32]byte{}) {
+		sum = sha256.Sum256(r.Body)
+	}
+	reqH, _ := json.Marshal(r.RequestHeader)
+	respH, _ := json.Marshal(r.Header)
+	method, proto := r.Method, r.Proto
+	if method == "" {
+		method = http.MethodGet
+	}
+	if proto == "" {
+		proto = "HTTP/1.1"
+	}
+	res, err := s.db.ExecContext(ctx, `
+INSERT INTO responses (source, kind, method, url, final_url, request_headers, proto, status, headers, body, body_size, sha256, fetched_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Source, r.Kind, method, r.URL, r.FinalURL, string(reqH), proto, r.Status, string(respH), body.Bytes(),
+		len(r.Body), hex.EncodeToString(sum[:]), ts(r.FetchedAt))
+	if err != nil {
+		return 0, fmt.Errorf("store: save response %s: %w", r.URL, err)
+	}
+	return res.LastInsertId()
+}
+
+// ResponseByID returns a stored response, its body decompressed (nil when
+// pruned).
+func (s *SQLite) ResponseByID(ctx context.Context, id int64) (Response, error) {
+	var r Response
+	var reqH, respH, sum string
+	var body []byte
+	err := s.db.QueryRowContext(ctx, `
+SELECT id, source, kind, method, url, final_url, request_headers, proto, status, headers, body, body_size, sha256, fetched_at
+FROM responses WHERE id = ?`, id).Scan(&r.ID, &r.Source, &r.Kind, &r.Method, &r.URL, &r.FinalURL, &reqH, &r.Proto,
+		&r.Status, &respH, &body, &r.BodySize, &sum, timeDest{&r.FetchedAt})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Response{}, fmt.Errorf("store: response %d: %w", id, ErrNotFound)
+	case err != nil:
+		return Response{}, fmt.Errorf("store: response %d: %w", id, err)
+	}
+	json.Unmarshal([]byte(reqH), &r.RequestHeader)
+	json.Unmarshal([]byte(respH), &r.Header)
+	if raw, err := hex.DecodeString(sum); err == nil {
+		copy(r.SHA256[:], raw)
+	}
+	if body != nil {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return Response{}, fmt.Errorf("store: response %d body: %w", id, err)
+		}
+		if r.Body, err = io.ReadAll(zr); err != nil {
+			return Response{}, fmt.Errorf("store: response %d body: %w", id, err)
+		}
+	}
+	r.Pruned = body == nil
+	return r, nil
+}
+
+// PruneResponses drops the bodies of responses fetched before cutoff that
+// no flagged article version depends on. It returns how many it pruned.
+func (s *SQLite) PruneResponses(ctx context.Context, cutoff time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `
+UPDATE responses SET body = NULL
+WHERE body IS NOT NULL AND fetched_at < ?
+	AND id NOT IN (SELECT v.response_id FROM versions v JOIN findings f ON f.article_id = v.article_id
+		WHERE v.response_id IS NOT NULL)`, ts(cutoff))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune responses: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// IsVisited reports whether a site crawl already fetched key.
+func (s *SQLite) IsVisited(ctx context.Context, source, key string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM visited WHERE source = ? AND key = ?`, source, key).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("store: visited %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// MarkVisited records that a site crawl fetched key.
+func (s *SQLite) MarkVisited(ctx context.Context, source, key string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO visited (source, key, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, source, key, ts(at))
+	if err != nil {
+		return fmt.Errorf("store: mark visited %s: %w", key, err)
+	}
+	return nil
+}
+
+// RevisitCandidates lists the latest version of a source's articles worth
+// fetching again: flagged ones, and those first seen since recentSince,
+// not gone, and not fetched since fetchedBefore; the flagged first.
+func (s *SQLite) RevisitCandidates(ctx context.Context, source string, recentSince, fetchedBefore time.Time, limit int) ([]Version, error) {
+	rows, err := s.db.QueryContext(ctx, `
+SELECT v.id, v.article_id, v.version, a.source, a.source_url, a.url, COALESCE(a.guid, ''),
+	v.title, v.author, v.summary, v.content, v.language, v.published_at, v.updated_at, a.first_seen_at
+FROM articles a
+JOIN versions v ON v.article_id = a.id AND v.version = (SELECT max(version) FROM versions WHERE article_id = a.id)
+WHERE a.source = ? AND a.gone_at IS NULL AND a.url != ''
+	AND (a.last_fetch_at IS NULL OR a.last_fetch_at < ?)
+	AND (a.first_seen_at >= ? OR EXISTS (SELECT 1 FROM findings f WHERE f.article_id = a.id))
+ORDER BY EXISTS (SELECT 1 FROM findings f WHERE f.article_id = a.id) DESC, a.first_seen_at DESC
+LIMIT ?`, source, ts(fetchedBefore), ts(recentSince), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: revisit candidates: %w", err)
+	}
+	defer rows.Close()
+	var out []Version
+	for rows.Next() {
+		var v Version
+		a := &v.Article
+		if err := rows.Scan(&v.VersionID, &v.ArticleID, &v.Version, &a.Source, &a.SourceURL, &a.URL, &a.GUID,
+			&a.Title, &a.Author, &a.Summary, &a.Content, &a.Language,
+			timeDest{&a.PublishedAt}, timeDest{&a.UpdatedAt}, timeDest{&a.FirstSeenAt}); err != nil {
+			return nil, fmt.Errorf("store: revisit candidates: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// TouchArticle records that an article was fetched (its page, or a feed
+// listing it) without change.
+func (s *SQLite) TouchArticle(ctx context.Context, articleID int64, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE articles SET last_fetch_at = ? WHERE id = ?`, ts(at), articleID)
+	if err != nil {
+		return fmt.Errorf("store: touch article %d: %w", articleID, err)
+	}
+	return nil
+}
+
+// ArticleGone records that an article's page answered 404 or 410. It
+// reports whether this is the first time.
+func (s *SQLite) ArticleGone(ctx context.Context, articleID int64, detail string, at time.Time) (bool, error) {
+	first := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE articles SET gone_at = ?, last_fetch_at = ? WHERE id = ? AND gone_at IS NULL`, ts(at), ts(at), articleID)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		if first = n == 1; !first {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO article_events (article_id, kind, detail, at) VALUES (?, 'deleted', ?, ?)`, articleID, detail, ts(at))
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: article %d gone: %w", articleID, err)
+	}
+	return first, nil
+}
+
+// ArticleEvents lists an article's events, oldest first.
+func (s *SQLite) ArticleEvents(ctx context.Context, articleID int64) ([]ArticleEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT article_id, kind, detail, at FROM article_events WHERE article_id = ? ORDER BY id`, articleID)
+	if err != nil {
+		return nil, fmt.Errorf("store: article events: %w", err)
+	}
+	defer rows.Close()
+	var out []ArticleEvent
+	for rows.Next() {
+		var e ArticleEvent
+		if err := rows.Scan(&e.ArticleID, &e.Kind, &e.Detail, timeDest{&e.At}); err != nil {
+			return nil, fmt.Errorf("store: article events: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// QueueArticleAlert queues an alert about a flagged article (an edit, a
+// deletion) to every channel its findings were sent to, tied to its latest
+// finding so it lands in that thread. It returns how many were queued;
+// none when the article was never flagged. key makes it idempotent.
+func (s *SQLite) QueueArticleAlert(ctx context.Context, articleID int64, kind, detail, key string, at time.Time) (int, error) {
+	queued := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO article_events (article_id, kind, detail, at) SELECT ?, ?, ?, ? WHERE ? != 'deleted'`,
+			articleID, kind, detail, ts(at), kind); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `
+INSERT INTO alerts (finding_id, channel, idem_key, status, next_try_at, created_at, kind, detail)
+SELECT (SELECT max(f2.id) FROM findings f2 WHERE f2.article_id = ?), ch.channel,
+	? || '/' || ch.channel, 'pending', ?, ?, ?, ?
+FROM (SELECT DISTINCT a.channel FROM alerts a JOIN findings f ON f.id = a.finding_id WHERE f.article_id = ?) ch
+WHERE true
+ON CONFLICT (idem_key) DO NOTHING`, articleID, kind+":"+key, ts(at), ts(at), kind, detail, articleID)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		queued = int(n)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: queue %s alert for article %d: %w", kind, articleID, err)
+	}
+	return queued, nil
+}
