@@ -62,6 +62,7 @@ func commands() []command {
 		{"windows", "print every silence, ban and guidance window in UTC and local time", runWindows},
 		{"check", "evaluate feeds, pages or text against the rules", runCheck},
 		{"run", "poll every source, evaluate, store and alert until stopped", runDaemon},
+		{"export", "write findings with their evidence as WARC, JSON lines or CSV", runExport},
 	}
 }
 

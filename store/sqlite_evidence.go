@@ -232,3 +232,22 @@ ON CONFLICT (idem_key) DO NOTHING`, articleID, kind+":"+key, ts(at), ts(at), kin
 	}
 	return queued, nil
 }
+
+// VersionInfo returns what export needs of a version beyond its finding:
+// the texts, how they were produced, the diff and the response.
+func (s *SQLite) VersionInfo(ctx context.Context, versionID int64) (VersionInfo, error) {
+	var v VersionInfo
+	var resp sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `
+SELECT v.id, v.article_id, v.version, v.title, v.summary, v.content, v.extractor, v.times_from, v.diff, v.response_id, v.fetched_at
+FROM versions v WHERE v.id = ?`, versionID).Scan(&v.VersionID, &v.ArticleID, &v.Version, &v.Title, &v.Summary, &v.Content,
+		&v.Extractor, &v.TimesFrom, &v.Diff, &resp, timeDest{&v.FetchedAt})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return VersionInfo{}, fmt.Errorf("store: version %d: %w", versionID, ErrNotFound)
+	case err != nil:
+		return VersionInfo{}, fmt.Errorf("store: version %d: %w", versionID, err)
+	}
+	v.ResponseID = resp.Int64
+	return v, nil
+}

@@ -79,6 +79,18 @@ type Response struct {
 	Pruned        bool
 }
 
+// VersionInfo is a stored version's text and provenance.
+type VersionInfo struct {
+	VersionID, ArticleID int64
+	Version              int
+	Title, Summary       string
+	Content              string
+	Extractor, TimesFrom string
+	Diff                 string
+	ResponseID           int64 // 0 when the response was not kept
+	FetchedAt            time.Time
+}
+
 // ArticleEvent is something that happened to an article: an edit of a
 // flagged article, a deletion.
 type ArticleEvent struct {
@@ -206,6 +218,7 @@ type Store interface {
 	// Evidence and revisions.
 	SaveResponse(ctx context.Context, r Response) (int64, error)
 	ResponseByID(ctx context.Context, id int64) (Response, error)
+	VersionInfo(ctx context.Context, versionID int64) (VersionInfo, error)
 	PruneResponses(ctx context.Context, cutoff time.Time) (int, error)
 	IsVisited(ctx context.Context, source, key string) (bool, error)
 	MarkVisited(ctx context.Context, source, key string, at time.Time) error

@@ -1,0 +1,103 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/silencewatch/silencewatch/export"
+	"github.com/silencewatch/silencewatch/store"
+)
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func runExport(ctx context.Context, args []string, env Env) int {
+	fs := newFlagSet("export", env)
+	configPath := fs.String("config", "", "config file (default: ./config.yaml, else the embedded example)")
+	format := fs.String("format", "jsonl", "warc, jsonl or csv")
+	sinceFlag := fs.String("since", "", "only findings recorded at or after this RFC 3339 time")
+	out := fs.String("o", "", "output file (default: standard output; required for warc)")
+	var ids listFlag
+	fs.Var(&ids, "finding", "only this finding (its id as shown in alerts, or #row); repeatable")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	if *format != "warc" && *format != "jsonl" && *format != "csv" {
+		fmt.Fprintf(env.Stderr, "silencewatch export: -format %q: want warc, jsonl or csv\n", *format)
+		return ExitUsage
+	}
+	if *format == "warc" && *out == "" {
+		fmt.Fprintln(env.Stderr, "silencewatch export: -format warc needs -o FILE")
+		return ExitUsage
+	}
+	var since time.Time
+	if *sinceFlag != "" {
+		var err error
+		if since, err = time.Parse(time.RFC3339, *sinceFlag); err != nil {
+			fmt.Fprintf(env.Stderr, "silencewatch export: -since %q: want an RFC 3339 time\n", *sinceFlag)
+			return ExitUsage
+		}
+	}
+	cfg, err := loadConfig(*configPath, env)
+	if err != nil {
+		printConfigError(env.Stderr, err)
+		return ExitUsage
+	}
+	if _, err := os.Stat(cfg.Store); err != nil {
+		fmt.Fprintf(env.Stderr, "silencewatch export: no store at %s (run 'silencewatch run' first, or give -config)\n", cfg.Store)
+		return ExitUsage
+	}
+	st, err := store.OpenSQLite(ctx, cfg.Store)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return ExitUsage
+	}
+	defer st.Close()
+	items, err := export.Collect(ctx, st, export.Filter{Since: since, IDs: ids})
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return ExitUsage
+	}
+	w := io.Writer(env.Stdout)
+	var file *os.File
+	if *out != "" {
+		if file, err = os.Create(*out); err != nil {
+			fmt.Fprintf(env.Stderr, "silencewatch export: %v\n", err)
+			return ExitUsage
+		}
+		defer file.Close()
+		w = file
+	}
+	bw := bufio.NewWriter(w)
+	switch *format {
+	case "warc":
+		var n int
+		n, err = export.WriteWARC(bw, items, env.Now())
+		if err == nil {
+			fmt.Fprintf(env.Stderr, "%s: %d WARC records for %d findings\n", *out, n, len(items))
+		}
+	case "jsonl":
+		err = export.WriteJSONL(bw, items)
+	case "csv":
+		err = export.WriteCSV(bw, items)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil && file != nil {
+		err = file.Close()
+	}
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return ExitUsage
+	}
+	return ExitOK
+}

@@ -1,0 +1,145 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/store"
+)
+
+var t0 = time.Date(2017, 5, 6, 8, 0, 0, 0, time.UTC)
+
+// latin1Page is a page as an outlet served it, in ISO-8859-1.
+var latin1Page = []byte("<html><head><meta charset=\"iso-8859-1\"><title>Courriels</title></head><body><p>Selon les courriels, le tr\xe9sorier\xa0\xe9crit.</p></body></html>")
+
+func seeded(t *testing.T) *store.SQLite {
+	t.Helper()
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	respID, err := st.SaveResponse(ctx, store.Response{Source: "fringe", Kind: "page", URL: "https://fringe.example/a?x=1", FinalURL: "https://fringe.example/a?x=1",
+		RequestHeader: http.Header{"User-Agent": {"silencewatch/0.1"}}, Status: 200,
+		Header: http.Header{"Content-Type": {"text/html; charset=iso-8859-1"}, "Content-Encoding": {"gzip"}}, Body: latin1Page, FetchedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, guid := range []string{"a", "b"} {
+		a := &article.Article{Source: "fringe", GUID: guid, URL: "https://fringe.example/" + guid, Title: "Courriels " + guid, Content: "Selon les courriels, le trésorier écrit.", FirstSeenAt: t0}
+		r, err := st.SaveArticle(ctx, a, store.Fetch{FetchedAt: t0, ResponseID: respID, Extractor: "trafilatura"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := rules.Finding{ID: "k" + guid, Rule: "leak-content", Title: "Leak", Severity: config.SeverityHigh, Window: "silence",
+			Article: rules.ArticleRef{Source: "fringe", URL: a.URL, Title: a.Title, FirstSeenAt: t0},
+			Evidence: []rules.Evidence{{Kind: "phrase", Field: article.FieldContent, Text: "Selon les courriels", Start: 0, End: 19}}}
+		stored, err := st.SaveFindings(ctx, r.VersionID, []rules.Finding{f}, nil, t0.Add(time.Duration(i)*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			st.SetVerdict(ctx, stored[0].ID, store.Verdict{Verdict: "confirmed", User: "U1", At: t0})
+		}
+	}
+	return st
+}
+
+func TestWARCRoundTrip(t *testing.T) {
+	st := seeded(t)
+	items, err := Collect(context.Background(), st, Filter{})
+	if err != nil || len(items) != 2 {
+		t.Fatalf("collect: %d items, %v", len(items), err)
+	}
+	var buf bytes.Buffer
+	n, err := WriteWARC(&buf, items, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 { // warcinfo, and one request, response, metadata for the shared response
+		t.Errorf("%d records", n)
+	}
+	recs, err := ReadWARC(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatalf("reading back: %v", err)
+	}
+	types := []string{}
+	for _, r := range recs {
+		types = append(types, r.Type)
+	}
+	if strings.Join(types, ",") != "warcinfo,request,response,metadata" {
+		t.Errorf("record types %v", types)
+	}
+	if !bytes.Equal(recs[2].Body, latin1Page) {
+		t.Errorf("response payload is not the raw bytes as fetched:\n%q", recs[2].Body)
+	}
+	if recs[2].TargetURI != "https://fringe.example/a?x=1" {
+		t.Errorf("target %q", recs[2].TargetURI)
+	}
+	text := buf.String()
+	for _, want := range []string{"WARC/1.1", "WARC-Block-Digest: sha256:", "WARC-Payload-Digest: sha256:", "GET /a?x=1 HTTP/1.1", "\"id\": \"ka\"", "\"id\": \"kb\""} {
+		if !strings.Contains(text, want) {
+			t.Errorf("WARC lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "Content-Encoding: gzip") {
+		t.Error("the decoded body is archived with its wire encoding header")
+	}
+	// One byte changed in the archived body: the digests must catch it.
+	tampered := bytes.Replace(buf.Bytes(), []byte("tr\xe9sorier"), []byte("tr\xe9soriez"), 1)
+	if _, err := ReadWARC(bytes.NewReader(tampered)); err == nil {
+		t.Error("a tampered record passed digest validation")
+	}
+}
+
+func TestJSONLAndCSV(t *testing.T) {
+	st := seeded(t)
+	items, err := Collect(context.Background(), st, Filter{IDs: []string{"ka"}})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("filter by id: %d %v", len(items), err)
+	}
+	if _, err := Collect(context.Background(), st, Filter{IDs: []string{"nope"}}); err == nil {
+		t.Error("an unknown id must be an error")
+	}
+	since, _ := Collect(context.Background(), st, Filter{Since: t0.Add(30 * time.Minute)})
+	if len(since) != 1 || since[0].Finding.Finding.ID != "kb" {
+		t.Errorf("since filter: %d", len(since))
+	}
+	all, _ := Collect(context.Background(), st, Filter{})
+	var jl bytes.Buffer
+	if err := WriteJSONL(&jl, all); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(jl.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	var first map[string]any
+	json.Unmarshal([]byte(lines[0]), &first)
+	if first["verdict"].(map[string]any)["verdict"] != "confirmed" || first["response"].(map[string]any)["sha256"] == "" ||
+		first["version"].(map[string]any)["extractor"] != "trafilatura" {
+		t.Errorf("jsonl line: %s", lines[0])
+	}
+	var c bytes.Buffer
+	if err := WriteCSV(&c, all); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&c).ReadAll()
+	if err != nil || len(rows) != 3 || len(rows[1]) != len(CSVHeader) {
+		t.Fatalf("csv: %d rows %v", len(rows), err)
+	}
+	if rows[1][2] != "leak-content" || !strings.Contains(rows[1][14], "Selon les courriels") || rows[1][19] != "confirmed" {
+		t.Errorf("csv row %v", rows[1])
+	}
+}

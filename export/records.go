@@ -1,0 +1,121 @@
+package export
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/silencewatch/silencewatch/rules"
+)
+
+// jsonItem is one line of the JSON lines export.
+type jsonItem struct {
+	FindingRow int64         `json:"finding_row"`
+	Finding    rules.Finding `json:"finding"`
+	Version    struct {
+		ID        int64     `json:"id"`
+		Number    int       `json:"number"`
+		Title     string    `json:"title"`
+		Summary   string    `json:"summary,omitempty"`
+		Content   string    `json:"content"`
+		Extractor string    `json:"extractor,omitempty"`
+		TimesFrom string    `json:"times_from,omitempty"`
+		Diff      string    `json:"diff,omitempty"`
+		FetchedAt time.Time `json:"fetched_at,omitzero"`
+	} `json:"version"`
+	Response *jsonResponse `json:"response,omitempty"`
+	Verdict  *jsonVerdict  `json:"verdict,omitempty"`
+}
+
+type jsonResponse struct {
+	ID        int64               `json:"id"`
+	URL       string              `json:"url"`
+	FinalURL  string              `json:"final_url"`
+	Status    int                 `json:"status"`
+	Header    map[string][]string `json:"headers"`
+	SHA256    string              `json:"sha256"`
+	BodySize  int                 `json:"body_size"`
+	FetchedAt time.Time           `json:"fetched_at"`
+	Pruned    bool                `json:"body_pruned,omitempty"`
+}
+
+type jsonVerdict struct {
+	Verdict string    `json:"verdict"`
+	User    string    `json:"user"`
+	At      time.Time `json:"at"`
+}
+
+// WriteJSONL writes one JSON object per finding.
+func WriteJSONL(w io.Writer, items []Item) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, it := range items {
+		var j jsonItem
+		j.FindingRow, j.Finding = it.Finding.ID, it.Finding.Finding
+		v := it.Version
+		j.Version.ID, j.Version.Number, j.Version.Title, j.Version.Summary, j.Version.Content = v.VersionID, v.Version, v.Title, v.Summary, v.Content
+		j.Version.Extractor, j.Version.TimesFrom, j.Version.Diff, j.Version.FetchedAt = v.Extractor, v.TimesFrom, v.Diff, v.FetchedAt
+		if r := it.Response; r != nil {
+			j.Response = &jsonResponse{ID: r.ID, URL: r.URL, FinalURL: r.FinalURL, Status: r.Status, Header: r.Header,
+				SHA256: hexSum(r.SHA256), BodySize: r.BodySize, FetchedAt: r.FetchedAt, Pruned: r.Pruned}
+		}
+		if vd := it.Verdict; vd != nil {
+			j.Verdict = &jsonVerdict{vd.Verdict, vd.User, vd.At}
+		}
+		if err := enc.Encode(j); err != nil {
+			return fmt.Errorf("export: jsonl: %w", err)
+		}
+	}
+	return nil
+}
+
+// CSVHeader names the CSV export's columns.
+var CSVHeader = []string{"finding_row", "finding_id", "rule", "severity", "election", "window", "zones", "source",
+	"url", "title", "published_at", "first_seen_at", "time_basis", "time_notes", "evidence", "version", "extractor",
+	"response_sha256", "fetched_at", "verdict", "verdict_user", "verdict_at"}
+
+// WriteCSV writes one row per finding, evidence snippets joined by " | ".
+func WriteCSV(w io.Writer, items []Item) error {
+	cw := csv.NewWriter(w)
+	cw.Write(CSVHeader)
+	for _, it := range items {
+		f := it.Finding.Finding
+		var ev []string
+		for _, e := range f.Evidence {
+			ev = append(ev, fmt.Sprintf("%s[%d:%d] %s", e.Field, e.Start, e.End, e.Text))
+		}
+		row := []string{
+			fmt.Sprint(it.Finding.ID), f.ID, f.Rule, f.Severity.String(), f.Election, f.Window, strings.Join(f.Zones, " "),
+			f.Article.Source, f.Article.URL, f.Article.Title, timeOrEmpty(f.Article.PublishedAt), timeOrEmpty(f.Article.FirstSeenAt),
+			f.TimeBasis, strings.Join(f.TimeNotes, " | "), strings.Join(ev, " | "), fmt.Sprint(it.Version.Version), it.Version.Extractor,
+		}
+		if r := it.Response; r != nil {
+			row = append(row, hexSum(r.SHA256), timeOrEmpty(r.FetchedAt))
+		} else {
+			row = append(row, "", "")
+		}
+		if vd := it.Verdict; vd != nil {
+			row = append(row, vd.Verdict, vd.User, timeOrEmpty(vd.At))
+		} else {
+			row = append(row, "", "", "")
+		}
+		if err := cw.Write(row); err != nil {
+			return fmt.Errorf("export: csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("export: csv: %w", err)
+	}
+	return nil
+}
+
+func timeOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
