@@ -32,6 +32,7 @@ type Config struct {
 	Store      string // SQLite file path, relative paths taken from the config's directory
 	Crawler    Crawler
 	Evaluation Evaluation
+	Evidence   Evidence
 	Slack      Slack
 	Sources    []Source
 	Elections  []*calendar.Election
@@ -50,6 +51,13 @@ type Crawler struct {
 	PerHostConcurrency int
 	PerHostDelay       time.Duration
 	FailureReportAfter int // consecutive failures before a source is reported unhealthy
+}
+
+// Evidence holds what is kept of fetched responses.
+type Evidence struct {
+	// Retention is how long the raw body of a response no flagged article
+	// depends on is kept; flagged articles' are kept forever.
+	Retention time.Duration
 }
 
 // Evaluation holds rule evaluation settings.
@@ -443,6 +451,7 @@ func (v *validator) build(raw *rawFile) *Config {
 	}
 	v.crawler(cfg, &raw.Crawler)
 	cfg.Evaluation.BackdateTolerance = v.duration(p{"evaluation", "backdate_tolerance"}, raw.Evaluation.BackdateTolerance, 30*time.Minute)
+	cfg.Evidence.Retention = v.duration(p{"evidence", "retention"}, raw.Evidence.Retention, 7*24*time.Hour)
 	zoneIDs := v.elections(cfg, raw.Elections)
 	v.guidance(cfg, raw.Guidance)
 	v.leaks(cfg, raw.Leaks)

@@ -7,7 +7,7 @@ import (
 
 var rawTypes = map[string]reflect.Type{
 	"rawFile": reflect.TypeFor[rawFile](), "rawCrawler": reflect.TypeFor[rawCrawler](),
-	"rawEvaluation": reflect.TypeFor[rawEvaluation](), "rawSlack": reflect.TypeFor[rawSlack](),
+	"rawEvaluation": reflect.TypeFor[rawEvaluation](), "rawEvidence": reflect.TypeFor[rawEvidence](), "rawSlack": reflect.TypeFor[rawSlack](),
 	"rawSource": reflect.TypeFor[rawSource](), "rawElection": reflect.TypeFor[rawElection](),
 	"rawRound": reflect.TypeFor[rawRound](), "rawZone": reflect.TypeFor[rawZone](),
 	"rawWindow": reflect.TypeFor[rawWindow](), "rawGuidance": reflect.TypeFor[rawGuidance](),

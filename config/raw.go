@@ -9,6 +9,7 @@ type rawFile struct {
 	Store      string              `yaml:"store"`
 	Crawler    rawCrawler          `yaml:"crawler"`
 	Evaluation rawEvaluation       `yaml:"evaluation"`
+	Evidence   rawEvidence         `yaml:"evidence"`
 	Slack      rawSlack            `yaml:"slack"`
 	Sources    []rawSource         `yaml:"sources"`
 	Elections  []rawElection       `yaml:"elections"`
@@ -26,6 +27,10 @@ type rawCrawler struct {
 	PerHostConcurrency int    `yaml:"per_host_concurrency"`
 	PerHostDelay       string `yaml:"per_host_delay"`
 	FailureReport      int    `yaml:"failure_report_after"`
+}
+
+type rawEvidence struct {
+	Retention string `yaml:"retention"`
 }
 
 type rawEvaluation struct {

@@ -147,8 +147,12 @@ type FetchResult struct {
 	ContentType  string
 	FinalURL     string // after redirects, password redacted
 	Header       http.Header
-	FetchedAt    time.Time     // when the response was complete (Now)
-	Duration     time.Duration // from sending the request to FetchedAt, per Now
+	// RequestHeader and Proto are what was sent and spoken, kept with the
+	// body as evidence.
+	RequestHeader http.Header
+	Proto         string
+	FetchedAt     time.Time     // when the response was complete (Now)
+	Duration      time.Duration // from sending the request to FetchedAt, per Now
 }
 
 // accept prefers feeds but takes pages: the same Fetcher serves both.
@@ -206,6 +210,10 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 		ContentType:  resp.Header.Get("Content-Type"),
 		FinalURL:     redactURL(resp.Request.URL.String()),
 		Header:       resp.Header,
+		// The last request of any redirect chain, with what the
+		// transport added (gzip) left out: it describes the body we keep.
+		RequestHeader: resp.Request.Header.Clone(),
+		Proto:         resp.Proto,
 	}
 
 	switch {

@@ -120,10 +120,14 @@ func (m *Monitor) Run(ctx context.Context) error {
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		m.opts.Delivery.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		m.pruneLoop(ctx)
 	}()
 	sched := &crawler.Scheduler{
 		Clock: m.opts.Clock, Workers: m.opts.Config.Crawler.Workers, Poll: m.poll, Grace: 5 * time.Second,
@@ -293,6 +297,14 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		return err
 	}
 	src := m.sources[name]
+	// The feed as received is evidence for every item it carries.
+	respID, err := m.opts.Store.SaveResponse(ctx, store.Response{Source: name, Kind: "feed", URL: m.sources[name].URL,
+		FinalURL: res.FinalURL, RequestHeader: res.RequestHeader, Proto: res.Proto, Status: res.Status,
+		Header: res.Header, Body: res.Body, SHA256: res.SHA256, FetchedAt: res.FetchedAt})
+	if err != nil {
+		m.opts.Metrics.evaluateErrors.Inc()
+		return fmt.Errorf("monitor: source %q: %w", name, err)
+	}
 	keys := make([]string, 0, len(feed.Items))
 	out.Items = len(feed.Items)
 	for i := range feed.Items {
@@ -302,7 +314,8 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 			a.Language = src.Language
 		}
 		keys = append(keys, itemKey(a))
-		saved, err := m.opts.Store.SaveArticle(ctx, a, store.Fetch{URL: res.FinalURL, SHA256: res.SHA256, FetchedAt: res.FetchedAt})
+		saved, err := m.opts.Store.SaveArticle(ctx, a, store.Fetch{URL: res.FinalURL, SHA256: res.SHA256, FetchedAt: res.FetchedAt,
+			ResponseID: respID, Extractor: "feed", TimesFrom: "feed"})
 		if err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
 			return fmt.Errorf("monitor: source %q: %w", name, err)
@@ -396,4 +409,27 @@ func (m *Monitor) PollOnce(ctx context.Context) error {
 	wg.Wait()
 	m.opts.Delivery.DeliverDue(ctx)
 	return ctx.Err()
+}
+
+// pruneEvery is how often old response bodies are dropped.
+const pruneEvery = time.Hour
+
+// pruneLoop keeps the store's size bounded: bodies of responses older
+// than the retention that no flagged article depends on are dropped.
+func (m *Monitor) pruneLoop(ctx context.Context) {
+	for {
+		cutoff := m.opts.Clock.Now().Add(-m.opts.Config.Evidence.Retention)
+		if n, err := m.opts.Store.PruneResponses(ctx, cutoff); err != nil && ctx.Err() == nil {
+			m.opts.Logger.Error("pruning old responses", "err", err)
+		} else if n > 0 {
+			m.opts.Logger.Info("pruned old response bodies", "responses", n)
+		}
+		t := m.opts.Clock.NewTimer(pruneEvery)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+	}
 }
