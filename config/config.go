@@ -118,6 +118,21 @@ type Source struct {
 	Preroll      time.Duration
 	MinEvery     time.Duration
 	MaxEvery     time.Duration
+
+	// For kind site: pages to start from (url when none), regexes of
+	// article URLs to follow, sitemaps (incl. Google News), depth and
+	// pages per pass.
+	StartURLs []string
+	Follow    []*regexp.Regexp
+	Sitemaps  []string
+	MaxDepth  int
+	MaxPages  int
+	// FetchFullText fetches each new feed item's page for its full text.
+	FetchFullText bool
+	// Inside the windows, flagged articles and those first seen within
+	// RevisitRecent are fetched again every RevisitEvery (0: never).
+	RevisitEvery  time.Duration
+	RevisitRecent time.Duration
 }
 
 // Leak is a registered leak of data.
@@ -791,6 +806,41 @@ func (v *validator) sources(cfg *Config, raws []rawSource, zoneIDs map[string]bo
 		if s.MinEvery > s.MaxEvery {
 			v.errorf(path.with("min_every"), "min_every %s exceeds max_every %s", s.MinEvery, s.MaxEvery)
 		}
+		s.StartURLs, s.Sitemaps, s.MaxDepth, s.MaxPages, s.FetchFullText = rs.StartURLs, rs.Sitemaps, rs.MaxDepth, rs.MaxPages, rs.FetchFullText
+		if s.Kind == "site" && len(s.StartURLs) == 0 {
+			s.StartURLs = []string{s.URL}
+		}
+		for j, u := range append(append([]string{}, rs.StartURLs...), rs.Sitemaps...) {
+			if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+				key := "start_urls"
+				if j >= len(rs.StartURLs) {
+					key, j = "sitemaps", j-len(rs.StartURLs)
+				}
+				v.errorf(path.with(key, j), "%q is not an http(s) URL", u)
+			}
+		}
+		for j, pat := range rs.Follow {
+			re, err := regexp.Compile(pat)
+			if err != nil {
+				v.errorf(path.with("follow", j), "regex %q does not compile: %v", pat, err)
+				continue
+			}
+			s.Follow = append(s.Follow, re)
+		}
+		if s.Kind == "site" && len(s.Follow) == 0 && len(s.Sitemaps) == 0 {
+			v.errorf(path.with("follow"), "a site source needs follow patterns (article URLs) or sitemaps")
+		}
+		if s.Kind != "site" && (len(rs.Follow) > 0 || len(rs.StartURLs) > 0 || rs.MaxDepth != 0) {
+			v.errorf(path.with("kind"), "start_urls, follow and max_depth are for kind: site")
+		}
+		if s.MaxDepth <= 0 {
+			s.MaxDepth = 2
+		}
+		if s.MaxPages <= 0 {
+			s.MaxPages = 500
+		}
+		s.RevisitEvery = v.duration(path.with("revisit_every"), rs.RevisitEvery, 10*time.Minute)
+		s.RevisitRecent = v.duration(path.with("revisit_recent"), rs.RevisitRecent, 6*time.Hour)
 		cfg.Sources = append(cfg.Sources, s)
 	}
 }

@@ -80,6 +80,15 @@ type rawSource struct {
 	Preroll      string   `yaml:"preroll"`
 	MinEvery     string   `yaml:"min_every"`
 	MaxEvery     string   `yaml:"max_every"`
+	// Sites and full text.
+	StartURLs     []string `yaml:"start_urls"`
+	Follow        []string `yaml:"follow"`
+	Sitemaps      []string `yaml:"sitemaps"`
+	MaxDepth      int      `yaml:"max_depth"`
+	MaxPages      int      `yaml:"max_pages"`
+	FetchFullText bool     `yaml:"fetch_full_text"`
+	RevisitEvery  string   `yaml:"revisit_every"`
+	RevisitRecent string   `yaml:"revisit_recent"`
 }
 
 type rawElection struct {
