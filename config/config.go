@@ -213,8 +213,29 @@ type Match struct {
 	Near   *Near
 	Cased  bool
 
+	LeakQuote  *LeakQuote
+	LeakReport *LeakReport
+
 	Line int
 }
+
+// LeakQuote matches an article that quotes at least MinWords words of a
+// document of the leak's corpus, verbatim or lightly edited.
+type LeakQuote struct {
+	Leak     string
+	MinWords int
+}
+
+// LeakReport matches an article the leak classifier labels Label
+// ("content", "existence", "guidance" or "other") with at least MinScore.
+type LeakReport struct {
+	Leak     string
+	Label    string
+	MinScore float64
+}
+
+// LeakLabels are the labels an article can get about a leak.
+var LeakLabels = []string{"content", "existence", "guidance", "other"}
 
 // Near requires every term within Within words of each other.
 type Near struct {
@@ -929,7 +950,7 @@ func (v *validator) rules(cfg *Config, raws []rawRule) {
 		if rr.Match == nil {
 			v.errorf(path.with("match"), "is required")
 		} else {
-			r.Match = v.match(path.with("match"), rr.Match, cfg.Lists, true)
+			r.Match = v.match(path.with("match"), rr.Match, cfg.Lists, leakIDs(cfg.Leaks), true)
 		}
 		cfg.Rules = append(cfg.Rules, r)
 	}
@@ -944,10 +965,10 @@ func hasSource(sources []Source, name string) bool {
 	return false
 }
 
-func (v *validator) match(path p, rm *rawMatch, lists map[string][]string, top bool) *Match {
+func (v *validator) match(path p, rm *rawMatch, lists map[string][]string, leaks map[string]bool, top bool) *Match {
 	m := &Match{Term: rm.Term, Terms: rm.Terms, Phrase: rm.Phrase, List: rm.List, Cased: rm.Cased, Line: v.line(path)}
 	leaves := 0
-	for _, set := range []bool{rm.Term != "", rm.Terms != nil, rm.Phrase != "", rm.Regex != "", rm.List != "", rm.Near != nil} {
+	for _, set := range []bool{rm.Term != "", rm.Terms != nil, rm.Phrase != "", rm.Regex != "", rm.List != "", rm.Near != nil, rm.LeakQuote != nil, rm.LeakReport != nil} {
 		if set {
 			leaves++
 		}
@@ -958,7 +979,7 @@ func (v *validator) match(path p, rm *rawMatch, lists map[string][]string, top b
 		v.errorf(path, "a match node is either a group (any, all, none) or one of term, terms, phrase, regex, list, near; not both")
 		return m
 	case !group && leaves == 0:
-		v.errorf(path, "empty match node (expected any, all, none, term, terms, phrase, regex, list or near)")
+		v.errorf(path, "empty match node (expected any, all, none, term, terms, phrase, regex, list, near, leak_quote or leak_report)")
 		return m
 	case leaves > 1:
 		v.errorf(path, "a match node holds one of term, terms, phrase, regex, list or near; split them under any or all")
@@ -975,7 +996,7 @@ func (v *validator) match(path p, rm *rawMatch, lists map[string][]string, top b
 		}
 		out := make([]*Match, len(children))
 		for i := range children {
-			out[i] = v.match(path.with(key, i), &children[i], lists, false)
+			out[i] = v.match(path.with(key, i), &children[i], lists, leaks, false)
 		}
 		switch key {
 		case "any":
@@ -1026,8 +1047,52 @@ func (v *validator) match(path p, rm *rawMatch, lists map[string][]string, top b
 			literal(path.with("near", "terms", i), t, false)
 		}
 		m.Near = &Near{Terms: rm.Near.Terms, Within: rm.Near.Within}
+	case rm.LeakQuote != nil:
+		q := &LeakQuote{Leak: rm.LeakQuote.Leak, MinWords: rm.LeakQuote.MinWords}
+		if !leaks[q.Leak] {
+			v.errorf(path.with("leak_quote", "leak"), "unknown leak %q", q.Leak)
+		}
+		if q.MinWords == 0 {
+			q.MinWords = 12
+		}
+		if q.MinWords < 5 {
+			v.errorf(path.with("leak_quote", "min_words"), "min_words %d is too small to mean a quote (at least 5)", q.MinWords)
+		}
+		m.LeakQuote = q
+	case rm.LeakReport != nil:
+		r := &LeakReport{Leak: rm.LeakReport.Leak, Label: rm.LeakReport.Label, MinScore: rm.LeakReport.MinScore}
+		if !leaks[r.Leak] {
+			v.errorf(path.with("leak_report", "leak"), "unknown leak %q", r.Leak)
+		}
+		if r.Label == "" {
+			r.Label = "content"
+		}
+		if !contains(LeakLabels, r.Label) {
+			v.errorf(path.with("leak_report", "label"), "unknown label %q (expected content, existence, guidance or other)", r.Label)
+		}
+		if r.MinScore < 0 || r.MinScore > 1 {
+			v.errorf(path.with("leak_report", "min_score"), "min_score %g: want a number from 0 to 1", r.MinScore)
+		}
+		m.LeakReport = r
 	}
 	return m
+}
+
+func leakIDs(leaks []Leak) map[string]bool {
+	out := map[string]bool{}
+	for _, l := range leaks {
+		out[l.ID] = true
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 // CompileRegex compiles a rule's regex for the text it runs on: accents

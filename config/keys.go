@@ -14,7 +14,8 @@ var rawTypes = map[string]reflect.Type{
 	"rawLeak": reflect.TypeFor[rawLeak](), "rawRule": reflect.TypeFor[rawRule](),
 	"rawScope": reflect.TypeFor[rawScope](), "rawMatch": reflect.TypeFor[rawMatch](),
 	"rawNear": reflect.TypeFor[rawNear](), "rawRoute": reflect.TypeFor[rawRoute](),
-	"rawDigest": reflect.TypeFor[rawDigest](),
+	"rawDigest": reflect.TypeFor[rawDigest](), "rawLeakQuote": reflect.TypeFor[rawLeakQuote](),
+	"rawLeakReport": reflect.TypeFor[rawLeakReport](),
 }
 
 // knownKeys lists the YAML keys a raw type accepts, for "unknown key"

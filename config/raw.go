@@ -167,6 +167,20 @@ type rawMatch struct {
 	List   string     `yaml:"list"`
 	Near   *rawNear   `yaml:"near"`
 	Cased  bool       `yaml:"cased"`
+
+	LeakQuote  *rawLeakQuote  `yaml:"leak_quote"`
+	LeakReport *rawLeakReport `yaml:"leak_report"`
+}
+
+type rawLeakQuote struct {
+	Leak     string `yaml:"leak"`
+	MinWords int    `yaml:"min_words"`
+}
+
+type rawLeakReport struct {
+	Leak     string  `yaml:"leak"`
+	Label    string  `yaml:"label"`
+	MinScore float64 `yaml:"min_score"`
 }
 
 type rawNear struct {
