@@ -389,3 +389,23 @@ func Health(source, detail string, failures int) Message {
 		escape(source), failures, escape(truncate(oneLine(detail), 1000)))
 	return Message{Blocks: []slack.Block{section(text)}, Text: fmt.Sprintf("Source %s is failing (%d polls in a row)", source, failures)}
 }
+
+// ArticleEvent renders an edit or a deletion of a flagged article, for
+// its thread.
+func ArticleEvent(a *store.Alert) Message {
+	f := &a.Finding.Finding
+	var lead, text string
+	switch a.Kind {
+	case "deleted":
+		lead = fmt.Sprintf(":wastebasket: *Deleted:* %s no longer serves %s (%s).", escape(f.Article.Source), headline(f), escape(a.Detail))
+		text = fmt.Sprintf("Deleted: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
+	default:
+		lead = fmt.Sprintf(":pencil2: *Edited:* %s changed %s; the passages flagged before are no longer matched.", escape(f.Article.Source), headline(f))
+		if a.Detail != "" {
+			lead += "\n*Changes:* " + escape(truncate(a.Detail, 2000))
+		}
+		text = fmt.Sprintf("Edited: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
+	}
+	blocks := []slack.Block{section(lead), contextLine(fmt.Sprintf("rule `%s` · finding `%s` (#%d)", escape(f.Rule), f.ID, a.Finding.ID))}
+	return Message{Blocks: blocks, Text: truncate(text, 300), Plain: "(" + a.Kind + ") " + text + "\n  " + oneLine(a.Detail)}
+}

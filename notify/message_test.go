@@ -40,15 +40,17 @@ func goldenMessages() map[string]Message {
 	sf := storedFinding(42, f)
 	verdict := &store.Verdict{Verdict: ActionConfirm, User: "U024BE7LH", At: time.Date(2017, 5, 6, 8, 30, 0, 0, time.UTC)}
 	return map[string]Message{
-		"alert":            Alert(sf, false, nil, nil),
+		"alert":             Alert(sf, false, nil, nil),
 		"alert-interactive": Alert(sf, true, nil, nil),
-		"alert-verdict":    Alert(sf, true, verdict, nil),
-		"alert-syndicated": Alert(sf, false, nil, []string{"lefigaro", "lemonde", "liberation"}),
-		"follow-up":        FollowUp(sf, false),
-		"syndicated-reply": FollowUp(sf, true),
-		"digest":           Digest("#silence-alerts", alertsOf(12), 40),
-		"digest-batch":     DigestBatch(alertsOf(10)),
-		"health":           Health("lemonde", "crawler: source \"lemonde\" (https://www.lemonde.fr/rss/une.xml): HTTP 503", 3),
+		"alert-verdict":     Alert(sf, true, verdict, nil),
+		"alert-syndicated":  Alert(sf, false, nil, []string{"lefigaro", "lemonde", "liberation"}),
+		"follow-up":         FollowUp(sf, false),
+		"syndicated-reply":  FollowUp(sf, true),
+		"digest":            Digest("#silence-alerts", alertsOf(12), 40),
+		"digest-batch":      DigestBatch(alertsOf(10)),
+		"health":            Health("lemonde", "crawler: source \"lemonde\" (https://www.lemonde.fr/rss/une.xml): HTTP 503", 3),
+		"edited":            ArticleEvent(&store.Alert{ID: 7, Kind: "edited", Detail: "… le trésorier écrit [-: « il faut boucler le budget »-] {+.+}", Finding: *sf}),
+		"deleted":           ArticleEvent(&store.Alert{ID: 8, Kind: "deleted", Detail: "HTTP 410", Finding: *sf}),
 	}
 }
 

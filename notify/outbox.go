@@ -21,7 +21,7 @@ type OutboxStore interface {
 	MarkAlertDelivered(ctx context.Context, id int64, d store.Delivery, at time.Time) error
 	MarkAlertRetry(ctx context.Context, id int64, errText string, next time.Time) error
 	MarkAlertFailed(ctx context.Context, id int64, errText string, at time.Time) error
-	ThreadRoot(ctx context.Context, channel string, findingID int64) (store.Thread, bool, error)
+	ThreadRoot(ctx context.Context, channel string, findingID, alertID int64) (store.Thread, bool, error)
 	ThreadSources(ctx context.Context, channel, rootTS string) ([]string, error)
 	AlertByID(ctx context.Context, id int64) (store.Alert, error)
 	Verdict(ctx context.Context, findingID int64) (store.Verdict, bool, error)
@@ -239,16 +239,22 @@ func (o *Outbox) single(ctx context.Context, ch string, a store.Alert) bool {
 	threaded := false
 	if o.Sender.Threads() {
 		var err error
-		th, threaded, err = o.Store.ThreadRoot(ctx, ch, a.FindingID)
+		th, threaded, err = o.Store.ThreadRoot(ctx, ch, a.FindingID, a.ID)
 		if err != nil {
 			o.Logger.Error("looking up the alert's thread", "alert", a.ID, "err", err)
 			return false
 		}
 	}
-	if threaded {
+	switch {
+	case a.Kind != "" && a.Kind != "finding":
+		m = ArticleEvent(&a)
+		if threaded {
+			m.ThreadTS = th.RootTS
+		}
+	case threaded:
 		m = FollowUp(&a.Finding, !th.SameArticle)
 		m.ThreadTS = th.RootTS
-	} else {
+	default:
 		m = Alert(&a.Finding, o.Interactive, nil, nil)
 	}
 	m.Key = alertKey(a.ID)
@@ -259,7 +265,7 @@ func (o *Outbox) single(ctx context.Context, ch string, a store.Alert) bool {
 	if ts == "" {
 		return true // failed permanently, recorded; go on with the others
 	}
-	if threaded && !th.SameArticle {
+	if threaded && !th.SameArticle && (a.Kind == "" || a.Kind == "finding") {
 		o.updateRoot(ctx, ch, th)
 	}
 	return true

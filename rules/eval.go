@@ -1,11 +1,13 @@
 package rules
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/rules/leak"
 	"github.com/silencewatch/silencewatch/rules/textmatch"
 )
 
@@ -33,6 +35,10 @@ type scratch struct {
 	words     []int // start offsets of words in folded text, built on demand
 	wordsDone bool
 	snippets  map[snippetKey]snippet // contexts built for this article
+	engine    *Engine
+	article   *article.Article
+	quotes    map[string][]Evidence // leak id + min words → passages
+	reports   map[string]*leak.Report
 }
 
 // snippetKey identifies a span whose context several findings may share.
@@ -44,17 +50,18 @@ type snippetKey struct {
 type snippet struct{ before, after string }
 
 type hitRef struct {
-	n     *node
-	m     textmatch.Match
-	regex bool // m holds cased-text offsets from a regex
-	near  []textmatch.Match
+	n      *node
+	m      textmatch.Match
+	regex  bool      // m holds cased-text offsets from a regex
+	direct *Evidence // evidence already in original field offsets (leak conditions)
+	report *leak.Report
 }
 
 func (e *Engine) getScratch() *scratch {
 	if s, ok := e.scratch.Get().(*scratch); ok {
 		return s
 	}
-	return &scratch{snippets: map[snippetKey]snippet{}}
+	return &scratch{snippets: map[snippetKey]snippet{}, quotes: map[string][]Evidence{}, reports: map[string]*leak.Report{}}
 }
 
 func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
@@ -70,6 +77,9 @@ func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
 	}
 	s.doc = b.String()
 	clear(s.snippets)
+	clear(s.quotes)
+	clear(s.reports)
+	s.article = a
 	textmatch.Normalize(&s.folded, s.doc, true)
 	s.casedDone, s.wordsDone = false, false
 	var casedText *textmatch.Text
@@ -159,6 +169,29 @@ func (s *scratch) eval(n *node) ([]hitRef, bool) {
 		return out, len(out) > 0
 	case nodeNear:
 		return s.near(n)
+	case nodeLeakQuote:
+		var out []hitRef
+		for i := range s.leakQuotes(n.leak, n.within) {
+			out = append(out, hitRef{n: n, direct: &s.quotes[quoteKey(n.leak, n.within)][i]})
+		}
+		return out, len(out) > 0
+	case nodeLeakReport:
+		r := s.leakReport(n.leak)
+		if r.Label != n.leakLabel || r.Score < n.minScore {
+			return nil, false
+		}
+		out := []hitRef{{n: n, report: r}}
+		for i, sig := range r.Signals {
+			if i == maxEvidencePerLeaf {
+				break
+			}
+			if sig.Field == "" || sig.End <= sig.Start {
+				continue
+			}
+			out = append(out, hitRef{n: n, direct: &Evidence{Kind: "leak_signal", Field: sig.Field, Start: sig.Start, End: sig.End,
+				Pattern: fmt.Sprintf("%s (%+.2f)", sig.Name, sig.Weight)}})
+		}
+		return out, true
 	case nodeRegex:
 		s.ensureCased()
 		locs := n.regex.FindAllIndex(s.cased.Norm, maxEvidencePerLeaf)
@@ -276,11 +309,69 @@ func (s *scratch) wordAt(off int) int {
 // little enough to read in an alert.
 const maxEvidence = 12
 
+func quoteKey(leakID string, minWords int) string { return fmt.Sprintf("%s/%d", leakID, minWords) }
+
+// leakQuotes finds, once per article, the passages each field copies
+// from the leak's corpus.
+func (s *scratch) leakQuotes(leakID string, minWords int) []Evidence {
+	key := quoteKey(leakID, minWords)
+	if q, ok := s.quotes[key]; ok {
+		return q
+	}
+	ix := s.engine.leaks[leakID]
+	var out []Evidence
+	for _, seg := range s.article.Segments() {
+		for _, p := range ix.Quotes(seg.Text, minWords) {
+			out = append(out, Evidence{Kind: "leak_quote", Field: seg.Field, Start: p.ArticleStart, End: p.ArticleEnd,
+				Pattern: fmt.Sprintf("%d words of %s", p.Words, p.DocTitle),
+				Source: &LeakSource{Leak: leakID, DocID: p.DocID, DocTitle: p.DocTitle, DocStart: p.DocStart, DocEnd: p.DocEnd,
+					Words: p.Words, Matched: p.Matched, DocText: p.DocText}})
+		}
+	}
+	s.quotes[key] = out
+	return out
+}
+
+// leakReport classifies the article, once per leak.
+func (s *scratch) leakReport(leakID string) *leak.Report {
+	if r, ok := s.reports[leakID]; ok {
+		return r
+	}
+	r := s.engine.leaks[leakID].Classify(s.article)
+	s.reports[leakID] = &r
+	return &r
+}
+
+// assessment is the leak classifier's verdict among the hits, if one
+// decided the finding.
+func (s *scratch) assessment(hits []hitRef) *LeakAssessment {
+	for _, h := range hits {
+		if h.report != nil {
+			r := h.report
+			return &LeakAssessment{Leak: h.n.leak, Label: r.Label, Score: r.Score, Scores: r.Scores, Signals: r.Signals}
+		}
+	}
+	return nil
+}
+
 // evidence maps hits back to the original text of their field, drops
 // matches contained in longer ones, and adds context to what remains.
 func (s *scratch) evidence(hits []hitRef) []Evidence {
 	out := make([]Evidence, 0, len(hits))
 	for _, h := range hits {
+		if h.report != nil && h.direct == nil {
+			continue // the assessment itself, not a span
+		}
+		if h.direct != nil {
+			e := *h.direct
+			field := s.fieldText(e.Field)
+			if e.End > len(field) || e.Start < 0 || e.Start >= e.End {
+				continue
+			}
+			e.Text = field[e.Start:e.End]
+			out = append(out, e)
+			continue
+		}
 		text := &s.folded
 		if h.m.Cased {
 			text = &s.cased
@@ -337,6 +428,16 @@ func (s *scratch) evidence(hits []hitRef) []Evidence {
 		kept[i].Before, kept[i].After = sn.before, sn.after
 	}
 	return kept
+}
+
+// fieldText is the original text of one of the article's fields.
+func (s *scratch) fieldText(f article.Field) string {
+	for i, sf := range s.segFields {
+		if sf == f {
+			return s.doc[s.segStarts[i]:s.segEnd(i)]
+		}
+	}
+	return ""
 }
 
 func (s *scratch) segEnd(seg int) int {

@@ -18,6 +18,7 @@ import (
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/rules/calendar"
+	"github.com/silencewatch/silencewatch/rules/leak"
 	"github.com/silencewatch/silencewatch/rules/textmatch"
 )
 
@@ -43,6 +44,30 @@ type Finding struct {
 
 	Article  ArticleRef `json:"article"`
 	Evidence []Evidence `json:"evidence"`
+	// Leak is the leak classifier's assessment, when a leak_report
+	// condition decided the finding.
+	Leak *LeakAssessment `json:"leak,omitempty"`
+}
+
+// LeakAssessment is what the leak classifier concluded about an article.
+type LeakAssessment struct {
+	Leak    string             `json:"leak"`
+	Label   string             `json:"label"`
+	Score   float64            `json:"score"`
+	Scores  map[string]float64 `json:"scores,omitempty"`
+	Signals []leak.Signal      `json:"signals"`
+}
+
+// LeakSource is where in the leaked corpus a quoted passage comes from.
+type LeakSource struct {
+	Leak     string `json:"leak"`
+	DocID    string `json:"doc_id"`
+	DocTitle string `json:"doc_title"`
+	DocStart int    `json:"doc_start"`
+	DocEnd   int    `json:"doc_end"`
+	Words    int    `json:"words"`
+	Matched  int    `json:"matched"`
+	DocText  string `json:"doc_text"`
 }
 
 // ZoneWindow is the window of one zone a finding falls in.
@@ -76,6 +101,8 @@ type Evidence struct {
 	Pattern string        `json:"pattern"` // what the rule asked for, as written
 	Before  string        `json:"before"`  // text just before the match, whitespace collapsed
 	After   string        `json:"after"`   // text just after the match
+	// Source is set on a leak_quote passage: the leaked document it copies.
+	Source *LeakSource `json:"source,omitempty"`
 }
 
 // Engine evaluates articles against compiled rules. It is safe for
@@ -89,6 +116,22 @@ type Engine struct {
 	sources   map[string]config.Source
 	tolerance time.Duration
 	scratch   sync.Pool
+	leaks     map[string]LeakIndex
+}
+
+// LeakIndex is what the engine asks of a leak's index.
+type LeakIndex interface {
+	Quotes(text string, minWords int) []leak.Passage
+	Classify(a *article.Article) leak.Report
+}
+
+// Option configures New.
+type Option func(*Engine)
+
+// WithLeakIndexes gives the engine the indexes leak_quote and leak_report
+// conditions use, by leak id.
+func WithLeakIndexes(ix map[string]LeakIndex) Option {
+	return func(e *Engine) { e.leaks = ix }
 }
 
 type windowRef struct {
@@ -112,6 +155,8 @@ const (
 	nodeLiteral
 	nodeRegex
 	nodeNear
+	nodeLeakQuote
+	nodeLeakReport
 )
 
 // manyPatterns is the size above which a literal node is decided from the
@@ -128,16 +173,22 @@ type node struct {
 	regex          *regexp.Regexp
 	within         int
 	hasLiteral     bool // a positive literal exists below: its absence can rule the node out
+	leak           string
+	leakLabel      string
+	minScore       float64
 }
 
 // New compiles every rule of cfg. A rule that cannot be compiled is an
 // error: a compliance monitor never drops a rule silently.
-func New(cfg *config.Config) (*Engine, error) {
+func New(cfg *config.Config, opts ...Option) (*Engine, error) {
 	cal, err := calendar.New(cfg.Elections, cfg.Guidance)
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
 	e := &Engine{cal: cal, sources: map[string]config.Source{}, tolerance: cfg.Evaluation.BackdateTolerance}
+	for _, o := range opts {
+		o(e)
+	}
 	for _, s := range cfg.Sources {
 		e.sources[s.Name] = s
 	}
@@ -148,7 +199,7 @@ func New(cfg *config.Config) (*Engine, error) {
 		for _, ref := range r.Windows {
 			cr.refs = append(cr.refs, windowRef{ref: ref, windows: cal.Matching(ref)})
 		}
-		root, err := compileNode(&b, r.Match, cfg.Lists)
+		root, err := e.compileNode(&b, r.Match, cfg.Lists)
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("rules: rule %q (line %d): %v", r.ID, r.Line, err))
 			continue
@@ -191,7 +242,7 @@ func triggers(n *node, set *textmatch.Set) []int {
 			}
 		}
 		return []int{best}
-	case nodeRegex:
+	case nodeRegex, nodeLeakQuote, nodeLeakReport:
 		return nil
 	}
 	var best []int
@@ -244,7 +295,7 @@ func set(list []string) map[string]bool {
 	return m
 }
 
-func compileNode(b *textmatch.Builder, m *config.Match, lists map[string][]string) (*node, error) {
+func (e *Engine) compileNode(b *textmatch.Builder, m *config.Match, lists map[string][]string) (*node, error) {
 	if m == nil {
 		return nil, fmt.Errorf("empty match")
 	}
@@ -255,7 +306,7 @@ func compileNode(b *textmatch.Builder, m *config.Match, lists map[string][]strin
 			dst *[]*node
 		}{{m.All, &n.all}, {m.Any, &n.any}, {m.None, &n.none}} {
 			for _, c := range part.src {
-				cn, err := compileNode(b, c, lists)
+				cn, err := e.compileNode(b, c, lists)
 				if err != nil {
 					return nil, err
 				}
@@ -315,6 +366,16 @@ func compileNode(b *textmatch.Builder, m *config.Match, lists map[string][]strin
 		return n, add(n, m.Near.Terms...)
 	case m.Regex != nil:
 		return &node{kind: nodeRegex, label: "regex", regex: m.Regex}, nil
+	case m.LeakQuote != nil:
+		if e.leaks[m.LeakQuote.Leak] == nil {
+			return nil, fmt.Errorf("leak_quote needs the index of leak %q: give the leak a corpus and run 'silencewatch leaks index'", m.LeakQuote.Leak)
+		}
+		return &node{kind: nodeLeakQuote, label: "leak_quote", leak: m.LeakQuote.Leak, within: m.LeakQuote.MinWords}, nil
+	case m.LeakReport != nil:
+		if e.leaks[m.LeakReport.Leak] == nil {
+			return nil, fmt.Errorf("leak_report needs the index of leak %q: give the leak a corpus and run 'silencewatch leaks index'", m.LeakReport.Leak)
+		}
+		return &node{kind: nodeLeakReport, label: "leak_report", leak: m.LeakReport.Leak, leakLabel: m.LeakReport.Label, minScore: m.LeakReport.MinScore}, nil
 	}
 	return nil, fmt.Errorf("match node at line %d has nothing to match", m.Line)
 }
@@ -331,6 +392,7 @@ func (e *Engine) Evaluate(a *article.Article) []Finding {
 	s := e.getScratch()
 	defer e.scratch.Put(s)
 	s.prepare(a, e.set)
+	s.engine = e
 	var findings []Finding
 	for _, i := range s.candidates(e) {
 		cr := e.rules[i]
@@ -345,7 +407,9 @@ func (e *Engine) Evaluate(a *article.Article) []Finding {
 		if !ok {
 			continue
 		}
-		findings = append(findings, e.finding(cr, a, basis, hit, s.evidence(ev)))
+		f := e.finding(cr, a, basis, hit, s.evidence(ev))
+		f.Leak = s.assessment(ev)
+		findings = append(findings, f)
 	}
 	sort.SliceStable(findings, func(i, j int) bool {
 		if findings[i].Severity != findings[j].Severity {

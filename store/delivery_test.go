@@ -45,7 +45,7 @@ func TestThreadsAndSyndication(t *testing.T) {
 	}
 
 	first := save("lemonde", "g1", storyText, "f1")
-	if _, found, err := s.ThreadRoot(ctx, "#c", first); err != nil || found {
+	if _, found, err := s.ThreadRoot(ctx, "#c", first, alertOf(first).ID); err != nil || found {
 		t.Fatalf("a first alert has no thread: %v %v", found, err)
 	}
 	if err := s.MarkAlertAttempt(ctx, alertOf(first).ID, at); err != nil {
@@ -60,13 +60,13 @@ func TestThreadsAndSyndication(t *testing.T) {
 
 	// A new version of the same article: same thread.
 	edited := save("lemonde", "g1", storyText+" Mise à jour.", "f1")
-	th, found, err := s.ThreadRoot(ctx, "#c", edited)
+	th, found, err := s.ThreadRoot(ctx, "#c", edited, alertOf(edited).ID)
 	if err != nil || !found || th.RootTS != "100.1" || !th.SameArticle {
 		t.Fatalf("new version: %+v %v %v", th, found, err)
 	}
 	// The same story at another outlet: grouped, marked as syndication.
 	copyID := save("lefigaro", "x9", storyText, "f9")
-	th, found, _ = s.ThreadRoot(ctx, "#c", copyID)
+	th, found, _ = s.ThreadRoot(ctx, "#c", copyID, alertOf(copyID).ID)
 	if !found || th.RootTS != "100.1" || th.SameArticle {
 		t.Fatalf("syndicated copy: %+v %v", th, found)
 	}
@@ -77,11 +77,11 @@ func TestThreadsAndSyndication(t *testing.T) {
 	}
 	// A short teaser shared by unrelated items does not group.
 	teaser := save("liberation", "t1", "Lire la suite.", "f7")
-	if _, found, _ := s.ThreadRoot(ctx, "#c", teaser); found {
+	if _, found, _ := s.ThreadRoot(ctx, "#c", teaser, alertOf(teaser).ID); found {
 		t.Error("a short teaser was grouped as syndication")
 	}
 	// Another channel has its own threads.
-	if _, found, _ := s.ThreadRoot(ctx, "#other", edited); found {
+	if _, found, _ := s.ThreadRoot(ctx, "#other", edited, alertOf(edited).ID); found {
 		t.Error("thread found in another channel")
 	}
 }

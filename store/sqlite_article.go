@@ -98,8 +98,8 @@ func (s *SQLite) SaveArticle(ctx context.Context, a *article.Article, fetch Fetc
 			if _, err := tx.ExecContext(ctx, `UPDATE articles SET last_fetch_at = ? WHERE id = ?`, ts(seen), id); err != nil {
 				return fmt.Errorf("touch article %d: %w", id, err)
 			}
-			if last == sum {
-				return nil // seen again, unchanged: nothing to write
+			if last == sum || fetch.OnlyNew {
+				return nil // seen again, unchanged (or not to be compared): nothing to write
 			}
 			diff = article.WordDiff(lastSummary+"\n\n"+lastContent, a.Summary+"\n\n"+a.Content)
 		}

@@ -251,3 +251,28 @@ FROM versions v WHERE v.id = ?`, versionID).Scan(&v.VersionID, &v.ArticleID, &v.
 	v.ResponseID = resp.Int64
 	return v, nil
 }
+
+// LeakIndex returns the stored index of a leak: its corpus key, its
+// serialised form and its stats (JSON). found is false when none is.
+func (s *SQLite) LeakIndex(ctx context.Context, leak string) (key string, blob []byte, stats string, found bool, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT key, blob, stats FROM leak_indexes WHERE leak = ?`, leak).Scan(&key, &blob, &stats)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", nil, "", false, nil
+	case err != nil:
+		return "", nil, "", false, fmt.Errorf("store: leak index %s: %w", leak, err)
+	}
+	return key, blob, stats, true, nil
+}
+
+// SaveLeakIndex replaces a leak's stored index.
+func (s *SQLite) SaveLeakIndex(ctx context.Context, leak, key string, blob []byte, stats string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `
+INSERT INTO leak_indexes (leak, key, blob, stats, built_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (leak) DO UPDATE SET key = excluded.key, blob = excluded.blob, stats = excluded.stats, built_at = excluded.built_at`,
+		leak, key, blob, stats, ts(at))
+	if err != nil {
+		return fmt.Errorf("store: save leak index %s: %w", leak, err)
+	}
+	return nil
+}

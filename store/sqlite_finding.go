@@ -270,7 +270,7 @@ func (s *SQLite) MarkAlertAttempt(ctx context.Context, id int64, at time.Time) e
 // another finding), else about another article with the same body (a
 // syndicated copy). A root delivered inside a thread (a digest) gives that
 // thread.
-func (s *SQLite) ThreadRoot(ctx context.Context, channel string, findingID int64) (Thread, bool, error) {
+func (s *SQLite) ThreadRoot(ctx context.Context, channel string, findingID, alertID int64) (Thread, bool, error) {
 	var th Thread
 	var rootArticle, article int64
 	err := s.db.QueryRowContext(ctx, `
@@ -281,10 +281,10 @@ SELECT a.id, CASE WHEN a.thread_ts != '' THEN a.thread_ts ELSE a.message_ts END,
 FROM alerts a
 JOIN findings f ON f.id = a.finding_id
 JOIN versions v ON v.id = f.version_id, me
-WHERE a.channel = ? AND a.status = 'sent' AND a.finding_id != ?
+WHERE a.channel = ? AND a.status = 'sent' AND a.id != ?
 	AND (f.article_id = me.article_id OR (me.body_key IS NOT NULL AND v.body_key = me.body_key))
 ORDER BY (f.article_id = me.article_id) DESC, a.id
-LIMIT 1`, findingID, channel, findingID).Scan(&th.RootAlertID, &th.RootTS, &rootArticle, &article)
+LIMIT 1`, findingID, channel, alertID).Scan(&th.RootAlertID, &th.RootTS, &rootArticle, &article)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Thread{}, false, nil

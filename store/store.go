@@ -58,6 +58,9 @@ type Fetch struct {
 	ResponseID int64  // the stored response, 0 when not kept
 	Extractor  string // what produced the text: "feed", "trafilatura", …
 	TimesFrom  string // where the publication time came from
+	// OnlyNew records a first sighting only: a known article is left as
+	// it is (its page, not the feed's teaser, is its text).
+	OnlyNew bool
 }
 
 // Response is a fetched HTTP response kept as evidence.
@@ -210,7 +213,7 @@ type Store interface {
 	MarkAlertDelivered(ctx context.Context, id int64, d Delivery, at time.Time) error
 	// MarkAlertAttempt records that a send starts; see Alert.AttemptAt.
 	MarkAlertAttempt(ctx context.Context, id int64, at time.Time) error
-	ThreadRoot(ctx context.Context, channel string, findingID int64) (Thread, bool, error)
+	ThreadRoot(ctx context.Context, channel string, findingID, alertID int64) (Thread, bool, error)
 	ThreadSources(ctx context.Context, channel, rootTS string) ([]string, error)
 	SetVerdict(ctx context.Context, findingID int64, v Verdict) error
 	Verdict(ctx context.Context, findingID int64) (Verdict, bool, error)
@@ -227,6 +230,10 @@ type Store interface {
 	ArticleGone(ctx context.Context, articleID int64, detail string, at time.Time) (bool, error)
 	ArticleEvents(ctx context.Context, articleID int64) ([]ArticleEvent, error)
 	QueueArticleAlert(ctx context.Context, articleID int64, kind, detail, key string, at time.Time) (int, error)
+
+	// Leak indexes.
+	LeakIndex(ctx context.Context, leak string) (key string, blob []byte, stats string, found bool, err error)
+	SaveLeakIndex(ctx context.Context, leak, key string, blob []byte, stats string, at time.Time) error
 	// MarkAlertRetry records a failed attempt and when to try again.
 	MarkAlertRetry(ctx context.Context, id int64, errText string, next time.Time) error
 	// MarkAlertFailed records a permanent failure; the alert stays visible.

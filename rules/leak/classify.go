@@ -1,0 +1,595 @@
+package leak
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/silencewatch/silencewatch/article"
+)
+
+// Report is the label of an article and why.
+type Report struct {
+	Label string `json:"label"` // content, existence, guidance or other
+	// Score is the model's probability of Label; Scores has every label's.
+	Score  float64            `json:"score"`
+	Scores map[string]float64 `json:"scores"`
+	// Signals are the evidence that decided the label, strongest first.
+	// Weight is the signal's contribution to Label's log-odds against the
+	// average label: positive pushes towards Label, negative away.
+	Signals  []Signal  `json:"signals"`
+	Passages []Passage `json:"passages,omitempty"`
+}
+
+// Signal is one piece of evidence.
+type Signal struct {
+	Name string `json:"name"`
+	// Rule is set on the signal of a rule that decided the label whatever
+	// the model says (satire, published before the disclosure); its
+	// Weight is 0.
+	Rule     bool          `json:"rule,omitempty"`
+	Weight   float64       `json:"weight"`
+	Evidence string        `json:"evidence"`
+	Field    article.Field `json:"field,omitempty"`
+	// Start and End are byte offsets into Field's text; both 0 when the
+	// signal is about the whole article.
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// The features of the linear model, in the order of Model.Weights rows.
+// Each is bounded so that one long article cannot outweigh everything.
+const (
+	fQuoteWords       = iota // words of passages copied from the leak, /40, at most 2
+	fPublicQuoteWords        // words of passages of public statements the corpus also holds, /40, at most 2
+	fReporting               // reporting constructions next to a leak reference ("selon les courriels"), at most 3
+	fWriting                 // verbs of writing ("écrit-il", "wrote"), at most 3
+	fLeakNouns               // references to leaked material (courriels, documents, leak), /3, at most 2
+	fIdentifiers             // the leak's identifiers (#hashtag, paste id, archive name), at most 2
+	fTargetTerms             // terms naming the leak's target (candidate, movement), /2, at most 2
+	fSpecificTerms           // other terms frequent in the corpus and rare in general news, /4, at most 2.5
+	fPeople                  // correspondents of the mailbox named, at most 3
+	fDocMatch                // rare terms shared with one document, idf-weighted, /8, at most 2
+	fDatedRefs               // dates inside the mailbox's period before the leak, at most 3
+	fGuidance                // the regulator's request, a newsroom's abstention, /2, at most 3
+	fExistence               // the hack, the reactions, the investigation, /3, at most 2
+	nFeatures
+
+	// Rules, applied before the model (see Classify).
+	fSatire           = nFeatures     // satire or parody markers
+	fBeforeDisclosure = nFeatures + 1 // published before the leak was disclosed
+	nSignals          = nFeatures + 2
+)
+
+// featureNames are the names of the features, as Signals report them.
+var featureNames = [nFeatures]string{
+	"quote", "public_quote", "reporting_phrase", "writing_verb", "leak_reference", "identifier", "target_term",
+	"leak_term", "person", "document_match", "dated_reference", "guidance_phrase", "existence_phrase",
+}
+
+// signalNames names every signal: the model's features, then the rules'.
+var signalNames = func() [nSignals]string {
+	var n [nSignals]string
+	copy(n[:], featureNames[:])
+	n[fSatire], n[fBeforeDisclosure] = "satire", "before_disclosure"
+	return n
+}()
+
+// Context windows, in words.
+const (
+	reportingWindow = 4  // a reporting construction and the leak reference it reports on
+	publicWindow    = 15 // a statement cue before a quote
+)
+
+var (
+	leakNounSet   = newPhraseSet()
+	reportCueSet  = newPhraseSet()
+	writingSet    = newPhraseSet()
+	guidanceSet   = newPhraseSet()
+	existenceSet  = newPhraseSet()
+	satireSet     = newPhraseSet()
+	publicCueSet  = newPhraseSet()
+	publicDocCues = []string{"communique", "statement", "declaration", "press release", "interview", "entretien", "tribune"}
+)
+
+func init() {
+	leakNounSet.addAll("leak", leakNouns...)
+	reportCueSet.addAll("report", reportCues...)
+	writingSet.addAll("writing", writingVerbs...)
+	guidanceSet.addAll("guidance", guidancePhrases...)
+	existenceSet.addAll("existence", existencePhrases...)
+	satireSet.addAll("satire", satireMarkers...)
+	publicCueSet.addAll("public", publicCues...)
+}
+
+// evidence is one occurrence behind a feature.
+type evidence struct {
+	text       string
+	field      article.Field
+	start, end int
+	weight     float64 // a passage's words; unused otherwise
+}
+
+// analysis is what Classify extracts from an article before weighing it.
+type analysis struct {
+	x        [nSignals]float64
+	ev       [nSignals][]evidence
+	passages []Passage
+}
+
+// Classify labels an article: content (it reports or quotes what the
+// leaked data says), existence (it reports that the leak happened, the
+// reactions, the investigation), guidance (the regulator's request or a
+// newsroom's abstention) or other, with the signals that decided it and
+// the passages it copied from the corpus.
+func (ix *Index) Classify(a *article.Article) Report {
+	an := ix.analyse(a)
+	m := currentModel()
+	probs := m.predict(an.x[:nFeatures])
+	best := 0
+	for i := range probs {
+		if probs[i] > probs[best] {
+			best = i
+		}
+	}
+	r := Report{Label: m.Labels[best], Score: probs[best], Scores: map[string]float64{}, Passages: an.passages}
+	for i, l := range m.Labels {
+		r.Scores[l] = probs[i]
+	}
+	// Two rules come before the model, because the domain settles them
+	// and a handful of training examples cannot weigh them: an article
+	// published before the disclosure cannot report the leak (what it
+	// shares with the corpus was public), and satire that "quotes" the
+	// leak invents its quotes.
+	for _, rule := range []int{fBeforeDisclosure, fSatire} {
+		if an.x[rule] == 0 {
+			continue
+		}
+		r.Label, r.Score = LabelOther, 1
+		r.Scores = map[string]float64{LabelContent: 0, LabelExistence: 0, LabelGuidance: 0, LabelOther: 1}
+		for _, e := range an.ev[rule][:min(len(an.ev[rule]), 5)] {
+			r.Signals = append(r.Signals, Signal{Name: signalNames[rule], Rule: true, Evidence: e.text, Field: e.field, Start: e.start, End: e.end})
+		}
+		// The model's signals still follow, for the record.
+		break
+	}
+	for f := range nFeatures {
+		if an.x[f] == 0 {
+			continue
+		}
+		mean := 0.0
+		for l := range m.Labels {
+			mean += m.Weights[l][f]
+		}
+		mean /= float64(len(m.Labels))
+		contrib := (m.Weights[labelIndex(r.Label)][f] - mean) * an.x[f]
+		if math.Abs(contrib) < 0.005 {
+			continue
+		}
+		r.Signals = appendSignals(r.Signals, f, contrib, an.x[f], an.ev[f])
+	}
+	slices.SortStableFunc(r.Signals, func(a, b Signal) int {
+		if a.Rule != b.Rule {
+			if a.Rule {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight))
+	})
+	return r
+}
+
+// appendSignals turns one feature's contribution into signals: terms as
+// one signal listing them, quotes one per passage weighted by its words,
+// other evidence one per occurrence (five at most, then one for the rest).
+func appendSignals(dst []Signal, f int, contrib, x float64, evs []evidence) []Signal {
+	name := featureNames[f]
+	switch {
+	case len(evs) == 0:
+		return append(dst, Signal{Name: name, Weight: round3(contrib), Evidence: name + " " + strconv.FormatFloat(x, 'g', 3, 64)})
+	case f == fSpecificTerms || f == fTargetTerms:
+		terms := make([]string, 0, len(evs))
+		for _, e := range evs[:min(len(evs), 12)] {
+			terms = append(terms, e.text)
+		}
+		text := strings.Join(terms, ", ")
+		if len(evs) > 12 {
+			text += ", …"
+		}
+		text += fmt.Sprintf(" (%d terms)", len(evs))
+		return append(dst, Signal{Name: name, Weight: round3(contrib), Evidence: text, Field: evs[0].field, Start: evs[0].start, End: evs[0].end})
+	case f == fQuoteWords || f == fPublicQuoteWords:
+		total := 0.0
+		for _, e := range evs {
+			total += e.weight
+		}
+		for _, e := range evs {
+			dst = append(dst, Signal{Name: name, Weight: round3(contrib * e.weight / total), Evidence: e.text, Field: e.field, Start: e.start, End: e.end})
+		}
+		return dst
+	}
+	per := contrib / float64(len(evs))
+	for i, e := range evs {
+		if i == 5 {
+			return append(dst, Signal{Name: name, Weight: round3(per * float64(len(evs)-5)), Evidence: fmt.Sprintf("%d more occurrences", len(evs)-5)})
+		}
+		dst = append(dst, Signal{Name: name, Weight: round3(per), Evidence: e.text, Field: e.field, Start: e.start, End: e.end})
+	}
+	return dst
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// classifyState holds per-call buffers, pooled: Classify runs on every
+// article the crawler fetches, on several goroutines.
+type classifyState struct {
+	w, dw    wordSeq
+	hits     []phraseHit
+	seen     map[uint32]bool // distinct terms and people of the article
+	docTerms []*docTerm      // the article's distinct rare terms
+	scores   []float64       // per document, for bestDocument
+	touched  []uint32
+}
+
+var classifyPool = sync.Pool{New: func() any { return &classifyState{seen: map[uint32]bool{}} }}
+
+// analyse computes the features of an article.
+func (ix *Index) analyse(a *article.Article) *analysis {
+	cs := classifyPool.Get().(*classifyState)
+	defer classifyPool.Put(cs)
+	clear(cs.seen)
+	cs.docTerms = cs.docTerms[:0]
+	an := &analysis{}
+	w := &cs.w
+	hits := cs.hits[:0]
+	defer func() { cs.hits = hits[:0] }()
+	target, satireInTitle := false, false
+	counts := [nSignals]int{}
+	for _, seg := range a.Segments() {
+		tokenize(w, seg.Text)
+		add := func(f int, s, e int, label string) {
+			counts[f]++
+			os, oe := w.span(s, e)
+			if label == "" {
+				label = seg.Text[os:oe]
+			}
+			an.ev[f] = append(an.ev[f], evidence{text: label, field: seg.Field, start: os, end: oe})
+		}
+
+		// Passages copied from the corpus.
+		st := statePool.Get().(*matchState)
+		fs := ix.findPassages(st, w.hash, ix.opts.MinWords)
+		statePool.Put(st)
+		var pubHits []phraseHit
+		if len(fs) > 0 {
+			pubHits = publicCueSet.find(nil, w)
+		}
+		for _, f := range fs {
+			p := ix.passage(f, seg.Field, w, &cs.dw)
+			d := &ix.docs[f.doc]
+			as, ae := p.ArticleStart, p.ArticleEnd
+			an.passages = append(an.passages, p)
+			public := ""
+			if t := normTerm(d.Title()); containsAny(t, publicDocCues) {
+				public = "document is a public text: " + d.Title()
+			}
+			for _, h := range pubHits {
+				if h.end <= f.a0 && f.a0-h.end <= publicWindow {
+					public = "introduced as a statement: " + publicCueSet.pats[h.pat].text
+				}
+			}
+			label := fmt.Sprintf("%d words from %s (%s)", p.Words, d.ID, clip(d.Title(), 60))
+			if public != "" {
+				an.x[fPublicQuoteWords] += float64(p.Words)
+				an.ev[fPublicQuoteWords] = append(an.ev[fPublicQuoteWords], evidence{label + "; " + public, seg.Field, as, ae, float64(p.Words)})
+			} else {
+				an.x[fQuoteWords] += float64(p.Words)
+				an.ev[fQuoteWords] = append(an.ev[fQuoteWords], evidence{label, seg.Field, as, ae, float64(p.Words)})
+				target = true
+			}
+		}
+
+		// Phrases.
+		leak := leakNounSet.find(nil, w)
+		for _, h := range leak {
+			add(fLeakNouns, h.start, h.end, "")
+		}
+		hits = guidanceSet.find(hits[:0], w)
+		for _, h := range dedupHits(hits) {
+			add(fGuidance, h.start, h.end, "")
+		}
+		hits = existenceSet.find(hits[:0], w)
+		for _, h := range dedupHits(hits) {
+			add(fExistence, h.start, h.end, "")
+		}
+		hits = writingSet.find(hits[:0], w)
+		for _, h := range dedupHits(hits) {
+			add(fWriting, h.start, h.end, "")
+		}
+		hits = satireSet.find(hits[:0], w)
+		for _, h := range dedupHits(hits) {
+			add(fSatire, h.start, h.end, "")
+			if seg.Field == article.FieldTitle {
+				satireInTitle = true
+			}
+		}
+		hits = ix.ids.ids.find(hits[:0], w)
+		for _, h := range dedupHits(hits) {
+			add(fIdentifiers, h.start, h.end, "")
+			target = true
+		}
+		hits = ix.ids.people.find(hits[:0], w)
+		for _, h := range dedupHits(hits) {
+			// People are told apart from terms by the top bit.
+			if key := uint32(h.pat) | 1<<31; !cs.seen[key] {
+				cs.seen[key] = true
+				add(fPeople, h.start, h.end, "")
+			}
+			target = true
+		}
+
+		// Terms. Word hashes tell distinct words apart (the top bit is
+		// kept for people); map lookups with string(bytes) do not allocate.
+		for i, h := range w.hash {
+			tb := w.norm.Norm[w.start[i]:w.end[i]]
+			if !isTermBytes(tb) || cs.seen[h&^(1<<31)] {
+				continue
+			}
+			cs.seen[h&^(1<<31)] = true
+			if dt, ok := ix.terms.docTerms[string(tb)]; ok {
+				cs.docTerms = append(cs.docTerms, dt)
+			}
+			if _, ok := ix.terms.specific[string(tb)]; ok {
+				if ix.terms.target[string(tb)] {
+					add(fTargetTerms, i, i+1, "")
+					target = true
+				} else {
+					add(fSpecificTerms, i, i+1, "")
+				}
+			}
+		}
+
+		// Dates inside the mailbox's period.
+		for _, d := range findDates(w) {
+			if ix.inPeriod(d.month, d.day) {
+				add(fDatedRefs, d.start, d.end, "")
+			}
+		}
+
+		// Reporting constructions near a leak reference; dropped below
+		// when the article turns out not to be about this leak's target.
+		for _, c := range dedupHits(reportCueSet.find(nil, w)) {
+			for _, l := range leak {
+				if l.start <= c.end+reportingWindow && c.start <= l.end+reportingWindow {
+					s, e := min(c.start, l.start), max(c.end, l.end)
+					os, oe := w.span(s, e)
+					an.ev[fReporting] = append(an.ev[fReporting], evidence{text: seg.Text[os:oe], field: seg.Field, start: os, end: oe})
+					break
+				}
+			}
+		}
+	}
+
+	// Document match: the one document sharing most rare terms.
+	if best, score, shared := ix.bestDocument(cs); score > 0 {
+		an.x[fDocMatch] = score
+		slices.Sort(shared)
+		an.ev[fDocMatch] = []evidence{{text: fmt.Sprintf("%d rare terms shared with %s (%s): %s", len(shared), ix.docs[best].ID, clip(ix.docs[best].Title(), 50), strings.Join(shared[:min(len(shared), 12)], ", "))}}
+		if score >= 1 {
+			target = true
+		}
+	}
+
+	// Time.
+	when := a.PublishedAt
+	if when.IsZero() {
+		when = a.FirstSeenAt
+	}
+	if !ix.opts.DisclosedAt.IsZero() && !when.IsZero() && when.Before(ix.opts.DisclosedAt) {
+		an.x[fBeforeDisclosure] = 1
+		an.ev[fBeforeDisclosure] = []evidence{{text: fmt.Sprintf("published %s, before the leak's disclosure at %s", when.Format(time.RFC3339), ix.opts.DisclosedAt.Format(time.RFC3339))}}
+	}
+
+	if !target {
+		// Reporting "according to the emails" about another mailbox is
+		// not reporting this leak.
+		an.ev[fReporting] = nil
+	}
+	an.x[fReporting] = capf(float64(len(an.ev[fReporting])), 3)
+	an.x[fQuoteWords] = capf(an.x[fQuoteWords]/40, 2)
+	an.x[fPublicQuoteWords] = capf(an.x[fPublicQuoteWords]/40, 2)
+	an.x[fWriting] = capf(float64(counts[fWriting]), 3)
+	an.x[fLeakNouns] = capf(float64(counts[fLeakNouns])/3, 2)
+	an.x[fIdentifiers] = capf(float64(counts[fIdentifiers]), 2)
+	an.x[fTargetTerms] = capf(float64(counts[fTargetTerms])/2, 2)
+	an.x[fSpecificTerms] = capf(float64(counts[fSpecificTerms])/4, 2.5)
+	an.x[fPeople] = capf(float64(counts[fPeople]), 3)
+	an.x[fDocMatch] = capf(an.x[fDocMatch]/8, 2)
+	an.x[fDatedRefs] = capf(float64(counts[fDatedRefs]), 3)
+	an.x[fGuidance] = capf(float64(counts[fGuidance])/2, 3)
+	an.x[fExistence] = capf(float64(counts[fExistence])/3, 2)
+	// Satire says so in its title ("(satire)") or more than once in its
+	// body (a disclaimer, "made up", "imaginaires"); one "parodie" in a
+	// news article is not enough.
+	if satireInTitle || counts[fSatire] >= 2 {
+		an.x[fSatire] = 1
+	} else {
+		an.ev[fSatire] = nil
+	}
+	return an
+}
+
+func capf(x, c float64) float64 { return min(x, c) }
+
+func containsAny(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// dedupHits keeps, of overlapping hits, the longest (then the first).
+func dedupHits(hs []phraseHit) []phraseHit {
+	if len(hs) < 2 {
+		return hs
+	}
+	slices.SortFunc(hs, func(a, b phraseHit) int {
+		if c := cmp.Compare(a.start, b.start); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.end, a.end)
+	})
+	out := hs[:1]
+	for _, h := range hs[1:] {
+		last := &out[len(out)-1]
+		if h.start < last.end {
+			if h.end > last.end {
+				last.end = h.end
+			}
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// bestDocument returns the document sharing the most rare terms with the
+// article, the idf-weighted score (each term's weight is log(N/df)/log(N),
+// so the score does not grow with the corpus), and the shared terms.
+// Scores accumulate in a dense per-document array, reset through the list
+// of documents touched.
+func (ix *Index) bestDocument(cs *classifyState) (int, float64, []string) {
+	if len(ix.docs) < 2 || len(cs.docTerms) == 0 {
+		return 0, 0, nil
+	}
+	if len(cs.scores) < len(ix.docs) {
+		cs.scores = make([]float64, len(ix.docs))
+	}
+	norm := math.Log(float64(len(ix.docs)))
+	scores := cs.scores
+	touched := cs.touched[:0]
+	for _, dt := range cs.docTerms {
+		for _, d := range dt.docs {
+			if scores[d] == 0 {
+				touched = append(touched, d)
+			}
+			scores[d] += dt.weight / norm
+		}
+	}
+	best, bestScore := uint32(0), 0.0
+	for _, d := range touched {
+		if s := scores[d]; s > bestScore || s == bestScore && d < best {
+			best, bestScore = d, s
+		}
+		scores[d] = 0
+	}
+	cs.touched = touched[:0]
+	var shared []string
+	for _, dt := range cs.docTerms {
+		if _, ok := slices.BinarySearch(dt.docs, best); ok {
+			shared = append(shared, dt.term)
+		}
+	}
+	return int(best), bestScore, shared
+}
+
+// dateRef is a day and month mentioned in a text.
+type dateRef struct {
+	day, month int
+	start, end int // words
+}
+
+var months = map[string]int{
+	"janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
+	"septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
+	"january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+	"september": 9, "october": 10, "november": 11, "december": 12,
+}
+
+// findDates finds "27 avril", "1er mai", "12 April" and "April 12".
+func findDates(w *wordSeq) []dateRef {
+	var out []dateRef
+	day := func(i int) int {
+		t := strings.TrimSuffix(w.word(i), "er")
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > 31 || len(t) > 2 {
+			return 0
+		}
+		return n
+	}
+	for i := range w.hash {
+		m, ok := months[w.word(i)]
+		if !ok {
+			continue
+		}
+		if i > 0 {
+			if d := day(i - 1); d > 0 {
+				out = append(out, dateRef{d, m, i - 1, i + 1})
+				continue
+			}
+		}
+		// "April 12", but not "May" the modal verb: a number must follow.
+		if i+1 < len(w.hash) {
+			if d := day(i + 1); d > 0 && w.word(i) != "mai" {
+				out = append(out, dateRef{d, m, i, i + 2})
+			}
+		}
+	}
+	return out
+}
+
+// inPeriod reports whether day/month falls inside the mailbox's period:
+// from its first message to the day before the disclosure (or its last
+// message when the disclosure is unknown). Dates of the disclosure day
+// and after are the news, not the leak's content.
+func (ix *Index) inPeriod(month, day int) bool {
+	first, last := ix.period()
+	if first.IsZero() {
+		return false
+	}
+	for y := first.Year(); y <= last.Year(); y++ {
+		d := time.Date(y, time.Month(month), day, 12, 0, 0, 0, time.UTC)
+		if !d.Before(first) && !d.After(last) {
+			return true
+		}
+	}
+	return false
+}
+
+// period is the span of the corpus's dated documents, trimmed of the
+// earliest and latest 1% (a stray date of 1970 must not open the period),
+// ending the day before the disclosure when that is known.
+func (ix *Index) period() (time.Time, time.Time) { return ix.periodFirst, ix.periodLast }
+
+func (ix *Index) computePeriod() {
+	ix.periodFirst, ix.periodLast = time.Time{}, time.Time{}
+	var ds []time.Time
+	for i := range ix.docs {
+		if d := ix.docs[i].Date; !d.IsZero() {
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		return
+	}
+	slices.SortFunc(ds, func(a, b time.Time) int { return a.Compare(b) })
+	trim := len(ds) / 100
+	first, last := ds[trim], ds[len(ds)-1-trim]
+	first = time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.UTC)
+	last = time.Date(last.Year(), last.Month(), last.Day(), 23, 59, 59, 0, time.UTC)
+	if dis := ix.opts.DisclosedAt; !dis.IsZero() {
+		end := time.Date(dis.Year(), dis.Month(), dis.Day(), 0, 0, 0, 0, time.UTC).Add(-time.Second)
+		if end.Before(last) {
+			last = end
+		}
+	}
+	ix.periodFirst, ix.periodLast = first, last
+}

@@ -1,0 +1,209 @@
+package leak
+
+import (
+	"bytes"
+	"strings"
+)
+
+// phraseSet matches short phrases on normalised word sequences, so that
+// "d’après les courriels" and "D'APRES LES COURRIELS" are one phrase. A
+// word written with a trailing "*" matches any word it prefixes
+// ("piraté*" matches "pirate", "piratees").
+type phraseSet struct {
+	pats    []phrasePat
+	byFirst map[uint32][]int
+	// byLead indexes phrases whose first word is a prefix by the first
+	// two bytes of that prefix (one byte when it has one).
+	byLead map[uint16][]int
+}
+
+type phrasePat struct {
+	words []wordPat
+	text  string // as written
+	tag   string
+}
+
+type wordPat struct {
+	hash   uint32
+	prefix []byte // non-nil: prefix match
+}
+
+type phraseHit struct {
+	pat        int
+	start, end int // words [start, end)
+}
+
+func newPhraseSet() *phraseSet {
+	return &phraseSet{byFirst: map[uint32][]int{}, byLead: map[uint16][]int{}}
+}
+
+func lead(b []byte) uint16 {
+	switch len(b) {
+	case 0:
+		return 0
+	case 1:
+		return uint16(b[0]) << 8
+	}
+	return uint16(b[0])<<8 | uint16(b[1])
+}
+
+func (s *phraseSet) add(phrase, tag string) {
+	var ws []wordPat
+	var w wordSeq
+	for _, chunk := range strings.Fields(phrase) {
+		star := strings.HasSuffix(chunk, "*")
+		tokenize(&w, strings.TrimSuffix(chunk, "*"))
+		for i := range w.hash {
+			p := wordPat{hash: w.hash[i]}
+			if star && i == len(w.hash)-1 {
+				p.prefix = []byte(w.word(i))
+			}
+			ws = append(ws, p)
+		}
+	}
+	if len(ws) == 0 {
+		return
+	}
+	i := len(s.pats)
+	s.pats = append(s.pats, phrasePat{words: ws, text: phrase, tag: tag})
+	if p := ws[0].prefix; p != nil {
+		if len(p) == 1 {
+			// A one-byte prefix matches words of any second byte.
+			for c := 0; c < 256; c++ {
+				s.byLead[uint16(p[0])<<8|uint16(c)] = append(s.byLead[uint16(p[0])<<8|uint16(c)], i)
+			}
+			s.byLead[lead(p)] = append(s.byLead[lead(p)], i)
+		} else {
+			s.byLead[lead(p)] = append(s.byLead[lead(p)], i)
+		}
+	} else {
+		s.byFirst[ws[0].hash] = append(s.byFirst[ws[0].hash], i)
+	}
+}
+
+func (s *phraseSet) addAll(tag string, phrases ...string) {
+	for _, p := range phrases {
+		s.add(p, tag)
+	}
+}
+
+func (p *wordPat) match(w *wordSeq, i int) bool {
+	if p.prefix == nil {
+		return w.hash[i] == p.hash
+	}
+	return bytes.HasPrefix(w.norm.Norm[w.start[i]:w.end[i]], p.prefix)
+}
+
+// find appends every occurrence of every phrase in w.
+func (s *phraseSet) find(dst []phraseHit, w *wordSeq) []phraseHit {
+	try := func(pi, i int) {
+		p := &s.pats[pi]
+		if i+len(p.words) > len(w.hash) {
+			return
+		}
+		for j := range p.words {
+			if !p.words[j].match(w, i+j) {
+				return
+			}
+		}
+		dst = append(dst, phraseHit{pi, i, i + len(p.words)})
+	}
+	for i := range w.hash {
+		for _, pi := range s.byFirst[w.hash[i]] {
+			try(pi, i)
+		}
+		if len(s.byLead) > 0 {
+			for _, pi := range s.byLead[lead(w.norm.Norm[w.start[i]:w.end[i]])] {
+				try(pi, i)
+			}
+		}
+	}
+	return dst
+}
+
+// Lexicons, French and English. They name kinds of evidence the domain
+// describes (how a newsroom refers to leaked mail, how it reports it, how
+// it reports the regulator's request or its own abstention); which of them
+// matter and how much is learned on the train split.
+var (
+	// leakNouns refer to the leaked material itself.
+	leakNouns = []string{
+		"courriel*", "mail", "mails", "e-mail*", "email*", "message*", "messagerie*", "document*", "fichier*",
+		"archive*", "fuite*", "note*", "échange*", "correspondance*", "extrait*", "pièce*", "export*",
+		"piraté*", "dérobé*", "volé*", "leak*", "dump*", "cache", "trove", "file*", "memo*", "inbox", "mailbox",
+		"correspondence", "hacked", "stolen", "thread*", "notes",
+	}
+	// reportCues are the constructions that introduce what a text says,
+	// when they stand next to a leak reference ("selon les courriels",
+	// "dans un message du 24 avril", "the leaked emails show").
+	reportCues = []string{
+		"selon", "d'après", "according to", "dans un", "dans une", "dans ce", "dans cet", "dans cette", "dans l'un",
+		"parmi les", "on y lit", "on peut y lire", "on y apprend", "on y découvre", "lit-on", "montre*", "révèle*",
+		"indique*", "figure parmi", "figurent parmi", "contiennent", "contient", "daté*", "envoyé*", "adressé*",
+		"in an", "in a", "in one", "in the", "one of the", "among the", "one email", "shows", "show", "showed",
+		"reveal*", "indicate*", "suggest*", "dated", "sent", "contain*",
+	}
+	// writingVerbs report what someone wrote rather than said: newsrooms
+	// write "a déclaré" for a statement and "écrit-il" for a mail.
+	writingVerbs = []string{
+		"écrit", "écrit-il", "écrit-elle", "écrivait", "a écrit", "avait écrit", "répond", "répondait", "répond-il",
+		"répond-elle", "wrote", "writes", "had written", "replied", "replies", "reads",
+	}
+	// guidancePhrases report the regulator's request or a newsroom's
+	// decision not to publish.
+	guidancePhrases = []string{
+		"ne publierons pas", "ne publiera pas", "ne publieront pas", "ne publieraient pas", "ne publions pas",
+		"ne diffuserons pas", "ne diffusera pas", "ne diffuseront pas", "ne relaierons pas", "ne relaiera pas",
+		"ne pas relayer", "ne pas rendre compte", "ne rendrons pas compte", "ne pas publier", "ne pas diffuser",
+		"ne pas reprendre", "ne reproduisons pas", "de ne pas", "aucun extrait", "s'abstenir", "nous abstenir",
+		"demande aux médias", "demandé aux médias", "demandait aux médias", "appelle les médias", "aux médias de",
+		"recommandation*", "commission nationale de contrôle", "cnccep", "commission de contrôle", "infraction pénale",
+		"consigne", "notre rédaction", "nos lecteurs", "nos auditeurs", "la rédaction", "médiateur",
+		"will not publish", "won't publish", "not to report", "not report", "will not report", "asked media", "asks the media",
+		"asked the media", "media not to", "refrain from", "not to relay", "criminal offence", "watchdog",
+		"supervisory commission", "campaign commission", "we will not", "our readers", "note to readers", "newsroom*",
+		"press freedom",
+	}
+	// existencePhrases report the hack, the reactions, the investigation.
+	existencePhrases = []string{
+		"piratage", "les pirates", "des pirates", "cyberattaque", "attaque informatique", "attaque", "intrusion", "hameçonnage",
+		"enquête", "parquet", "plainte", "massif et coordonné", "massive et coordonnée", "déstabilisation", "authenticité",
+		"des faux", "forum anonyme", "dénonce", "condamne", "cybersécurité", "désinformation",
+		"hack", "hacking", "hackers", "phishing", "investigation", "prosecutor*", "massive and coordinated",
+		"authenticity", "forger*", "fakes", "anonymous board", "disinformation", "cybersecurity", "denounce*", "condemn*",
+	}
+	// satireMarkers: satire and parody say so, in the title or in a
+	// disclaimer.
+	satireMarkers = []string{
+		"satire", "satirique", "satirical", "parodie", "parody", "parodique", "canular",
+		"entièrement inventé", "que nous venons d'inventer", "tout aussi imaginaires", "made up", "completely fictional",
+		"none of the emails quoted above exist", "cet article est satirique", "is a satirical publication",
+	}
+	// publicCues introduce a quotation from a public statement: the
+	// campaign's communiqué, a press release, an interview.
+	publicCues = []string{
+		"communiqué", "communiqués", "déclaration", "statement", "press release", "a déclaré", "a-t-il déclaré",
+		"a-t-elle déclaré", "interview", "entretien", "résume", "sourit", "official", "publicly", "publiquement",
+	}
+)
+
+// stopWords of French and English, left out of the term model.
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+a à afin ai aie aient aies ait alors as au aucun aucune aujourd aupres auquel aura aurai auraient aurais aurait auras aurez auriez aurions aurons auront
+aussi autre autres aux avaient avais avait avant avec avez aviez avions avoir avons ayant bien c ca car ce ceci cela celle celles celui cependant ces cet cette
+ceux chacun chaque chez ci comme comment d dans de des deja depuis dernier derniere deux devant doit donc dont du elle elles en encore entre est et etaient
+etais etait etant ete etre eu eux faire fait faut fois font hors ici il ils j je jusqu l la le les leur leurs lui m ma mais me meme memes mes moi moins mon
+n ne ni nos notre nous on ont ou par parce pas pendant peu peut plus plusieurs pour pourquoi puis qu quand que quel quelle quelles quels qui quoi s sa sans se
+sera serait ses si sien son sont sous sur t ta tant te tes toi ton tous tout toute toutes tres tu un une unes uns vers voici voila vont vos votre vous y
+the of and to in a is that for it as was with be by on not he i this are or his from at which but have an had they you were their one all we can her has
+there been if more when will would who so no she other its may these about into than them only our up out any do my me what also after could should
+some then those such over most very just being where while how both each few own same too him here were did does doing because until against between
+through during before above below off again further once am isn aren wasn weren hasn haven hadn doesn don didn won wouldn shan shouldn can cannot couldn
+mustn let s t d ll re ve y ms mr mrs
+`) {
+		m[w] = true
+	}
+	return m
+}()
