@@ -63,6 +63,8 @@ func commands() []command {
 		{"check", "evaluate feeds, pages or text against the rules", runCheck},
 		{"run", "poll every source, evaluate, store and alert until stopped", runDaemon},
 		{"export", "write findings with their evidence as WARC, JSON lines or CSV", runExport},
+		{"demo", "replay a leak weekend offline through the whole pipeline", runDemo},
+		{"leaks", "index a leaked corpus (leaks index), or evaluate the leak detector (leaks eval)", runLeaks},
 	}
 }
 

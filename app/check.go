@@ -15,6 +15,7 @@ import (
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/crawler"
 	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/store"
 )
 
 func runCheck(ctx context.Context, args []string, env Env) int {
@@ -64,7 +65,21 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 			return ExitUsage
 		}
 	}
-	engine, err := rules.New(cfg)
+	// Leak indexes come from the store when it holds them current;
+	// otherwise they are built in memory for this check.
+	var indexStore leakIndexStore
+	if fileExists(cfg.Store) {
+		if st, err := store.OpenSQLite(ctx, cfg.Store); err == nil {
+			defer st.Close()
+			indexStore = st
+		}
+	}
+	indexes, _, err := leakIndexes(ctx, cfg, indexStore, env.Now())
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "silencewatch check: %v\n", err)
+		return ExitUsage
+	}
+	engine, err := rules.New(cfg, rules.WithLeakIndexes(indexes))
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return ExitUsage

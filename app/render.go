@@ -54,10 +54,32 @@ func printCheck(w io.Writer, checked []checkedArticle, threshold config.Severity
 			if f.Reference != "" {
 				fmt.Fprintf(w, "    reference: %s\n", f.Reference)
 			}
-			for i, e := range f.Evidence {
+			if l := f.Leak; l != nil {
+				fmt.Fprintf(w, "    leak:      %s labelled %q (score %.2f)\n", l.Leak, l.Label, l.Score)
+				for i, sig := range l.Signals {
+					if i == 6 {
+						break
+					}
+					ev := ""
+					if sig.Evidence != "" {
+						ev = ": " + truncateRunes(oneLineText(sig.Evidence), 100)
+					}
+					fmt.Fprintf(w, "               %+.2f %s%s\n", sig.Weight, sig.Name, ev)
+				}
+			}
+			first := true
+			for _, e := range f.Evidence {
 				label := "evidence:"
-				if i > 0 {
+				if !first {
 					label = ""
+				}
+				first = false
+				if src := e.Source; src != nil {
+					// A quoted passage, side by side with the leaked document.
+					fmt.Fprintf(w, "    %-10s %s [%d-%d], %d words from %q (%s [%d-%d]):\n", "quoted:", e.Field, e.Start, e.End, src.Words, src.DocTitle, src.DocID, src.DocStart, src.DocEnd)
+					fmt.Fprintf(w, "               article: %s%s%s\n", bold, oneLineText(e.Text), reset)
+					fmt.Fprintf(w, "               leak:    %s\n", oneLineText(src.DocText))
+					continue
 				}
 				fmt.Fprintf(w, "    %-10s %s [%s %d-%d] %s%s%s%s%s\n", label, e.Field, e.Kind, e.Start, e.End, e.Before, bold, e.Text, reset, e.After)
 			}
@@ -125,4 +147,14 @@ func localTime(f *rules.Finding) string {
 		t = t.In(f.ZoneWindows[0].Start.Location())
 	}
 	return t.Format("Mon 02 Jan 2006 15:04:05 MST") + " (" + f.BasisTime.UTC().Format(time.RFC3339) + ")"
+}
+
+func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -66,6 +68,9 @@ type DaemonOptions struct {
 	Ready func(addr string)
 	// Once polls every source once and returns instead of running.
 	Once bool
+	// DeliveryClock paces alert delivery; Clock when nil. The demo runs
+	// the pipeline on simulated time but talks to Slack in real time.
+	DeliveryClock clock.Clock
 }
 
 // Daemon runs the whole pipeline until ctx is cancelled: the store, the
@@ -73,22 +78,33 @@ type DaemonOptions struct {
 // set, /healthz and /metrics.
 func Daemon(ctx context.Context, o DaemonOptions) error {
 	cfg := o.Config
-	engine, err := rules.New(cfg)
-	if err != nil {
-		return err
-	}
-	st, err := store.OpenSQLite(ctx, cfg.Store)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	indexes, reports, err := leakIndexes(ctx, cfg, st, o.Clock.Now())
+	if err != nil {
+		return err
+	}
+	for _, r := range reports {
+		o.Logger.Info("leak index ready", "leak", r.Leak, "documents", r.Documents, "unchanged", r.Unchanged, "took", r.Took)
+	}
+	engine, err := rules.New(cfg, rules.WithLeakIndexes(indexes))
+	if err != nil {
+		return err
+	}
 	fetcher := crawler.NewFetcher(crawler.FetcherOptions{
 		ContactURL: cfg.Crawler.ContactURL, Timeout: cfg.Crawler.Timeout, MaxBodyBytes: cfg.Crawler.MaxBodyBytes,
 		PerHostConcurrency: cfg.Crawler.PerHostConcurrency, PerHostDelay: cfg.Crawler.PerHostDelay,
 		Now: o.Clock.Now, Transport: o.Transport,
 	})
 	metrics := monitor.NewMetrics()
-	notifier := notify.New(notify.Options{Config: cfg.Slack, Store: st, Clock: o.Clock, Logger: o.Logger, Console: o.Alerts, HTTP: o.SlackHTTP})
+	deliveryClock := o.DeliveryClock
+	if deliveryClock == nil {
+		deliveryClock = o.Clock
+	}
+	notifier := notify.New(notify.Options{Config: cfg.Slack, Store: st, Clock: deliveryClock, Logger: o.Logger, Console: o.Alerts, HTTP: o.SlackHTTP})
 	notifier.OnDelivered, notifier.OnFailed = metrics.AlertsDelivered, metrics.AlertsFailed
 	if !cfg.Slack.Enabled() {
 		o.Logger.Info("no Slack credentials: alerts print on standard output")
@@ -139,4 +155,14 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 		cancel()
 	}
 	return err
+}
+
+// openStore opens the configured store, creating its directory.
+func openStore(ctx context.Context, cfg *config.Config) (*store.SQLite, error) {
+	if dir := filepath.Dir(cfg.Store); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("app: store directory: %w", err)
+		}
+	}
+	return store.OpenSQLite(ctx, cfg.Store)
 }

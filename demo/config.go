@@ -15,6 +15,7 @@ type ConfigParams struct {
 	// Slack, when a token is in the environment.
 	SlackChannel string
 	SlackAPIURL  string
+	SlackPace    string // e.g. "1s"; empty for the default
 }
 
 // configTemplate watches the scenario: the real 2017 round-2 calendar
@@ -36,6 +37,9 @@ slack:
   channel: "{{.SlackChannel}}"
 {{- if .SlackAPIURL}}
   api_url: {{.SlackAPIURL}}
+{{- end}}
+{{- if .SlackPace}}
+  pace: {{.SlackPace}}
 {{- end}}
 elections:
   - id: fr-pres-2017

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"time"
 
@@ -51,6 +52,8 @@ type Options struct {
 	Metrics  *Metrics
 	// Rand returns a float in [0, 1) for jitter; default math/rand/v2.
 	Rand func() float64
+	// Transport, when set, carries page fetches (tests).
+	Transport http.RoundTripper
 }
 
 // Monitor is the pipeline.
@@ -120,7 +123,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		return err
 	}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		m.opts.Delivery.Run(ctx)
@@ -128,6 +131,10 @@ func (m *Monitor) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		m.pruneLoop(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		m.revisitLoop(ctx)
 	}()
 	sched := &crawler.Scheduler{
 		Clock: m.opts.Clock, Workers: m.opts.Config.Crawler.Workers, Poll: m.poll, Grace: 5 * time.Second,
@@ -202,12 +209,19 @@ func (m *Monitor) poll(ctx context.Context, name string) time.Time {
 	m.mu.Lock()
 	conditional := !st.ConditionalOff && m.verify[name] < verifyEvery
 	m.mu.Unlock()
-	res, err := m.opts.Fetcher.Fetch(ctx, crawler.FetchRequest{Source: name, URL: src.URL, ETag: st.ETag, LastModified: st.LastModified, Conditional: conditional})
+	var res *crawler.FetchResult
+	out := crawler.Outcome{}
+	if src.Kind == "site" {
+		res = &crawler.FetchResult{}
+		err = m.pollSite(ctx, name, &st, &out)
+	} else {
+		res, err = m.opts.Fetcher.Fetch(ctx, crawler.FetchRequest{Source: name, URL: src.URL, ETag: st.ETag, LastModified: st.LastModified, Conditional: conditional})
+	}
 	at := m.opts.Clock.Now()
 	st.LastPollAt = at
-	out := crawler.Outcome{At: at}
+	out.At = at
 
-	if err == nil && !res.NotModified {
+	if err == nil && src.Kind != "site" && !res.NotModified {
 		err = m.ingest(ctx, name, &st, res, conditional, &out)
 	}
 	switch {
@@ -314,13 +328,22 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 			a.Language = src.Language
 		}
 		keys = append(keys, itemKey(a))
+		// For a full-text source the feed only announces new items: the
+		// page's text is the article, kept current by revisits.
 		saved, err := m.opts.Store.SaveArticle(ctx, a, store.Fetch{URL: res.FinalURL, SHA256: res.SHA256, FetchedAt: res.FetchedAt,
-			ResponseID: respID, Extractor: "feed", TimesFrom: "feed"})
+			ResponseID: respID, Extractor: "feed", TimesFrom: "feed", OnlyNew: src.FetchFullText})
 		if err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
 			return fmt.Errorf("monitor: source %q: %w", name, err)
 		}
 		switch {
+		case saved.New && src.FetchFullText && a.URL != "":
+			out.NewItems++
+			m.opts.Metrics.items.WithLabelValues(name, "new").Inc()
+			if err := m.fullText(ctx, src, a, saved.VersionID); err != nil {
+				return err
+			}
+			continue
 		case saved.New:
 			out.NewItems++
 			m.opts.Metrics.items.WithLabelValues(name, "new").Inc()

@@ -136,10 +136,7 @@ func localTime(f *rules.Finding, t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	if len(f.ZoneWindows) > 0 {
-		t = t.In(f.ZoneWindows[0].Start.Location())
-	}
-	return t.Format("Mon 02 Jan 15:04 MST")
+	return t.In(zoneLocation(f)).Format("Mon 02 Jan 15:04 MST")
 }
 
 // whereWhen says when the article appeared, in the zone's local time and
@@ -408,4 +405,17 @@ func ArticleEvent(a *store.Alert) Message {
 	}
 	blocks := []slack.Block{section(lead), contextLine(fmt.Sprintf("rule `%s` · finding `%s` (#%d)", escape(f.Rule), f.ID, a.Finding.ID))}
 	return Message{Blocks: blocks, Text: truncate(text, 300), Plain: "(" + a.Kind + ") " + text + "\n  " + oneLine(a.Detail)}
+}
+
+// zoneLocation is the finding's first zone's location, by its IANA name
+// (a time read back from the store keeps only its offset, and "AST" reads
+// better than "-0400"); UTC when the finding has no zone.
+func zoneLocation(f *rules.Finding) *time.Location {
+	if len(f.ZoneWindows) == 0 {
+		return time.UTC
+	}
+	if loc, err := time.LoadLocation(f.ZoneWindows[0].TimeZone); err == nil && f.ZoneWindows[0].TimeZone != "" {
+		return loc
+	}
+	return f.ZoneWindows[0].Start.Location()
 }

@@ -3,7 +3,6 @@ package notify
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/silencewatch/silencewatch/rules"
 )
@@ -22,10 +21,7 @@ func PlainText(f *rules.Finding) string {
 	if f.Article.URL != "" {
 		fmt.Fprintf(&b, "  %s\n", f.Article.URL)
 	}
-	loc := time.UTC
-	if len(f.ZoneWindows) > 0 {
-		loc = f.ZoneWindows[0].Start.Location()
-	}
+	loc := zoneLocation(f)
 	when := []string{}
 	if !f.Article.PublishedAt.IsZero() {
 		when = append(when, "published "+f.Article.PublishedAt.In(loc).Format("Mon 02 Jan 15:04 MST"))
