@@ -61,6 +61,7 @@ func commands() []command {
 		{"validate", "check a config file and print a summary", runValidate},
 		{"windows", "print every silence, ban and guidance window in UTC and local time", runWindows},
 		{"check", "evaluate feeds, pages or text against the rules", runCheck},
+		{"extract", "print what the crawler sees of a page or feed: text, extractor, times", runExtract},
 		{"run", "poll every source, evaluate, store and alert until stopped", runDaemon},
 		{"export", "write findings with their evidence as WARC, JSON lines or CSV", runExport},
 		{"demo", "replay a leak weekend offline through the whole pipeline", runDemo},

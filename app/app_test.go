@@ -322,3 +322,34 @@ func TestCheckURL(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want 2 and an error naming the URL and the status", code, errOut)
 	}
 }
+
+func TestExtractCommand(t *testing.T) {
+	page, err := os.ReadFile("../crawler/extract/testdata/fr_latin1_meta.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile("../crawler/extract/testdata/fr_latin1_meta.txt")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html") // no charset: only the page's meta says Latin-1
+		w.Write(page)
+	}))
+	defer srv.Close()
+	out, errOut, code := run(t, "", "extract", "-format", "json", srv.URL+"/article")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	text, _ := res["text"].(string)
+	firstLine := strings.SplitN(strings.TrimSpace(string(want)), "\n", 2)[0]
+	if !strings.Contains(text, firstLine) || res["extractor"] == "" || res["source"] != "page" {
+		t.Errorf("extract: extractor %v, text %q; want it to contain %q", res["extractor"], text, firstLine)
+	}
+	out, _, code = run(t, "", "extract", "-format", "json", "app/testdata/check/wire-en.atom")
+	var items []map[string]any
+	if code != ExitOK || json.Unmarshal([]byte(out), &items) != nil || len(items) != 2 || items[0]["extractor"] != "feed" {
+		t.Errorf("feed: exit %d: %s", code, out)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/crawler/extract"
 	"github.com/silencewatch/silencewatch/rules"
 	"github.com/silencewatch/silencewatch/store"
 )
@@ -182,11 +183,12 @@ func readTarget(ctx context.Context, fetcher *crawler.Fetcher, target string, st
 		}
 		return feed.Items, nil
 	case kindPage:
-		a, err := crawler.ParsePage(data, contentType, url, firstSeen)
+		res, err := extract.Extract(data, contentType, url, extract.Feed{})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", target, err)
 		}
-		return []article.Article{a}, nil
+		return []article.Article{{URL: res.URL, GUID: res.URL, Title: res.Title, Author: res.Author, Content: res.Text,
+			Language: res.Language, PublishedAt: res.PublishedAt, UpdatedAt: res.ModifiedAt, FirstSeenAt: firstSeen}}, nil
 	}
 	return []article.Article{textArticle(string(data), url, firstSeen)}, nil
 }

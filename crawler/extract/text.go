@@ -41,19 +41,16 @@ func trimmedNodeText(n *html.Node) string {
 // content. A fragment without any element is plain text whose blank lines
 // separate paragraphs.
 func fragmentText(s string) string {
+	tb := textBuilder{plain: true}
 	if !strings.ContainsAny(s, "<&") {
-		tb := textBuilder{plain: true}
 		tb.text(s)
 		return norm.NFC.String(tb.String())
 	}
 	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragment(strings.NewReader(s), body)
 	if err != nil { // a strings.Reader never fails; keep the text regardless
-		tb := textBuilder{plain: true}
-		tb.text(s)
-		return tb.String()
+		nodes = []*html.Node{{Type: html.TextNode, Data: s}}
 	}
-	tb := textBuilder{plain: true}
 	for _, n := range nodes {
 		if n.Type == html.ElementNode {
 			tb.plain = false
@@ -67,6 +64,9 @@ func fragmentText(s string) string {
 
 // oneLine flattens text for single-line fields (titles, authors).
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// field is oneLine in Unicode normalization form C, as the text is.
+func field(s string) string { return norm.NFC.String(oneLine(s)) }
 
 // wordCount counts whitespace-separated words.
 func wordCount(s string) int {
