@@ -55,7 +55,7 @@ func scanMeta(doc *html.Node) *pageMeta {
 				setFirst(&m.h1, oneLine(innerText(n)))
 			}
 		case atom.Meta:
-			m.meta(n)
+			m.meta(n, w)
 		case atom.Link:
 			if slices.Contains(strings.Fields(strings.ToLower(attr(n, "rel"))), "canonical") {
 				setFirst(&m.canonical, attr(n, "href"))
@@ -80,7 +80,7 @@ func scanMeta(doc *html.Node) *pageMeta {
 		if isCommentSection(n) {
 			w.chrome = true
 		}
-		if n.DataAtom != atom.Meta && n.DataAtom != atom.Time {
+		if n.DataAtom != atom.Meta && n.DataAtom != atom.Time && !w.chrome {
 			m.microdata(n)
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -91,7 +91,7 @@ func scanMeta(doc *html.Node) *pageMeta {
 	return m
 }
 
-func (m *pageMeta) meta(n *html.Node) {
+func (m *pageMeta) meta(n *html.Node, w where) {
 	content := strings.TrimSpace(attr(n, "content"))
 	if content == "" {
 		return
@@ -115,6 +115,9 @@ func (m *pageMeta) meta(n *html.Node) {
 		case "article:modified_time", "og:updated_time":
 			setFirst(&m.metaModified, content)
 		}
+	}
+	if w.chrome {
+		return // a comment's or a teaser's microdata
 	}
 	switch strings.TrimSpace(attr(n, "itemprop")) {
 	case "datePublished":
@@ -144,7 +147,7 @@ func (m *pageMeta) microdata(n *html.Node) {
 
 func (m *pageMeta) timeElement(n *html.Node, w where) {
 	v := strings.TrimSpace(attr(n, "datetime"))
-	if v == "" {
+	if v == "" || w.chrome {
 		return
 	}
 	switch prop := strings.TrimSpace(attr(n, "itemprop")); {
@@ -155,10 +158,9 @@ func (m *pageMeta) timeElement(n *html.Node, w where) {
 		setFirst(&m.timeModified, v)
 		return
 	}
-	switch {
-	case w.article && !w.chrome:
+	if w.article {
 		setFirst(&m.timeArticle, v)
-	case !w.chrome:
+	} else {
 		setFirst(&m.timeOther, v)
 	}
 }

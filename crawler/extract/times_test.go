@@ -104,7 +104,9 @@ func TestTimeSelection(t *testing.T) {
 			`<article><time datetime="2017-05-01T08:00:00+02:00">x</time><time itemprop="datePublished" datetime="2017-05-06T09:15:00+02:00">y</time>` + body + `</article>`,
 			"2017-05-06T07:15:00Z", FromTimeElement},
 		{"comment times ignored: the feed's date wins",
-			`<article>` + body + `</article><div id="comments"><time datetime="2017-05-06T12:00:00+02:00">c</time></div>`,
+			`<article>` + body + `</article><div id="comments"><time datetime="2017-05-06T12:00:00+02:00">c</time>
+			 <div itemscope itemtype="https://schema.org/Comment"><meta itemprop="datePublished" content="2017-05-06T12:30:00+02:00">
+			 <time itemprop="datePublished" datetime="2017-05-06T12:40:00+02:00">d</time></div></div>`,
 			"2017-05-06T08:30:00Z", FromFeed},
 		{"meta beats JSON-LD",
 			`<meta property="article:published_time" content="2017-05-06T09:15:00+02:00"><script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2017-05-06T09:00:00+02:00"}</script><article>` + body + `</article>`,
