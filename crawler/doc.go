@@ -3,9 +3,10 @@
 // per-host limits, bounded bodies and timeouts) and turns the responses into
 // article.Article values with plain-text fields.
 //
-// It does not schedule anything: a scheduler calls Fetcher.Fetch, then
-// ParseFeed or ParsePage on the body, and uses FetchError.Retryable and
-// Backoff to decide when to try a failing source again.
+// It also decides when: Cadence computes each source's next poll from its
+// own last one (faster inside the windows, adaptive, backing off on
+// failure), and Scheduler runs the polls on a bounded pool of workers. A
+// poll calls Fetcher.Fetch, then ParseFeed on the body.
 //
 // Every error this package returns is a *FetchError, so callers decide on
 // Kind, Status and Retryable rather than on message text.

@@ -51,10 +51,10 @@ func (k ErrorKind) String() string {
 	return "unknown"
 }
 
-// FetchError is the one error type of this package, returned by Fetch,
-// ParseFeed and ParsePage. URL never carries a password (see
-// url.URL.Redacted). ParseFeed and ParsePage do not know the source name and
-// leave Source empty; a caller may fill it in before logging.
+// FetchError is the one error type of this package, returned by Fetch and
+// ParseFeed. URL never carries a password (see url.URL.Redacted).
+// ParseFeed does not know the source name and leaves Source empty; a
+// caller may fill it in before logging.
 type FetchError struct {
 	Source     string
 	URL        string

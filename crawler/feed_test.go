@@ -338,10 +338,6 @@ func TestFetchThenParseLatin1(t *testing.T) {
 		w.Header().Set("Content-Type", "application/rss+xml; charset=ISO-8859-1")
 		w.Write(readTestdata(t, "rss_latin1_noprolog.xml"))
 	})
-	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html") // the charset is only in <meta>
-		w.Write(readTestdata(t, "page_latin1.html"))
-	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	f := NewFetcher(FetcherOptions{Now: func() time.Time { return firstSeen }})
@@ -358,18 +354,6 @@ func TestFetchThenParseLatin1(t *testing.T) {
 		t.Fatalf("feed = %q with %d items", feed.Title, len(feed.Items))
 	}
 	checkArticle(t, 0, feed.Items[0], latin1Item(srv.URL+"/rss"))
-
-	res, err = f.Fetch(t.Context(), FetchRequest{Source: "echo", URL: srv.URL + "/page"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := ParsePage(res.Body, res.ContentType, res.FinalURL, res.FetchedAt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "Législatives : dernière soirée de campagne à Nîmes"; a.Title != want {
-		t.Errorf("page title %q, want %q", a.Title, want)
-	}
 }
 
 func TestFeedUTF8(t *testing.T) {
@@ -411,13 +395,6 @@ func TestParseFeedKeepsPasswordsOut(t *testing.T) {
 	}
 	if a.SourceURL != "https://reader:xxxxx@private.example/rss" {
 		t.Errorf("SourceURL %q", a.SourceURL)
-	}
-	page, err := ParsePage([]byte("<p>x</p>"), "", "https://reader:s3cr3t@private.example/p#top", firstSeen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if page.URL != "https://private.example/p" || strings.Contains(page.SourceURL, "s3cr3t") {
-		t.Errorf("page URL %q SourceURL %q", page.URL, page.SourceURL)
 	}
 }
 

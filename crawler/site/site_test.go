@@ -20,7 +20,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/crawler/extract"
 )
 
 // testSite is a local news site that logs every request it receives.
@@ -419,12 +419,12 @@ func TestCrawlLatin1Page(t *testing.T) {
 		t.Errorf("the charset hint (meta only) is lost: Content-Type %q", p.Header.Get("Content-Type"))
 	}
 	// Decoded as the next stage decodes it (header, else <meta>).
-	a, err := crawler.ParsePage(p.Body, p.Header.Get("Content-Type"), p.URL, p.FetchedAt)
+	a, err := extract.Extract(p.Body, p.Header.Get("Content-Type"), p.URL, extract.Feed{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(a.Content, "l'élection présidentielle") || !strings.Contains(a.Title, "élection") {
-		t.Errorf("decoded text garbled: title %q, content %.80q", a.Title, a.Content)
+	if !strings.Contains(a.Text, "l'élection présidentielle") || !strings.Contains(a.Title, "élection") {
+		t.Errorf("decoded text garbled: title %q, text %.80q", a.Title, a.Text)
 	}
 	// colly's own decoding (DetectCharset) read the Latin-1 href right: the
 	// link was followed to its UTF-8, percent-encoded form.
