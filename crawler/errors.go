@@ -135,9 +135,9 @@ func redactURL(raw string) string {
 	return u.Redacted()
 }
 
-// parseRetryAfter reads a Retry-After value, either delay-seconds or an
+// ParseRetryAfter reads a Retry-After value, either delay-seconds or an
 // HTTP date, relative to now. Unparsable or past values give 0.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0

@@ -237,7 +237,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 		drain(resp.Body)
 		fe := fail(KindHTTPStatus, resp.StatusCode, nil)
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			fe.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), f.now())
+			fe.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), f.now())
 		}
 		return nil, fe
 	}

@@ -568,8 +568,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{"9999999999999", time.Duration(1<<63-1) / time.Second * time.Second},
 	}
 	for _, tt := range tests {
-		if got := parseRetryAfter(tt.in, fixedNow); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
+		if got := ParseRetryAfter(tt.in, fixedNow); got != tt.want {
+			t.Errorf("ParseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }

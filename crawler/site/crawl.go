@@ -15,6 +15,8 @@ import (
 
 	"github.com/gocolly/colly/v2"
 	"github.com/gocolly/colly/v2/storage"
+
+	"github.com/silencewatch/silencewatch/crawler"
 )
 
 // Page is one article page as fetched: the evidence of what the site
@@ -393,7 +395,7 @@ func (p *pass) onResponse(r *colly.Response) {
 	case cp.status == http.StatusTooManyRequests || cp.status == http.StatusServiceUnavailable:
 		e := p.errorFor(t, nil)
 		e.Status = cp.status
-		e.RetryAfter = parseRetryAfter(cp.header.Get("Retry-After"), p.s.Now())
+		e.RetryAfter = crawler.ParseRetryAfter(cp.header.Get("Retry-After"), p.s.Now())
 		p.record(t, e)
 		p.mu.Lock()
 		if p.backoff == nil {

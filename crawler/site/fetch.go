@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/gocolly/colly/v2"
+
+	"github.com/silencewatch/silencewatch/crawler"
 )
 
 // Fetch fetches one article page the way Crawl does (robots.txt, user
@@ -81,7 +83,7 @@ func Fetch(ctx context.Context, opts Options, rawURL string) (Page, error) {
 	}
 	e := &Error{Source: s.Source, URL: redact(t.url), Status: cp.status}
 	if cp.status == http.StatusTooManyRequests || cp.status == http.StatusServiceUnavailable {
-		e.RetryAfter = parseRetryAfter(cp.header.Get("Retry-After"), s.Now())
+		e.RetryAfter = crawler.ParseRetryAfter(cp.header.Get("Retry-After"), s.Now())
 	}
 	return page, e
 }

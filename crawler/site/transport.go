@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/temoto/robotstxt"
+
+	"github.com/silencewatch/silencewatch/crawler"
 )
 
 // tagHeader carries a task's id from colly's OnRequest to the transport,
@@ -332,7 +334,7 @@ func (t *passTransport) robotsUnavailable(source, raw string) *Error {
 		Source:     source,
 		URL:        redact(key + "/robots.txt"),
 		Status:     e.status,
-		RetryAfter: parseRetryAfter(e.header.Get("Retry-After"), t.now()),
+		RetryAfter: crawler.ParseRetryAfter(e.header.Get("Retry-After"), t.now()),
 		Err:        errors.New("robots.txt unavailable: every URL of the host is disallowed meanwhile"),
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gocolly/colly/v2"
+
+	"github.com/silencewatch/silencewatch/crawler"
 )
 
 func TestNormalizeURL(t *testing.T) {
@@ -154,8 +156,8 @@ func TestParseRetryAfter(t *testing.T) {
 		"Sat, 06 May 2017 12:05:00 GMT": 5 * time.Minute,
 		"Sat, 06 May 2017 11:00:00 GMT": 0,
 	} {
-		if got := parseRetryAfter(in, now); got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", in, got, want)
+		if got := crawler.ParseRetryAfter(in, now); got != want {
+			t.Errorf("ParseRetryAfter(%q) = %v, want %v", in, got, want)
 		}
 	}
 }
