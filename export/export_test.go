@@ -43,7 +43,7 @@ func seeded(t *testing.T) *store.SQLite {
 			t.Fatal(err)
 		}
 		f := rules.Finding{ID: "k" + guid, Rule: "leak-content", Title: "Leak", Severity: config.SeverityHigh, Window: "silence",
-			Article: rules.ArticleRef{Source: "fringe", URL: a.URL, Title: a.Title, FirstSeenAt: t0},
+			Article:  rules.ArticleRef{Source: "fringe", URL: a.URL, Title: a.Title, FirstSeenAt: t0},
 			Evidence: []rules.Evidence{{Kind: "phrase", Field: article.FieldContent, Text: "Selon les courriels", Start: 0, End: 19}}}
 		stored, err := st.SaveFindings(ctx, r.VersionID, []rules.Finding{f}, nil, t0.Add(time.Duration(i)*time.Hour))
 		if err != nil {
