@@ -12,17 +12,28 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 )
+
+// gzipWriters are reused: each holds several hundred KB of compression
+// state, and a poll cycle saves thousands of responses, many at once.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
 
 // SaveResponse records a fetched response with its raw body, compressed.
 func (s *SQLite) SaveResponse(ctx context.Context, r Response) (int64, error) {
 	var body bytes.Buffer
-	zw := gzip.NewWriter(&body)
-	if _, err := zw.Write(r.Body); err != nil {
-		return 0, fmt.Errorf("store: compress response: %w", err)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&body)
+	_, err := zw.Write(r.Body)
+	if err == nil {
+		err = zw.Close()
 	}
-	if err := zw.Close(); err != nil {
+	gzipWriters.Put(zw)
+	if err != nil {
 		return 0, fmt.Errorf("store: compress response: %w", err)
 	}
 	sum := r.SHA256
