@@ -219,7 +219,7 @@ func (m *Monitor) revisitOne(ctx context.Context, log *slog.Logger, src config.S
 	}
 	// A flagged article whose new version no longer matches: the edit
 	// removed what was flagged, which staff must hear about.
-	still, err := m.versionFlagged(ctx, saved.VersionID)
+	still, err := m.opts.Store.VersionFlagged(ctx, saved.VersionID)
 	if err != nil || still {
 		return
 	}
@@ -231,18 +231,4 @@ func (m *Monitor) revisitOne(ctx context.Context, log *slog.Logger, src config.S
 	if n, err := m.opts.Store.QueueArticleAlert(ctx, saved.ArticleID, "edited", info.Diff, key, at); err == nil && n > 0 {
 		m.opts.Delivery.Wake()
 	}
-}
-
-// versionFlagged reports whether a version has findings of its own.
-func (m *Monitor) versionFlagged(ctx context.Context, versionID int64) (bool, error) {
-	all, err := m.opts.Store.Findings(ctx)
-	if err != nil {
-		return false, err
-	}
-	for _, f := range all {
-		if f.VersionID == versionID && f.Finding.Severity > config.SeverityInfo {
-			return true, nil
-		}
-	}
-	return false, nil
 }

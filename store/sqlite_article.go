@@ -188,6 +188,17 @@ func (s *SQLite) UnevaluatedVersions(ctx context.Context) ([]Version, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unevaluated versions: %w", err)
 	}
+	out, err := scanVersions(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: unevaluated versions: %w", err)
+	}
+	return out, nil
+}
+
+// scanVersions reads rows of (version id, article id, version, source,
+// source url, url, guid, title, author, summary, content, language,
+// published, updated, first seen) into versions with their articles.
+func scanVersions(rows *sql.Rows) ([]Version, error) {
 	defer rows.Close()
 	var out []Version
 	for rows.Next() {
@@ -196,12 +207,9 @@ func (s *SQLite) UnevaluatedVersions(ctx context.Context) ([]Version, error) {
 		if err := rows.Scan(&v.VersionID, &v.ArticleID, &v.Version, &a.Source, &a.SourceURL, &a.URL, &a.GUID,
 			&a.Title, &a.Author, &a.Summary, &a.Content, &a.Language,
 			timeDest{&a.PublishedAt}, timeDest{&a.UpdatedAt}, timeDest{&a.FirstSeenAt}); err != nil {
-			return nil, fmt.Errorf("store: unevaluated versions: %w", err)
+			return nil, err
 		}
 		out = append(out, v)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: unevaluated versions: %w", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }

@@ -148,19 +148,21 @@ LIMIT ?`, source, ts(fetchedBefore), ts(recentSince), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: revisit candidates: %w", err)
 	}
-	defer rows.Close()
-	var out []Version
-	for rows.Next() {
-		var v Version
-		a := &v.Article
-		if err := rows.Scan(&v.VersionID, &v.ArticleID, &v.Version, &a.Source, &a.SourceURL, &a.URL, &a.GUID,
-			&a.Title, &a.Author, &a.Summary, &a.Content, &a.Language,
-			timeDest{&a.PublishedAt}, timeDest{&a.UpdatedAt}, timeDest{&a.FirstSeenAt}); err != nil {
-			return nil, fmt.Errorf("store: revisit candidates: %w", err)
-		}
-		out = append(out, v)
+	out, err := scanVersions(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: revisit candidates: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// VersionFlagged reports whether a version has findings above info.
+func (s *SQLite) VersionFlagged(ctx context.Context, versionID int64) (bool, error) {
+	var flagged bool
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM findings WHERE version_id = ? AND severity != 'info')`, versionID).Scan(&flagged)
+	if err != nil {
+		return false, fmt.Errorf("store: version %d flagged: %w", versionID, err)
+	}
+	return flagged, nil
 }
 
 // TouchArticle records that an article was fetched (its page, or a feed

@@ -227,6 +227,7 @@ type Store interface {
 	MarkVisited(ctx context.Context, source, key string, at time.Time) error
 	RevisitCandidates(ctx context.Context, source string, recentSince, fetchedBefore time.Time, limit int) ([]Version, error)
 	TouchArticle(ctx context.Context, articleID int64, at time.Time) error
+	VersionFlagged(ctx context.Context, versionID int64) (bool, error)
 	ArticleGone(ctx context.Context, articleID int64, detail string, at time.Time) (bool, error)
 	ArticleEvents(ctx context.Context, articleID int64) ([]ArticleEvent, error)
 	QueueArticleAlert(ctx context.Context, articleID int64, kind, detail, key string, at time.Time) (int, error)
