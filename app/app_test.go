@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestExampleConfigLeakWeekend(t *testing.T) {
 		if !ok || code != ExitFindings {
 			t.Fatalf("leak-content not flagged (exit %d): %s", code, out)
 		}
-		if f.Window != "silence" || !contains(f.Zones, "metropole") || !contains(f.Zones, "antilles") {
+		if f.Window != "silence" || !slices.Contains(f.Zones, "metropole") || !slices.Contains(f.Zones, "antilles") {
 			t.Errorf("window %s zones %v", f.Window, f.Zones)
 		}
 		if f.TimeBasis != "first_seen" || len(f.OtherWindows) != 1 || f.OtherWindows[0] != "guidance:cnccep-2017-05-06-content" {
@@ -87,19 +88,10 @@ func TestExampleConfigLeakWeekend(t *testing.T) {
 	t.Run("Friday 23:00 Paris, national outlet: Saturday and eastern zones, not metropole", func(t *testing.T) {
 		out, _, _ := run(t, "", "check", "-format", "json", "-at", "2017-05-05T23:00:00+02:00", "-source", "lemonde", leakQuote)
 		f := byRule(findings(t, out))["leak-content"]
-		if contains(f.Zones, "metropole") || !contains(f.Zones, "antilles") {
+		if slices.Contains(f.Zones, "metropole") || !slices.Contains(f.Zones, "antilles") {
 			t.Errorf("zones %v", f.Zones)
 		}
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestCheckFeeds(t *testing.T) {
@@ -150,24 +142,12 @@ func TestCheckFeeds(t *testing.T) {
 						have = rs
 					}
 				}
-				if strings.Join(sortStrings(have), ",") != strings.Join(sortStrings(want), ",") {
+				if strings.Join(slices.Sorted(slices.Values(have)), ",") != strings.Join(slices.Sorted(slices.Values(want)), ",") {
 					t.Errorf("%q: fired %v, want %v", sub, have, want)
 				}
 			}
 		})
 	}
-}
-
-func sortStrings(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }
 
 func TestCheckJSONFields(t *testing.T) {

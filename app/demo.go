@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -254,7 +255,7 @@ func demoSummary(dir string, cfg *config.Config, tl *demo.Timeline) (*DemoResult
 			}
 		}
 		for rule := range got {
-			if !containsString(it.Expect, rule) {
+			if !slices.Contains(it.Expect, rule) {
 				res.Unexpected = append(res.Unexpected, it.ID+": "+rule)
 			}
 		}
@@ -289,20 +290,11 @@ func sameSet(a, b []string) bool {
 		return false
 	}
 	for _, x := range a {
-		if !containsString(b, x) {
+		if !slices.Contains(b, x) {
 			return false
 		}
 	}
 	return true
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func printDemoSummary(w io.Writer, r *DemoResult, cfgPath string, took time.Duration) {

@@ -119,7 +119,7 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 	}
 	mon := monitor.New(monitor.Options{
 		Config: cfg, Store: st, Engine: engine, Fetcher: fetcher,
-		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics,
+		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics, Transport: o.Transport,
 	})
 
 	var srv *http.Server

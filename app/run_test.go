@@ -223,11 +223,9 @@ func TestRunRecoversAfterCrash(t *testing.T) {
 
 func mustRead(t *testing.T, path string) []byte {
 	t.Helper()
-	data, err := readFile(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return data
 }
-
-var readFile = os.ReadFile

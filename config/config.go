@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -1067,7 +1068,7 @@ func (v *validator) match(path p, rm *rawMatch, lists map[string][]string, leaks
 		if r.Label == "" {
 			r.Label = "content"
 		}
-		if !contains(LeakLabels, r.Label) {
+		if !slices.Contains(LeakLabels, r.Label) {
 			v.errorf(path.with("leak_report", "label"), "unknown label %q (expected content, existence, guidance or other)", r.Label)
 		}
 		if r.MinScore < 0 || r.MinScore > 1 {
@@ -1084,15 +1085,6 @@ func leakIDs(leaks []Leak) map[string]bool {
 		out[l.ID] = true
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // CompileRegex compiles a rule's regex for the text it runs on: accents

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -96,20 +97,11 @@ func cadenceFor(s config.Source, windows []calendar.Window) *crawler.Cadence {
 		c.Schedule = cron.Every(s.Every)
 	}
 	for _, w := range windows {
-		if w.Kind == calendar.KindGuidance || len(s.Zones) == 0 || contains(s.Zones, w.Zone) {
+		if w.Kind == calendar.KindGuidance || len(s.Zones) == 0 || slices.Contains(s.Zones, w.Zone) {
 			c.Windows = append(c.Windows, crawler.Span{Start: w.Start, End: w.End})
 		}
 	}
 	return c
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Run starts the pipeline and blocks until ctx is cancelled and in-flight

@@ -96,8 +96,9 @@ func (m *Monitor) savePage(ctx context.Context, src config.Source, p site.Page, 
 	if a.Language == "" {
 		a.Language = src.Language
 	}
-	timesFrom := "feed"
-	if a.PublishedAt.IsZero() || res.PublishedFrom != extract.FromFeed && !res.PublishedAt.IsZero() && base == nil {
+	// The feed's date wins; a page found by crawling has only its own.
+	timesFrom := extract.FromFeed
+	if a.PublishedAt.IsZero() {
 		a.PublishedAt, timesFrom = res.PublishedAt, res.PublishedFrom
 	}
 	if !res.ModifiedAt.IsZero() {

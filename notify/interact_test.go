@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/store"
 )
 
 // TestSocketModeVerdict connects over Socket Mode to the fake, which
@@ -107,6 +105,3 @@ func TestSocketModeVerdict(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-
-var _ = json.Marshal
-var _ = store.Verdict{}

@@ -11,8 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/slack-go/slack"
-
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/rules"
@@ -204,5 +202,3 @@ func TestRouter(t *testing.T) {
 		}
 	}
 }
-
-var _ = slack.MarkdownType

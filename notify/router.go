@@ -3,6 +3,7 @@ package notify
 import (
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/rules"
+	"slices"
 )
 
 // Router picks the channels a finding goes to.
@@ -38,10 +39,10 @@ func matches(route config.Route, f *rules.Finding, src config.Source) bool {
 	if route.MinSeverity != 0 && f.Severity < route.MinSeverity {
 		return false
 	}
-	if len(route.Rules) > 0 && !contains(route.Rules, f.Rule) {
+	if len(route.Rules) > 0 && !slices.Contains(route.Rules, f.Rule) {
 		return false
 	}
-	if len(route.Sources) > 0 && !contains(route.Sources, f.Article.Source) {
+	if len(route.Sources) > 0 && !slices.Contains(route.Sources, f.Article.Source) {
 		return false
 	}
 	if len(route.Tags) > 0 && !intersects(route.Tags, src.Tags) {
@@ -53,18 +54,9 @@ func matches(route config.Route, f *rules.Finding, src config.Source) bool {
 	return true
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 func intersects(a, b []string) bool {
 	for _, v := range a {
-		if contains(b, v) {
+		if slices.Contains(b, v) {
 			return true
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -430,7 +431,7 @@ func (e *Engine) anyActive(t time.Time, zones []string) bool {
 		for _, wr := range cr.refs {
 			for i := range wr.windows {
 				w := &wr.windows[i]
-				if w.Contains(t) && (w.Kind == calendar.KindGuidance || len(zones) == 0 || contains(zones, w.Zone)) {
+				if w.Contains(t) && (w.Kind == calendar.KindGuidance || len(zones) == 0 || slices.Contains(zones, w.Zone)) {
 					return true
 				}
 			}
@@ -483,7 +484,7 @@ func (cr *compiledRule) windowsAt(t time.Time, zones []string) (windowHit, bool)
 	for _, wr := range cr.refs {
 		var in []calendar.Window
 		for _, w := range wr.windows {
-			if w.Contains(t) && (w.Kind == calendar.KindGuidance || len(zones) == 0 || contains(zones, w.Zone)) {
+			if w.Contains(t) && (w.Kind == calendar.KindGuidance || len(zones) == 0 || slices.Contains(zones, w.Zone)) {
 				in = append(in, w)
 			}
 		}
@@ -497,15 +498,6 @@ func (cr *compiledRule) windowsAt(t time.Time, zones []string) (windowHit, bool)
 		}
 	}
 	return hit, hit.primary != ""
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 type timeBasis struct {

@@ -11,6 +11,7 @@ package calendar
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -320,7 +321,7 @@ func roundWindows(e *Election, r *Round) ([]Window, error) {
 	var out []Window
 	for _, spec := range r.Windows {
 		for _, z := range r.Zones {
-			if len(spec.Zones) > 0 && !contains(spec.Zones, z.ID) {
+			if len(spec.Zones) > 0 && !slices.Contains(spec.Zones, z.ID) {
 				continue
 			}
 			start, err := resolve(spec.Start, z)
@@ -342,15 +343,6 @@ func roundWindows(e *Election, r *Round) ([]Window, error) {
 		}
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Windows returns every window, ordered by start, then reference, then zone.
