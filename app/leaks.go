@@ -114,7 +114,7 @@ func runLeaks(ctx context.Context, args []string, env Env) int {
 	}
 	if args[0] == "eval" {
 		fs := newFlagSet("leaks eval", env)
-		dir := fs.String("dir", "rules/leak/testdata", "the labelled evaluation set (corpus/, articles/, background/)")
+		dir := fs.String("dir", "rules/leak/testdata", "the labelled evaluation set (corpus/, articles/, leak.json)")
 		if code, done := parseFlags(fs, args[1:]); done {
 			return code
 		}

@@ -163,10 +163,7 @@ func LoadEvaluation(dir string) (*Index, []LabelledArticle, EvalLeak, error) {
 	if len(docs) == 0 {
 		return nil, nil, leak, fmt.Errorf("leak: %s: no corpus documents", dir)
 	}
-	bg, err := ReadBackground(filepath.Join(dir, "background"))
-	if err != nil {
-		return nil, nil, leak, err
-	}
+	bg := DefaultBackground() // the same general-news sample the binary uses
 	arts, err := ReadArticles(filepath.Join(dir, "articles"))
 	if err != nil {
 		return nil, nil, leak, err

@@ -39,7 +39,7 @@ func fixtureIndex(t testing.TB) (*Index, []LabelledArticle) {
 	fixture.once.Do(func() {
 		fixture.ix, fixture.arts, fixture.leak, fixture.err = LoadEvaluation("testdata")
 		if fixture.err == nil {
-			fixture.bg, fixture.err = ReadBackground("background")
+			fixture.bg, fixture.err = ReadBackground("background") // as embedded
 		}
 	})
 	if fixture.err != nil {
