@@ -9,7 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -36,8 +36,6 @@ type Env struct {
 	// IsTerminal reports whether Stdout is a terminal (for colour and log
 	// format choices).
 	IsTerminal bool
-	// Transport, when set, carries every HTTP request (tests).
-	Transport http.RoundTripper
 }
 
 // StdEnv is the process's own environment.
@@ -100,6 +98,37 @@ func newFlagSet(name string, env Env) *flag.FlagSet {
 	fs := flag.NewFlagSet("silencewatch "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	return fs
+}
+
+// prefixList is a repeatable flag of CIDR ranges (or single addresses).
+type prefixList []netip.Prefix
+
+func (l *prefixList) String() string {
+	parts := make([]string, len(*l))
+	for i, p := range *l {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *prefixList) Set(v string) error {
+	p, err := netip.ParsePrefix(v)
+	if err != nil {
+		a, aerr := netip.ParseAddr(v)
+		if aerr != nil {
+			return fmt.Errorf("%q is not a CIDR range such as 127.0.0.0/8 or an IP address", v)
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	*l = append(*l, p.Masked())
+	return nil
+}
+
+// allowPrivateFlag registers -allow-private on fs.
+func allowPrivateFlag(fs *flag.FlagSet) *prefixList {
+	l := &prefixList{}
+	fs.Var(l, "allow-private", "let fetches reach this non-public `CIDR` (repeatable; added to crawler.allow_private); loopback, private, link-local and similar addresses are refused otherwise")
+	return l
 }
 
 // parseFlags returns ExitOK (and done) for -h, ExitUsage for bad flags.

@@ -289,7 +289,13 @@ func TestCheckURL(t *testing.T) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	out, errOut, code := run(t, "", "check", "-format", "json", srv.URL+"/feed.rss")
+	// Loopback is refused unless allowed, with an error naming the source,
+	// the URL and the address.
+	_, errOut, code := run(t, "", "check", srv.URL+"/feed.rss")
+	if code != ExitUsage || !strings.Contains(errOut, "address not allowed: 127.0.0.1 is in 127.0.0.0/8") || !strings.Contains(errOut, srv.URL+"/feed.rss") {
+		t.Errorf("without -allow-private: exit %d, stderr %q: want 2 and the refusal", code, errOut)
+	}
+	out, errOut, code := run(t, "", "check", "-allow-private", "127.0.0.0/8", "-format", "json", srv.URL+"/feed.rss")
 	if code != ExitFindings {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -297,7 +303,7 @@ func TestCheckURL(t *testing.T) {
 	if f, ok := got["leak-content"]; !ok || !strings.Contains(f.Article.Title, "révèlent un budget dépassé") {
 		t.Errorf("findings %v", got)
 	}
-	_, errOut, code = run(t, "", "check", srv.URL+"/missing.rss")
+	_, errOut, code = run(t, "", "check", "-allow-private", "127.0.0.1", srv.URL+"/missing.rss")
 	if code != ExitUsage || !strings.Contains(errOut, srv.URL+"/missing.rss") || !strings.Contains(errOut, "404") {
 		t.Errorf("exit %d, stderr %q: want 2 and an error naming the URL and the status", code, errOut)
 	}
@@ -314,7 +320,10 @@ func TestExtractCommand(t *testing.T) {
 		w.Write(page)
 	}))
 	defer srv.Close()
-	out, errOut, code := run(t, "", "extract", "-format", "json", srv.URL+"/article")
+	if _, errOut, code := run(t, "", "extract", srv.URL+"/article"); code != ExitUsage || !strings.Contains(errOut, "address not allowed") {
+		t.Errorf("without -allow-private: exit %d, stderr %q: want 2 and the refusal", code, errOut)
+	}
+	out, errOut, code := run(t, "", "extract", "-allow-private", "127.0.0.0/8", "-format", "json", srv.URL+"/article")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -331,5 +340,22 @@ func TestExtractCommand(t *testing.T) {
 	var items []map[string]any
 	if code != ExitOK || json.Unmarshal([]byte(out), &items) != nil || len(items) != 2 || items[0]["extractor"] != "feed" {
 		t.Errorf("feed: exit %d: %s", code, out)
+	}
+}
+
+// TestExtractRefusesRedirectToPrivate: an allowed address that redirects
+// to one outside the allow-list (here 127.0.0.2, as a cloud metadata
+// endpoint would be) is refused at the hop.
+func TestExtractRefusesRedirectToPrivate(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://127.0.0.2:1/latest/meta-data/", http.StatusFound)
+	}))
+	defer srv.Close()
+	_, errOut, code := run(t, "", "extract", "-allow-private", "127.0.0.1/32", srv.URL+"/article")
+	if code != ExitUsage || !strings.Contains(errOut, "127.0.0.2 is in 127.0.0.0/8") {
+		t.Errorf("exit %d, stderr %q: want 2 and the refused hop", code, errOut)
+	}
+	if _, errOut, code := run(t, "", "extract", "-allow-private", "not-a-range", srv.URL+"/article"); code != ExitUsage || !strings.Contains(errOut, `"not-a-range" is not a CIDR range`) {
+		t.Errorf("bad flag: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	format := fs.String("format", "text", "output format: text or json")
 	failOn := fs.String("fail-on", "low", "exit 1 when a finding reaches this severity: info, low, medium, high, critical")
 	sourceName := fs.String("source", "", "treat the targets as published by this configured source (its tags, zones and language apply)")
+	allowPrivate := allowPrivateFlag(fs)
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -91,7 +93,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	inputErrors := 0
 	fetcher := crawler.NewFetcher(crawler.FetcherOptions{
 		ContactURL: cfg.Crawler.ContactURL, Timeout: cfg.Crawler.Timeout, MaxBodyBytes: cfg.Crawler.MaxBodyBytes,
-		Now: env.Now, Transport: env.Transport,
+		AllowPrivate: append(slices.Clone(cfg.Crawler.AllowPrivate), *allowPrivate...), Now: env.Now,
 	})
 	for _, target := range fs.Args() {
 		articles, err := readTarget(ctx, fetcher, target, env.Stdin, firstSeen)

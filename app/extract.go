@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/silencewatch/silencewatch/crawler"
 	"github.com/silencewatch/silencewatch/crawler/extract"
+	"github.com/silencewatch/silencewatch/terminal"
 )
 
 // extracted is what `extract` prints for one article.
@@ -23,19 +25,32 @@ type extracted struct {
 func runExtract(ctx context.Context, args []string, env Env) int {
 	fs := newFlagSet("extract", env)
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: silencewatch extract [-format text|json] TARGET\n\nTARGET is an http(s) URL or a file: an article page, or a feed (each item shown as the feed gives it).\nWith -format json, a page prints one object and a feed an array; the body is the string field \"text\".\n\nflags:")
+		fmt.Fprintln(env.Stderr, "usage: silencewatch extract [-format text|json] [-config FILE] [-allow-private CIDR] TARGET\n\nTARGET is an http(s) URL or a file: an article page, or a feed (each item shown as the feed gives it).\nWith -format json, a page prints one object and a feed an array; the body is the string field \"text\".\n\nflags:")
 		fs.PrintDefaults()
 	}
 	format := fs.String("format", "text", "text or json")
+	configPath := fs.String("config", "", "config file whose crawler settings (allow_private, timeout, max_body_bytes, contact_url) apply to a URL; none by default")
+	allowPrivate := allowPrivateFlag(fs)
 	if code, done := parseFlags(fs, args); done {
 		return code
+	}
+	fopts := crawler.FetcherOptions{Now: env.Now, AllowPrivate: *allowPrivate}
+	if *configPath != "" {
+		cfg, err := loadConfig(*configPath, env)
+		if err != nil {
+			printConfigError(env.Stderr, err)
+			return ExitUsage
+		}
+		c := cfg.Crawler
+		fopts.ContactURL, fopts.Timeout, fopts.MaxBodyBytes = c.ContactURL, c.Timeout, c.MaxBodyBytes
+		fopts.AllowPrivate = append(slices.Clone(c.AllowPrivate), fopts.AllowPrivate...)
 	}
 	if fs.NArg() != 1 || (*format != "text" && *format != "json") {
 		fs.Usage()
 		return ExitUsage
 	}
 	target := fs.Arg(0)
-	data, url, contentType, err := loadTarget(ctx, env, target)
+	data, url, contentType, err := loadTarget(ctx, env, crawler.NewFetcher(fopts), target)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "silencewatch extract: %v\n", err)
 		return ExitUsage
@@ -96,20 +111,23 @@ func runExtract(ctx context.Context, args []string, env Env) int {
 	return ExitOK
 }
 
+// printExtracted prints what a page or feed said, cleaned of terminal
+// control sequences (it is the outlet's text, not ours).
 func printExtracted(w io.Writer, e extracted) {
-	fmt.Fprintf(w, "title:     %s\nurl:       %s\n", e.Title, e.URL)
+	cl := terminal.Clean
+	fmt.Fprintf(w, "title:     %s\nurl:       %s\n", cl(e.Title), cl(e.URL))
 	if e.Author != "" {
-		fmt.Fprintf(w, "author:    %s\n", e.Author)
+		fmt.Fprintf(w, "author:    %s\n", cl(e.Author))
 	}
 	if e.Language != "" {
-		fmt.Fprintf(w, "language:  %s\n", e.Language)
+		fmt.Fprintf(w, "language:  %s\n", cl(e.Language))
 	}
 	fmt.Fprintf(w, "published: %s\nmodified:  %s\nextractor: %s (%d words)\n", timeFrom(e.PublishedAt, e.PublishedFrom),
 		timeFrom(e.ModifiedAt, e.ModifiedFrom), e.Extractor, len(strings.Fields(e.Text)))
 	for _, n := range e.Notes {
-		fmt.Fprintf(w, "note:      %s\n", n)
+		fmt.Fprintf(w, "note:      %s\n", cl(n))
 	}
-	fmt.Fprintf(w, "\n%s\n", e.Text)
+	fmt.Fprintf(w, "\n%s\n", cl(e.Text))
 }
 
 func timeFrom(t time.Time, from string) string {
@@ -120,10 +138,9 @@ func timeFrom(t time.Time, from string) string {
 }
 
 // loadTarget reads a file, stdin ("-") or an http(s) URL.
-func loadTarget(ctx context.Context, env Env, target string) (data []byte, url, contentType string, err error) {
+func loadTarget(ctx context.Context, env Env, f *crawler.Fetcher, target string) (data []byte, url, contentType string, err error) {
 	switch {
 	case strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://"):
-		f := crawler.NewFetcher(crawler.FetcherOptions{Now: env.Now, Transport: env.Transport})
 		res, err := f.Fetch(ctx, crawler.FetchRequest{Source: "extract", URL: target})
 		if err != nil {
 			return nil, "", "", err

@@ -8,11 +8,15 @@ import (
 
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/terminal"
 )
 
 // printCheck writes check's report for people: each article with its
 // findings, the evidence with the match marked, then a one-line total.
+// Everything taken from an article goes through terminal.Clean (cl): a
+// title must not be able to send escape sequences to the terminal.
 func printCheck(w io.Writer, checked []checkedArticle, threshold config.Severity, colour bool) {
+	cl := terminal.Clean
 	bold, reset := "**", "**"
 	if colour {
 		bold, reset = "\x1b[1;31m", "\x1b[0m"
@@ -25,9 +29,9 @@ func printCheck(w io.Writer, checked []checkedArticle, threshold config.Severity
 		if title == "" {
 			title = "(untitled)"
 		}
-		fmt.Fprintf(w, "%s: %q\n", c.target, title)
+		fmt.Fprintf(w, "%s: %q\n", cl(c.target), title)
 		if a.URL != "" && !strings.HasPrefix(a.URL, "file://") && a.URL != "stdin" {
-			fmt.Fprintf(w, "  url: %s\n", a.URL)
+			fmt.Fprintf(w, "  url: %s\n", cl(a.URL))
 		}
 		if len(c.findings) == 0 {
 			fmt.Fprintf(w, "  no finding (%s)\n\n", describeTime(a.PublishedAt, a.FirstSeenAt))
@@ -62,7 +66,7 @@ func printCheck(w io.Writer, checked []checkedArticle, threshold config.Severity
 					}
 					ev := ""
 					if sig.Evidence != "" {
-						ev = ": " + truncateRunes(oneLineText(sig.Evidence), 100)
+						ev = ": " + truncateRunes(oneLineText(cl(sig.Evidence)), 100)
 					}
 					fmt.Fprintf(w, "               %+.2f %s%s\n", sig.Weight, sig.Name, ev)
 				}
@@ -76,12 +80,12 @@ func printCheck(w io.Writer, checked []checkedArticle, threshold config.Severity
 				first = false
 				if src := e.Source; src != nil {
 					// A quoted passage, side by side with the leaked document.
-					fmt.Fprintf(w, "    %-10s %s [%d-%d], %d words from %q (%s [%d-%d]):\n", "quoted:", e.Field, e.Start, e.End, src.Words, src.DocTitle, src.DocID, src.DocStart, src.DocEnd)
-					fmt.Fprintf(w, "               article: %s%s%s\n", bold, oneLineText(e.Text), reset)
-					fmt.Fprintf(w, "               leak:    %s\n", oneLineText(src.DocText))
+					fmt.Fprintf(w, "    %-10s %s [%d-%d], %d words from %q (%s [%d-%d]):\n", "quoted:", e.Field, e.Start, e.End, src.Words, cl(src.DocTitle), cl(src.DocID), src.DocStart, src.DocEnd)
+					fmt.Fprintf(w, "               article: %s%s%s\n", bold, oneLineText(cl(e.Text)), reset)
+					fmt.Fprintf(w, "               leak:    %s\n", oneLineText(cl(src.DocText)))
 					continue
 				}
-				fmt.Fprintf(w, "    %-10s %s [%s %d-%d] %s%s%s%s%s\n", label, e.Field, e.Kind, e.Start, e.End, e.Before, bold, e.Text, reset, e.After)
+				fmt.Fprintf(w, "    %-10s %s [%s %d-%d] %s%s%s%s%s\n", label, e.Field, e.Kind, e.Start, e.End, cl(e.Before), bold, cl(e.Text), reset, cl(e.After))
 			}
 			fmt.Fprintf(w, "    finding:   %s\n", f.ID)
 		}

@@ -60,8 +60,6 @@ type DaemonOptions struct {
 	Clock  clock.Clock
 	Logger *slog.Logger
 	Alerts io.Writer // where the console notifier prints
-	// Transport, when set, carries every fetch (tests, the demo).
-	Transport http.RoundTripper
 	// SlackHTTP, when set, is the HTTP client for Slack.
 	SlackHTTP *http.Client
 	// Ready, when set, receives the HTTP listener's address once serving.
@@ -97,7 +95,7 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 	fetcher := crawler.NewFetcher(crawler.FetcherOptions{
 		ContactURL: cfg.Crawler.ContactURL, Timeout: cfg.Crawler.Timeout, MaxBodyBytes: cfg.Crawler.MaxBodyBytes,
 		PerHostConcurrency: cfg.Crawler.PerHostConcurrency, PerHostDelay: cfg.Crawler.PerHostDelay,
-		Now: o.Clock.Now, Transport: o.Transport,
+		AllowPrivate: cfg.Crawler.AllowPrivate, Now: o.Clock.Now,
 	})
 	metrics := monitor.NewMetrics()
 	deliveryClock := o.DeliveryClock
@@ -119,7 +117,7 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 	}
 	mon := monitor.New(monitor.Options{
 		Config: cfg, Store: st, Engine: engine, Fetcher: fetcher,
-		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics, Transport: o.Transport,
+		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics,
 	})
 
 	var srv *http.Server

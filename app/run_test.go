@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,6 +102,7 @@ func daemonConfig(t *testing.T, feedURL, storePath string) *config.Config {
 	}
 	cfg.Sources = cfg.Sources[:1]
 	cfg.Store = storePath
+	cfg.Crawler.AllowPrivate = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} // the test feed's server
 	return cfg
 }
 

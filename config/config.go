@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/silencewatch/silencewatch/rules/calendar"
 	"github.com/silencewatch/silencewatch/rules/textmatch"
+	"github.com/silencewatch/silencewatch/weburl"
 )
 
 // Config is a loaded, validated configuration.
@@ -52,6 +54,13 @@ type Crawler struct {
 	PerHostConcurrency int
 	PerHostDelay       time.Duration
 	FailureReportAfter int // consecutive failures before a source is reported unhealthy
+	// AllowPrivate lists the non-public ranges fetches may reach (by
+	// default none: loopback, private, link-local, CGNAT, multicast and
+	// unspecified addresses are refused after DNS resolution).
+	AllowPrivate []netip.Prefix
+	// MaxFullTextPerPoll bounds the item pages one poll of a feed fetches
+	// for full text; items past it are judged on the feed's text.
+	MaxFullTextPerPoll int
 }
 
 // Evidence holds what is kept of fetched responses.
@@ -134,6 +143,14 @@ type Source struct {
 	// RevisitRecent are fetched again every RevisitEvery (0: never).
 	RevisitEvery  time.Duration
 	RevisitRecent time.Duration
+	// LinkHosts are further hosts (besides the registrable domain of URL and
+	// of start_urls) whose item links may be fetched for full text and
+	// revisits: an outlet's feed cannot make us fetch anyone else's pages.
+	LinkHosts []string
+	// Username and Password authenticate requests to the source's URL
+	// (HTTP basic). Password comes from ${VAR} or password_file only.
+	Username string
+	Password Secret
 }
 
 // Leak is a registered leak of data.
@@ -519,6 +536,7 @@ func (v *validator) crawler(cfg *Config, raw *rawCrawler) {
 	c.Workers = positive("workers", raw.Workers, 16)
 	c.PerHostConcurrency = positive("per_host_concurrency", raw.PerHostConcurrency, 2)
 	c.FailureReportAfter = positive("failure_report_after", raw.FailureReport, 3)
+	c.MaxFullTextPerPoll = positive("max_full_text_per_poll", raw.MaxFullTextPerPoll, 50)
 	c.Timeout = v.duration(p{"crawler", "timeout"}, raw.Timeout, 20*time.Second)
 	c.PerHostDelay = v.duration(p{"crawler", "per_host_delay"}, raw.PerHostDelay, 0)
 	c.MaxBodyBytes = raw.MaxBodyBytes
@@ -528,20 +546,32 @@ func (v *validator) crawler(cfg *Config, raw *rawCrawler) {
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 10 << 20
 	}
+	for i, cidr := range raw.AllowPrivate {
+		pfx, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(cidr)
+			if aerr != nil {
+				v.errorf(p{"crawler", "allow_private", i}, "%q is not a CIDR range such as 127.0.0.0/8 or an IP address", cidr)
+				continue
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.AllowPrivate = append(c.AllowPrivate, pfx.Masked())
+	}
 }
 
 var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
 
 // secret reads a credential from a ${VAR} reference or a *_file path.
 // A literal credential in the file is refused: config files get committed.
-func (v *validator) secret(key, value, fileKey, filePath string) Secret {
+func (v *validator) secret(section p, key, value, fileKey, filePath string) Secret {
 	switch {
 	case value != "" && filePath != "":
-		v.errorf(p{"slack", key}, "set %s or %s, not both", key, fileKey)
+		v.errorf(section.with(key), "set %s or %s, not both", key, fileKey)
 	case value != "":
 		m := envRef.FindStringSubmatch(value)
 		if m == nil {
-			v.errorf(p{"slack", key}, "must be a ${ENV_VAR} reference (or use %s); credentials are not written in the config", fileKey)
+			v.errorf(section.with(key), "must be a ${ENV_VAR} reference (or use %s); credentials are not written in the config", fileKey)
 			return Secret{}
 		}
 		val, _ := v.lookupEnv(m[1])
@@ -553,7 +583,7 @@ func (v *validator) secret(key, value, fileKey, filePath string) Secret {
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			v.errorf(p{"slack", fileKey}, "cannot read %s: %v", filePath, errors.Unwrap(err))
+			v.errorf(section.with(fileKey), "cannot read %s: %v", filePath, errors.Unwrap(err))
 			return Secret{}
 		}
 		return NewSecret(strings.TrimSpace(string(data)), fileKey+" "+filePath)
@@ -562,9 +592,9 @@ func (v *validator) secret(key, value, fileKey, filePath string) Secret {
 }
 
 func (v *validator) slack(cfg *Config, raw *rawSlack, zoneIDs map[string]bool) {
-	cfg.Slack.Token = v.secret("token", raw.Token, "token_file", raw.TokenFile)
-	cfg.Slack.WebhookURL = v.secret("webhook_url", raw.WebhookURL, "webhook_url_file", raw.WebhookURLFile)
-	cfg.Slack.AppToken = v.secret("app_token", raw.AppToken, "app_token_file", raw.AppTokenFile)
+	cfg.Slack.Token = v.secret(p{"slack"}, "token", raw.Token, "token_file", raw.TokenFile)
+	cfg.Slack.WebhookURL = v.secret(p{"slack"}, "webhook_url", raw.WebhookURL, "webhook_url_file", raw.WebhookURLFile)
+	cfg.Slack.AppToken = v.secret(p{"slack"}, "app_token", raw.AppToken, "app_token_file", raw.AppTokenFile)
 	if cfg.Slack.Token.IsSet() && cfg.Slack.WebhookURL.IsSet() {
 		v.errorf(p{"slack", "webhook_url"}, "set a bot token or a webhook URL, not both")
 	}
@@ -795,9 +825,21 @@ func (v *validator) sources(cfg *Config, raws []rawSource, zoneIDs map[string]bo
 		if s.Kind != "feed" && s.Kind != "site" {
 			v.errorf(path.with("kind"), "unknown kind %q (expected feed or site)", rs.Kind)
 		}
+		s.Username, s.LinkHosts = rs.Username, rs.LinkHosts
+		s.Password = v.secret(path, "password", rs.Password, "password_file", rs.PasswordFile)
+		if s.Password.IsSet() && s.Username == "" {
+			v.errorf(path.with("username"), "is required with password")
+		}
+		for j, h := range rs.LinkHosts {
+			if h == "" || strings.ContainsAny(h, "/:@ ") {
+				v.errorf(path.with("link_hosts", j), "%q is not a host name", h)
+			}
+		}
 		if v.required(path.with("url"), rs.URL) {
 			if u, err := url.Parse(rs.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				v.errorf(path.with("url"), "%q is not an http(s) URL", rs.URL)
+				v.errorf(path.with("url"), "%q is not an http(s) URL", weburl.Redact(rs.URL))
+			} else if _, hasPass := u.User.Password(); hasPass {
+				v.errorf(path.with("url"), "has a password in it; config files get committed: set username and password: ${ENV_VAR} (or password_file)")
 			}
 		}
 		for j, z := range rs.Zones {

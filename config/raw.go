@@ -20,13 +20,15 @@ type rawFile struct {
 }
 
 type rawCrawler struct {
-	ContactURL         string `yaml:"contact_url"`
-	Workers            int    `yaml:"workers"`
-	Timeout            string `yaml:"timeout"`
-	MaxBodyBytes       int64  `yaml:"max_body_bytes"`
-	PerHostConcurrency int    `yaml:"per_host_concurrency"`
-	PerHostDelay       string `yaml:"per_host_delay"`
-	FailureReport      int    `yaml:"failure_report_after"`
+	ContactURL         string   `yaml:"contact_url"`
+	Workers            int      `yaml:"workers"`
+	Timeout            string   `yaml:"timeout"`
+	MaxBodyBytes       int64    `yaml:"max_body_bytes"`
+	PerHostConcurrency int      `yaml:"per_host_concurrency"`
+	PerHostDelay       string   `yaml:"per_host_delay"`
+	FailureReport      int      `yaml:"failure_report_after"`
+	AllowPrivate       []string `yaml:"allow_private"`
+	MaxFullTextPerPoll int      `yaml:"max_full_text_per_poll"`
 }
 
 type rawEvidence struct {
@@ -89,6 +91,11 @@ type rawSource struct {
 	FetchFullText bool     `yaml:"fetch_full_text"`
 	RevisitEvery  string   `yaml:"revisit_every"`
 	RevisitRecent string   `yaml:"revisit_recent"`
+	LinkHosts     []string `yaml:"link_hosts"`
+	// HTTP basic authentication for the source's own URLs.
+	Username     string `yaml:"username"`
+	Password     string `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
 }
 
 type rawElection struct {

@@ -19,7 +19,7 @@ func BenchmarkFetchNotModified(b *testing.B) {
 		w.Write([]byte("<rss/>"))
 	}))
 	defer srv.Close()
-	f := NewFetcher(FetcherOptions{Now: fixedClock})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback, Now: fixedClock})
 	req := FetchRequest{Source: "bench", URL: srv.URL, ETag: etag, Conditional: true}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +29,10 @@ const (
 	KindHTTPStatus
 	// KindParse: a URL or a response body could not be parsed.
 	KindParse
+	// KindBlocked: the URL, or a redirect from it, resolved to an address
+	// the guard refuses (loopback, private, link-local...), or to a host
+	// the source may not make us fetch. Not retryable.
+	KindBlocked
 )
 
 // String returns a short, stable name fit for logs and metric labels.
@@ -47,12 +50,14 @@ func (k ErrorKind) String() string {
 		return "http_status"
 	case KindParse:
 		return "parse"
+	case KindBlocked:
+		return "blocked"
 	}
 	return "unknown"
 }
 
 // FetchError is the one error type of this package, returned by Fetch and
-// ParseFeed. URL never carries a password (see url.URL.Redacted).
+// ParseFeed. URL never carries credentials (weburl.Redact).
 // ParseFeed does not know the source name and leaves Source empty; a
 // caller may fill it in before logging.
 type FetchError struct {
@@ -118,21 +123,6 @@ func (e *FetchError) Retryable() bool {
 // fact worth recording rather than retrying.
 func (e *FetchError) Gone() bool {
 	return e.Kind == KindHTTPStatus && e.Status == http.StatusGone
-}
-
-// redactURL returns raw with any password replaced, for errors and results.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		// Unparsable: it may still hold "user:pass@"; cut what could be one.
-		if at := strings.LastIndex(raw, "@"); at >= 0 {
-			if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
-				return raw[:scheme+3] + "xxxxx" + raw[at:]
-			}
-		}
-		return raw
-	}
-	return u.Redacted()
 }
 
 // ParseRetryAfter reads a Retry-After value, either delay-seconds or an

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/weburl"
 )
 
 // Feed is a parsed RSS, Atom or JSON feed.
@@ -42,7 +43,7 @@ type Feed struct {
 // Errors are *FetchError of KindParse naming feedURL.
 func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*Feed, error) {
 	fail := func(err error) error {
-		return &FetchError{URL: redactURL(feedURL), Kind: KindParse, Err: fmt.Errorf("parse feed: %w", err)}
+		return &FetchError{URL: weburl.Redact(feedURL), Kind: KindParse, Err: fmt.Errorf("parse feed: %w", err)}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fail(errors.New("empty body"))
@@ -60,7 +61,7 @@ func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*
 	}
 
 	base := baseURL(feedURL)
-	sourceURL := redactURL(feedURL)
+	sourceURL := weburl.Redact(feedURL)
 	feed := &Feed{
 		Title:    oneLine(HTMLText(parsed.Title)),
 		Language: primaryLanguage(parsed.Language),

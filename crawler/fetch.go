@@ -8,9 +8,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
-	"strings"
 	"time"
+
+	"github.com/silencewatch/silencewatch/weburl"
 )
 
 // Defaults for FetcherOptions.
@@ -36,16 +38,17 @@ type FetcherOptions struct {
 	MaxBodyBytes int64
 	// MaxRedirects is how many redirects are followed (default 5).
 	MaxRedirects int
-	// PerHostConcurrency caps requests in flight per host (default 2).
+	// PerHostConcurrency, PerHostDelay and AllowPrivate configure the
+	// Transport made when none is given (see TransportOptions).
 	PerHostConcurrency int
-	// PerHostDelay is the minimum gap between request starts to one host
-	// (default 0: no gap).
-	PerHostDelay time.Duration
+	PerHostDelay       time.Duration
+	AllowPrivate       []netip.Prefix
 	// Now is the clock (default time.Now). It stamps results and computes
 	// Retry-After dates and per-host delays.
 	Now func() time.Time
-	// Transport replaces the shared *http.Transport, for tests.
-	Transport http.RoundTripper
+	// Transport is the process's one Transport, shared with site crawls
+	// and page fetches. Nil makes one from the fields above.
+	Transport *Transport
 }
 
 // Fetcher performs polite HTTP GETs. It is safe for concurrent use; make one
@@ -53,10 +56,10 @@ type FetcherOptions struct {
 // sources.
 type Fetcher struct {
 	client    *http.Client
+	transport *Transport
 	userAgent string
 	maxBody   int64
 	now       func() time.Time
-	limiter   *hostLimiter
 }
 
 // NewFetcher returns a Fetcher with opts, defaults filled in.
@@ -70,9 +73,6 @@ func NewFetcher(opts FetcherOptions) *Fetcher {
 	if opts.MaxRedirects <= 0 {
 		opts.MaxRedirects = DefaultMaxRedirects
 	}
-	if opts.PerHostConcurrency <= 0 {
-		opts.PerHostConcurrency = DefaultPerHostConcurrency
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -85,7 +85,8 @@ func NewFetcher(opts FetcherOptions) *Fetcher {
 	}
 	rt := opts.Transport
 	if rt == nil {
-		rt = newTransport(opts.PerHostConcurrency)
+		rt = NewTransport(TransportOptions{AllowPrivate: opts.AllowPrivate, PerHostConcurrency: opts.PerHostConcurrency,
+			PerHostDelay: opts.PerHostDelay, Now: opts.Now})
 	}
 	maxRedirects := opts.MaxRedirects
 	return &Fetcher{
@@ -99,27 +100,15 @@ func NewFetcher(opts FetcherOptions) *Fetcher {
 				return nil
 			},
 		},
+		transport: rt,
 		userAgent: ua,
 		maxBody:   opts.MaxBodyBytes,
 		now:       opts.Now,
-		limiter:   newHostLimiter(opts.PerHostConcurrency, opts.PerHostDelay, opts.Now),
 	}
 }
 
-// newTransport builds the one transport shared by every fetch, so that
-// connections to a host are kept alive and reused across sources and polls.
-func newTransport(perHost int) *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	// The limiter never lets more than perHost requests to one host run at
-	// once, so that many idle connections is enough for all of them to go
-	// back to the pool (the default of 2 would close the rest).
-	t.MaxIdleConnsPerHost = max(perHost, 2)
-	t.MaxIdleConns = 1024
-	t.ResponseHeaderTimeout = 0 // the client's Timeout covers the whole request
-	// DisableCompression stays false: the transport asks for gzip and
-	// decodes it, and Fetch caps the decoded bytes.
-	return t
-}
+// Transport is the Transport the Fetcher sends through.
+func (f *Fetcher) Transport() *Transport { return f.transport }
 
 // FetchRequest is one GET.
 type FetchRequest struct {
@@ -131,7 +120,15 @@ type FetchRequest struct {
 	// If-Modified-Since. False forces a full GET, for sources whose
 	// validators cannot be trusted.
 	Conditional bool
+	// Username and Password, when set, are sent as HTTP basic
+	// authentication. Password is revealed only here, when sending.
+	Username string
+	Password Revealer
 }
+
+// Revealer is a credential that prints as "<secret>" and gives its value
+// only on request (config.Secret).
+type Revealer interface{ Reveal() string }
 
 // FetchResult is a successful response: 2xx, or 304 when NotModified.
 type FetchResult struct {
@@ -164,7 +161,7 @@ const accept = "application/rss+xml, application/atom+xml, application/feed+json
 // *FetchError.
 func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, error) {
 	fail := func(kind ErrorKind, status int, err error) *FetchError {
-		return &FetchError{Source: req.Source, URL: redactURL(req.URL), Kind: kind, Status: status, Err: err}
+		return &FetchError{Source: req.Source, URL: weburl.Redact(req.URL), Kind: kind, Status: status, Err: err}
 	}
 
 	u, err := url.Parse(req.URL)
@@ -190,11 +187,22 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 		}
 	}
 
-	release, err := f.limiter.acquire(ctx, strings.ToLower(u.Host))
+	if req.Username != "" || req.Password != nil {
+		pass := ""
+		if req.Password != nil {
+			pass = req.Password.Reveal()
+		}
+		hreq.SetBasicAuth(req.Username, pass)
+	}
+
+	// Wait for the host before the timeout starts: queueing behind other
+	// feeds of one host is not the host being slow.
+	held, release, err := f.transport.acquire(ctx, u.Host)
 	if err != nil {
 		return nil, fail(classify(err), 0, fmt.Errorf("waiting for a slot on %s: %w", u.Host, err))
 	}
 	defer release()
+	hreq = hreq.WithContext(held)
 
 	start := f.now()
 	resp, err := f.client.Do(hreq)
@@ -208,7 +216,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 		ETag:         resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"),
 		ContentType:  resp.Header.Get("Content-Type"),
-		FinalURL:     redactURL(resp.Request.URL.String()),
+		FinalURL:     weburl.Redact(resp.Request.URL.String()),
 		Header:       resp.Header,
 		// The last request of any redirect chain, with what the
 		// transport added (gzip) left out: it describes the body we keep.
@@ -298,6 +306,8 @@ func classify(err error) ErrorKind {
 	switch {
 	case errors.Is(err, errTooManyRedirects):
 		return KindTooManyRedirects
+	case errors.Is(err, ErrBlockedAddress):
+		return KindBlocked
 	case errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
 		return KindTimeout

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -53,7 +54,7 @@ func TestFetchConditionalRoundTrip(t *testing.T) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	f := NewFetcher(FetcherOptions{Now: fixedClock})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback, Now: fixedClock})
 
 	first, err := f.Fetch(t.Context(), FetchRequest{Source: "qds", URL: srv.URL, Conditional: true})
 	if err != nil {
@@ -104,7 +105,7 @@ func TestFetchUnconditionalSendsNoValidators(t *testing.T) {
 		fmt.Fprint(w, "full body")
 	}))
 	defer srv.Close()
-	f := NewFetcher(FetcherOptions{Now: fixedClock})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback, Now: fixedClock})
 	res, err := f.Fetch(t.Context(), FetchRequest{
 		URL: srv.URL, ETag: `"lying"`, LastModified: "Sat, 08 Jun 2024 21:00:00 GMT", Conditional: false,
 	})
@@ -152,7 +153,7 @@ func TestFetchHTTPStatusErrors(t *testing.T) {
 				http.Error(w, "nope", tt.status)
 			}))
 			defer srv.Close()
-			f := NewFetcher(FetcherOptions{Now: fixedClock})
+			f := NewFetcher(FetcherOptions{AllowPrivate: loopback, Now: fixedClock})
 			_, err := f.Fetch(t.Context(), FetchRequest{Source: "s", URL: srv.URL + "/feed"})
 			fe := asFetchError(t, err)
 			if fe.Kind != KindHTTPStatus || fe.Status != tt.status {
@@ -205,7 +206,7 @@ func TestFetchTimeout(t *testing.T) {
 			defer close(stop) // runs first: lets the handler return so Close does not wait
 
 			const timeout = 200 * time.Millisecond
-			f := NewFetcher(FetcherOptions{Timeout: timeout})
+			f := NewFetcher(FetcherOptions{AllowPrivate: loopback, Timeout: timeout})
 			start := time.Now()
 			_, err := f.Fetch(t.Context(), FetchRequest{Source: "slow", URL: srv.URL})
 			elapsed := time.Since(start)
@@ -265,7 +266,7 @@ func TestFetchTooLarge(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
-			f := NewFetcher(FetcherOptions{MaxBodyBytes: limit})
+			f := NewFetcher(FetcherOptions{AllowPrivate: loopback, MaxBodyBytes: limit})
 			_, err := f.Fetch(t.Context(), FetchRequest{Source: "big", URL: srv.URL})
 			fe := asFetchError(t, err)
 			if fe.Kind != KindTooLarge || fe.Retryable() {
@@ -291,7 +292,7 @@ func TestFetchBodyAtLimitAndGzip(t *testing.T) {
 		zw.Close()
 	}))
 	defer srv.Close()
-	f := NewFetcher(FetcherOptions{MaxBodyBytes: int64(len(body))})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback, MaxBodyBytes: int64(len(body))})
 	for _, path := range []string{"/plain", "/gzip"} {
 		res, err := f.Fetch(t.Context(), FetchRequest{URL: srv.URL + path})
 		if err != nil {
@@ -313,7 +314,7 @@ func TestFetchRedirects(t *testing.T) {
 	mux.HandleFunc("/loop/b", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop/a", http.StatusFound) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	f := NewFetcher(FetcherOptions{MaxRedirects: 3})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback, MaxRedirects: 3})
 
 	res, err := f.Fetch(t.Context(), FetchRequest{URL: srv.URL + "/old"})
 	if err != nil {
@@ -349,7 +350,7 @@ func TestFetchPerHostConcurrency(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	f := NewFetcher(FetcherOptions{PerHostConcurrency: 2})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback, PerHostConcurrency: 2})
 
 	const requests = 6
 	errs := make(chan error, requests)
@@ -395,7 +396,7 @@ func TestFetchPerHostLimitIsPerHost(t *testing.T) {
 	defer idle.Close()
 	defer close(gate)
 
-	f := NewFetcher(FetcherOptions{PerHostConcurrency: 1})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback, PerHostConcurrency: 1})
 	go f.Fetch(t.Context(), FetchRequest{URL: busy.URL})
 	<-arrived // busy host's only slot is taken
 
@@ -417,7 +418,7 @@ func TestFetchPerHostDelay(t *testing.T) {
 	defer srv.Close()
 
 	const delay = 100 * time.Millisecond
-	f := NewFetcher(FetcherOptions{PerHostDelay: delay, PerHostConcurrency: 4})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback, PerHostDelay: delay, PerHostConcurrency: 4})
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -443,7 +444,7 @@ func TestFetchPerHostDelay(t *testing.T) {
 func TestFetchWaitingForHostHonoursContext(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	f := NewFetcher(FetcherOptions{PerHostDelay: time.Hour})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback, PerHostDelay: time.Hour})
 	if _, err := f.Fetch(t.Context(), FetchRequest{URL: srv.URL}); err != nil {
 		t.Fatal(err)
 	}
@@ -480,9 +481,9 @@ func TestFetchUserAgent(t *testing.T) {
 		opts FetcherOptions
 		want string
 	}{
-		{"built from contact URL", FetcherOptions{ContactURL: "https://silencewatch.example/contact"}, "silencewatch/0.1 (+https://silencewatch.example/contact)"},
-		{"explicit", FetcherOptions{UserAgent: "custom/1.0"}, "custom/1.0"},
-		{"no contact", FetcherOptions{}, "silencewatch/0.1"},
+		{"built from contact URL", FetcherOptions{AllowPrivate: loopback, ContactURL: "https://silencewatch.example/contact"}, "silencewatch/0.1 (+https://silencewatch.example/contact)"},
+		{"explicit", FetcherOptions{AllowPrivate: loopback, UserAgent: "custom/1.0"}, "custom/1.0"},
+		{"no contact", FetcherOptions{AllowPrivate: loopback}, "silencewatch/0.1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -500,7 +501,7 @@ func TestFetchNetworkError(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens any more
-	_, err := NewFetcher(FetcherOptions{}).Fetch(t.Context(), FetchRequest{Source: "down", URL: url})
+	_, err := NewFetcher(FetcherOptions{AllowPrivate: loopback}).Fetch(t.Context(), FetchRequest{Source: "down", URL: url})
 	fe := asFetchError(t, err)
 	if fe.Kind != KindNetwork || !fe.Retryable() {
 		t.Errorf("Kind %v Retryable %v: %v", fe.Kind, fe.Retryable(), err)
@@ -519,14 +520,14 @@ func TestFetchRedactsPassword(t *testing.T) {
 	}))
 	defer srv.Close()
 	withAuth := strings.Replace(srv.URL, "http://", "http://reader:s3cr3t@", 1)
-	f := NewFetcher(FetcherOptions{})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback})
 
 	_, err := f.Fetch(t.Context(), FetchRequest{Source: "private", URL: withAuth + "/feed"})
 	fe := asFetchError(t, err)
 	if strings.Contains(err.Error(), "s3cr3t") || strings.Contains(fe.URL, "s3cr3t") {
 		t.Errorf("password leaked: %q", err)
 	}
-	if !strings.Contains(err.Error(), "reader:xxxxx@") {
+	if !strings.Contains(err.Error(), "//xxxxx@") {
 		t.Errorf("message %q does not show the redacted URL", err)
 	}
 	res, err := f.Fetch(t.Context(), FetchRequest{URL: withAuth + "/ok"})
@@ -540,7 +541,7 @@ func TestFetchRedactsPassword(t *testing.T) {
 
 func TestFetchInvalidURL(t *testing.T) {
 	for _, u := range []string{"ftp://x.example/feed", "/relative/feed", "http://%zz", "http://u:s3cr3t@[::1"} {
-		_, err := NewFetcher(FetcherOptions{}).Fetch(t.Context(), FetchRequest{URL: u})
+		_, err := NewFetcher(FetcherOptions{AllowPrivate: loopback}).Fetch(t.Context(), FetchRequest{URL: u})
 		fe := asFetchError(t, err)
 		if fe.Kind != KindParse || fe.Retryable() {
 			t.Errorf("%q: Kind %v Retryable %v", u, fe.Kind, fe.Retryable())
@@ -610,7 +611,7 @@ func TestFetchReusesConnections(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	f := NewFetcher(FetcherOptions{})
+	f := NewFetcher(FetcherOptions{AllowPrivate: loopback})
 	for i := range 9 {
 		path := []string{"/feed", "/304", "/404"}[i%3]
 		f.Fetch(t.Context(), FetchRequest{URL: srv.URL + path, ETag: `"x"`, Conditional: true})
@@ -619,3 +620,6 @@ func TestFetchReusesConnections(t *testing.T) {
 		t.Errorf("9 sequential fetches opened %d connections, want 1", n)
 	}
 }
+
+// loopback lets the tests' httptest servers through the address guard.
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}

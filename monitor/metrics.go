@@ -15,6 +15,7 @@ type Metrics struct {
 	alertsSent     prometheus.Counter
 	alertsFailed   prometheus.Counter
 	evaluateErrors prometheus.Counter
+	pageErrors     *prometheus.CounterVec
 }
 
 // NewMetrics registers every series.
@@ -49,8 +50,12 @@ func NewMetrics() *Metrics {
 			Name: "silencewatch_store_errors_total", Help: "Store writes that failed during a poll.",
 		}),
 	}
+	m.pageErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "silencewatch_page_errors_total",
+		Help: "Failures fetching or keeping article pages (full text, revisits) and queueing their alerts, by step.",
+	}, []string{"step"})
 	m.Registry.MustRegister(m.fetches, m.items, m.pollLag, m.failures, m.findings, m.queueDepth,
-		m.alertsSent, m.alertsFailed, m.evaluateErrors)
+		m.alertsSent, m.alertsFailed, m.evaluateErrors, m.pageErrors)
 	return m
 }
 

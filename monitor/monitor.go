@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -53,8 +52,6 @@ type Options struct {
 	Metrics  *Metrics
 	// Rand returns a float in [0, 1) for jitter; default math/rand/v2.
 	Rand func() float64
-	// Transport, when set, carries page fetches (tests).
-	Transport http.RoundTripper
 }
 
 // Monitor is the pipeline.
@@ -312,6 +309,7 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		return fmt.Errorf("monitor: source %q: %w", name, err)
 	}
 	keys := make([]string, 0, len(feed.Items))
+	var fullTexts []fullTextJob
 	out.Items = len(feed.Items)
 	for i := range feed.Items {
 		a := &feed.Items[i]
@@ -332,9 +330,7 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		case saved.New && src.FetchFullText && a.URL != "":
 			out.NewItems++
 			m.opts.Metrics.items.WithLabelValues(name, "new").Inc()
-			if err := m.fullText(ctx, src, a, saved.VersionID); err != nil {
-				return err
-			}
+			fullTexts = append(fullTexts, fullTextJob{article: *a, feedVersion: saved.VersionID})
 			continue
 		case saved.New:
 			out.NewItems++
@@ -348,6 +344,9 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		if err := m.evaluate(ctx, saved.VersionID, a); err != nil {
 			return err
 		}
+	}
+	if err := m.fullTexts(ctx, log, src, fullTexts); err != nil {
+		return err
 	}
 	if len(st.LastItems) > 0 && len(keys) > 0 && !overlaps(st.LastItems, keys) {
 		m.event(ctx, log, store.Event{Source: name, Kind: "gap", At: res.FetchedAt,

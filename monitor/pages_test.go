@@ -95,7 +95,7 @@ func pageHarness(t *testing.T, sourceYAML string) (*Monitor, *store.SQLite) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m := New(Options{Config: cfg, Store: st, Engine: engine, Fetcher: crawler.NewFetcher(crawler.FetcherOptions{Timeout: 2 * time.Second}),
+	m := New(Options{Config: cfg, Store: st, Engine: engine, Fetcher: crawler.NewFetcher(crawler.FetcherOptions{Timeout: 2 * time.Second, AllowPrivate: loopback}),
 		Delivery: notify.New(notify.Options{Store: st, Clock: clock.Real{}, Logger: logger, Console: io.Discard}),
 		Clock:    clock.Real{}, Logger: logger, Rand: func() float64 { return 0.5 }})
 	return m, st

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,7 +121,8 @@ func setup(ctx context.Context, o options, stderr io.Writer) (_ *bench, err erro
 	fetcher := crawler.NewFetcher(crawler.FetcherOptions{
 		ContactURL: cfg.Crawler.ContactURL, Timeout: cfg.Crawler.Timeout, MaxBodyBytes: cfg.Crawler.MaxBodyBytes,
 		PerHostConcurrency: cfg.Crawler.PerHostConcurrency, PerHostDelay: cfg.Crawler.PerHostDelay,
-		Now: clk.Now,
+		// The synthetic feeds are served on loopback.
+		AllowPrivate: append(cfg.Crawler.AllowPrivate, netip.MustParsePrefix("127.0.0.0/8")), Now: clk.Now,
 	})
 	b.metrics = monitor.NewMetrics()
 	// The daemon's logger when not on a terminal (JSON), so the per-poll

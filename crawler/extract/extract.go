@@ -23,6 +23,9 @@ const (
 	ExtractorReadability = "readability"
 	ExtractorFeed        = "feed"
 	ExtractorNone        = "none"
+	// ExtractorFlat: the page could not be parsed as a tree (too deeply
+	// nested) and its text was read token by token.
+	ExtractorFlat = "flat"
 )
 
 // MuchShorter is the chain's test of an extractor's text against the feed
@@ -105,8 +108,17 @@ func Extract(body []byte, contentType, pageURL string, feed Feed) (Result, error
 			res.note(d.note)
 		}
 		doc, err = html.Parse(bytes.NewReader(d.data))
-		if err != nil { // html.Parse fails only on reader errors
-			return Result{}, fmt.Errorf("extract: parsing HTML: %w", err)
+		if err != nil {
+			// The parser refuses pages nested deeper than 512 elements (a
+			// guard against quadratic blow-up): read such a page flat
+			// rather than lose it.
+			title, text := flatText(d.data)
+			res.note("page nested too deeply for the HTML parser (" + err.Error() + "): text read flat")
+			res.Title, res.Text, res.Extractor = field(firstNonEmpty(title, feed.Title)), text, ExtractorFlat
+			if res.Text == "" && feedText != "" {
+				res.Text, res.Extractor = feedText, ExtractorFeed
+			}
+			return res, nil
 		}
 	}
 

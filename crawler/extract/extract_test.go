@@ -365,3 +365,24 @@ func TestExtractShellWithoutFeed(t *testing.T) {
 		t.Errorf("Extractor %q, text %q", res.Extractor, res.Text)
 	}
 }
+
+// TestExtractDeepPageFlat: a page nested deeper than the HTML parser's
+// 512-element limit is read flat instead of failing.
+func TestExtractDeepPageFlat(t *testing.T) {
+	body := "<html><head><title>Fuite : ce que disent les courriels</title><script>var x=1</script></head><body>" +
+		strings.Repeat("<div>", 600) + "<p>Premier paragraphe de l'article.</p><p>Second paragraphe.</p>" +
+		strings.Repeat("</div>", 600) + "</body></html>"
+	res, err := Extract([]byte(body), "text/html; charset=utf-8", "https://example.org/a", Feed{})
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	if res.Extractor != ExtractorFlat {
+		t.Errorf("Extractor = %q, want %q", res.Extractor, ExtractorFlat)
+	}
+	if want := "Premier paragraphe de l'article.\n\nSecond paragraphe."; res.Text != want {
+		t.Errorf("Text = %q, want %q", res.Text, want)
+	}
+	if res.Title != "Fuite : ce que disent les courriels" {
+		t.Errorf("Title = %q", res.Title)
+	}
+}

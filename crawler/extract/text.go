@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"unicode"
@@ -246,4 +247,53 @@ func (t *textBuilder) flush() {
 		}
 	}
 	t.pendingSpace, t.pendingBreak, t.newlines, t.edge = false, 0, 0, false
+}
+
+// flatText reads a page token by token, for pages the tree parser
+// refuses: the same separators as nodeText, skipped elements left out
+// (tracked by depth, so no tree is built), and the <title>'s text.
+func flatText(page []byte) (title, text string) {
+	z := html.NewTokenizer(bytes.NewReader(page))
+	var tb textBuilder
+	var titleB strings.Builder
+	skipDepth, inTitle := 0, false
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return oneLine(titleB.String()), norm.NFC.String(tb.String())
+		case html.TextToken:
+			switch {
+			case inTitle:
+				titleB.Write(z.Text())
+			case skipDepth == 0:
+				tb.text(string(z.Text()))
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			switch {
+			case a == atom.Title:
+				inTitle = true
+			case skipped(a) && a != atom.Head:
+				skipDepth++
+			case a == atom.Br:
+				tb.pendingBreak = max(tb.pendingBreak, 1)
+			case isBlock(a):
+				tb.pendingBreak = 2
+			case a == atom.Td || a == atom.Th:
+				tb.pendingSpace = true
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			switch {
+			case a == atom.Title:
+				inTitle = false
+			case skipped(a) && a != atom.Head && skipDepth > 0:
+				skipDepth--
+			case isBlock(a):
+				tb.pendingBreak = 2
+			}
+		}
+	}
 }

@@ -23,6 +23,7 @@ const (
 func benchOptions(base string) Options {
 	return Options{
 		Source:      "bench",
+		Transport:   loopbackTransport(),
 		StartURLs:   benchsite.StartURLs(base, benchSections),
 		Follow:      []*regexp.Regexp{benchsite.Follow},
 		Parallelism: 8,

@@ -17,6 +17,7 @@ import (
 	"github.com/gocolly/colly/v2/storage"
 
 	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/weburl"
 )
 
 // Page is one article page as fetched: the evidence of what the site
@@ -97,14 +98,18 @@ const accept = "text/html,application/xhtml+xml,application/xml;q=0.9,text/xml;q
 // sitemaps, follows links matching opts.Follow up to opts.MaxDepth and the
 // URLs sitemaps list, and calls onPage for every article page fetched with
 // a 2xx (never for start pages or sitemaps). onPage is never called
-// concurrently and never after Crawl returns. An article is then marked in
-// opts.Visited under NormalizeURL of its URL; an article already there is
-// not requested again (Fetch re-fetches one on purpose).
+// concurrently and never after Crawl returns. When it returns nil the
+// article is marked in opts.Visited under NormalizeURL of its URL; an
+// article already there is not requested again (Fetch re-fetches one on
+// purpose). When it returns an error the page is not marked, so the next
+// pass fetches it again, and the error is in Stats.Errors.
 //
-// Politeness: robots.txt is honoured (once per host per pass, also for
-// redirect hops), requests carry opts.UserAgent, at most Parallelism are in
-// flight, each slot pauses Delay (raised to the site's Crawl-delay) after
-// each response, and bodies, redirects and time are bounded.
+// Politeness: robots.txt is honoured (from the Transport's cache, shared by
+// every pass and fetch, also for redirect hops), requests carry
+// opts.UserAgent, go through the Transport's address guard and per-host
+// limit, at most Parallelism are in flight, each slot pauses Delay (raised
+// to the site's Crawl-delay) after each response, and bodies, redirects and
+// time are bounded.
 //
 // The pass ends when no URL is left, MaxPages articles were requested, or
 // ctx ends. Errors on single URLs are in Stats.Errors; Crawl itself
@@ -113,7 +118,7 @@ const accept = "text/html,application/xhtml+xml,application/xml;q=0.9,text/xml;q
 // RetryAfter: the pass stops at once), or when no start page or sitemap
 // could be fetched (the first such *Error). The caller backs off on it as
 // for a failing feed.
-func Crawl(ctx context.Context, opts Options, onPage func(Page)) (Stats, error) {
+func Crawl(ctx context.Context, opts Options, onPage func(Page) error) (Stats, error) {
 	s, err := opts.settings()
 	if err != nil {
 		return Stats{}, err
@@ -125,7 +130,7 @@ func Crawl(ctx context.Context, opts Options, onPage func(Page)) (Stats, error) 
 		return Stats{}, fmt.Errorf("site: source %q: no start URL and no sitemap", s.Source)
 	}
 	if onPage == nil {
-		onPage = func(Page) {}
+		onPage = func(Page) error { return nil }
 	}
 
 	pctx, cancel := context.WithCancelCause(ctx)
@@ -252,7 +257,7 @@ type pass struct {
 	cancel context.CancelCauseFunc
 	rt     *passTransport
 	c      *colly.Collector
-	onPage func(Page)
+	onPage func(Page) error
 
 	queue   chan *task
 	pending atomic.Int64 // tasks queued or running; the pass ends at 0
@@ -430,8 +435,13 @@ func (p *pass) article(t *task, cp *capture) {
 		p.pageMu.Unlock()
 		return
 	}
-	p.onPage(page)
+	err := p.onPage(page)
 	p.pageMu.Unlock()
+	if err != nil {
+		// Not marked visited: the next pass fetches it again.
+		p.fail(t, fmt.Errorf("keeping the page: %w", err))
+		return
+	}
 	p.mu.Lock()
 	p.stats.Articles++
 	p.mu.Unlock()
@@ -445,7 +455,7 @@ func (p *pass) article(t *task, cp *capture) {
 
 func pageOf(t *task, cp *capture) Page {
 	return Page{
-		URL:              redact(t.url),
+		URL:              weburl.Redact(t.url),
 		FinalURL:         cp.finalURL,
 		Status:           cp.status,
 		Header:           cp.header,
@@ -595,7 +605,7 @@ func (p *pass) errorFor(t *task, err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return &Error{Source: p.s.Source, URL: redact(t.url), Err: stripURLError(err)}
+	return &Error{Source: p.s.Source, URL: weburl.Redact(t.url), Err: stripURLError(err)}
 }
 
 // fail records err for t, except the fallout of a cancelled pass.

@@ -83,20 +83,6 @@ func (e *Error) Retryable() bool {
 
 var errInvalidURL = errors.New("site: invalid URL: want an absolute http or https URL")
 
-// redact returns raw with any password replaced, for errors and pages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if at := strings.LastIndex(raw, "@"); at >= 0 {
-			if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
-				return raw[:scheme+3] + "xxxxx" + raw[at:]
-			}
-		}
-		return raw
-	}
-	return u.Redacted()
-}
-
 // stripURLError drops net/http's *url.Error wrapper: Error already names
 // the (redacted) URL, and the wrapper would repeat it unredacted.
 func stripURLError(err error) error {

@@ -8,6 +8,7 @@ import (
 	"github.com/gocolly/colly/v2"
 
 	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/weburl"
 )
 
 // Fetch fetches one article page the way Crawl does (robots.txt, user
@@ -28,7 +29,7 @@ func Fetch(ctx context.Context, opts Options, rawURL string) (Page, error) {
 	}
 	u, err := parseHTTPURL(rawURL)
 	if err != nil {
-		return Page{}, &Error{Source: s.Source, URL: redact(rawURL), Err: err}
+		return Page{}, &Error{Source: s.Source, URL: weburl.Redact(rawURL), Err: err}
 	}
 	s.allowHost(u.Hostname())
 
@@ -53,7 +54,7 @@ func Fetch(ctx context.Context, opts Options, rawURL string) (Page, error) {
 				err = ErrDisallowed
 			}
 		}
-		return &Error{Source: s.Source, URL: redact(t.url), Err: stripURLError(err)}
+		return &Error{Source: s.Source, URL: weburl.Redact(t.url), Err: stripURLError(err)}
 	}
 
 	var (
@@ -81,7 +82,7 @@ func Fetch(ctx context.Context, opts Options, rawURL string) (Page, error) {
 	if cp.status >= 200 && cp.status < 300 {
 		return page, nil
 	}
-	e := &Error{Source: s.Source, URL: redact(t.url), Status: cp.status}
+	e := &Error{Source: s.Source, URL: weburl.Redact(t.url), Status: cp.status}
 	if cp.status == http.StatusTooManyRequests || cp.status == http.StatusServiceUnavailable {
 		e.RetryAfter = crawler.ParseRetryAfter(cp.header.Get("Retry-After"), s.Now())
 	}

@@ -3,12 +3,13 @@ package site
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/weburl"
 )
 
 // Defaults for Options: a zero field means its default.
@@ -75,8 +76,11 @@ type Options struct {
 	// MaxPages bounds the article pages requested per pass (default 500).
 	// Start pages and sitemaps are not counted.
 	MaxPages int
-	// Transport replaces the shared HTTP transport, for tests.
-	Transport http.RoundTripper
+	// Transport is the process's one crawler.Transport: its address guard,
+	// per-host limit and robots.txt cache hold for this source together
+	// with every other (default crawler.DefaultTransport, no private range
+	// allowed).
+	Transport *crawler.Transport
 	// Visited is the persistent set of article URLs already fetched.
 	// Crawl requires it; Fetch ignores it.
 	Visited Visited
@@ -124,7 +128,7 @@ func (o Options) settings() (*settings, error) {
 		o.Now = time.Now
 	}
 	if o.Transport == nil {
-		o.Transport = sharedTransport()
+		o.Transport = crawler.DefaultTransport()
 	}
 	s := &settings{Options: o}
 	var errs []error
@@ -133,7 +137,7 @@ func (o Options) settings() (*settings, error) {
 		for _, raw := range raws {
 			u, err := parseHTTPURL(raw)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s %s: %w", what, redact(raw), err))
+				errs = append(errs, fmt.Errorf("%s %s: %w", what, weburl.Redact(raw), err))
 				continue
 			}
 			out = append(out, u)
@@ -195,14 +199,3 @@ func parseHTTPURL(raw string) (*url.URL, error) {
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil
 }
-
-// sharedTransport is the one transport every crawl and fetch uses unless
-// Options.Transport says otherwise, so connections to a site are kept alive
-// across passes. It asks for gzip and decodes it: bodies are captured and
-// capped after decoding.
-var sharedTransport = sync.OnceValue(func() http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 16
-	t.MaxIdleConns = 1024
-	return t
-})

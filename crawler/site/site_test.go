@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"runtime"
@@ -20,6 +21,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/silencewatch/silencewatch/crawler"
 	"github.com/silencewatch/silencewatch/crawler/extract"
 )
 
@@ -27,6 +29,7 @@ import (
 type testSite struct {
 	t   *testing.T
 	srv *httptest.Server
+	rt  *crawler.Transport // fresh per site: its own robots.txt cache
 
 	mu          sync.Mutex
 	pages       map[string]testPage // by path
@@ -49,9 +52,15 @@ type hit struct {
 	ua   string
 }
 
+// loopbackTransport is a fresh Transport (its own robots.txt cache) whose
+// guard lets the test servers' loopback addresses through.
+func loopbackTransport() *crawler.Transport {
+	return crawler.NewTransport(crawler.TransportOptions{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}})
+}
+
 func newTestSite(t *testing.T) *testSite {
 	t.Helper()
-	s := &testSite{t: t, pages: make(map[string]testPage)}
+	s := &testSite{t: t, pages: make(map[string]testPage), rt: loopbackTransport()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -260,7 +269,7 @@ func newsSite(t *testing.T) *testSite {
 }
 
 func (s *testSite) options(v Visited) Options {
-	return Options{
+	return Options{Transport: s.rt,
 		Source:      "quotidien",
 		StartURLs:   []string{s.url("/news/"), s.url("/politique/")},
 		Follow:      []*regexp.Regexp{articlePattern},
@@ -279,7 +288,7 @@ func collect(t *testing.T, ctx context.Context, opts Options) (map[string]Page, 
 	pages := make(map[string]Page)
 	var mu sync.Mutex
 	calling := false
-	stats, err := Crawl(ctx, opts, func(p Page) {
+	stats, err := Crawl(ctx, opts, func(p Page) error {
 		mu.Lock()
 		if calling {
 			t.Errorf("onPage called concurrently")
@@ -289,7 +298,7 @@ func collect(t *testing.T, ctx context.Context, opts Options) (map[string]Page, 
 		u, err := url.Parse(p.URL)
 		if err != nil {
 			t.Errorf("Page.URL %q: %v", p.URL, err)
-			return
+			return nil
 		}
 		path := u.Path
 		if _, dup := pages[path]; dup {
@@ -299,6 +308,7 @@ func collect(t *testing.T, ctx context.Context, opts Options) (map[string]Page, 
 		mu.Lock()
 		calling = false
 		mu.Unlock()
+		return nil
 	})
 	return pages, stats, err
 }
@@ -548,7 +558,7 @@ func TestCrawlDelay(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		s.html(fmt.Sprintf("/2017/05/%d.html", i), articleHTML(fmt.Sprint(i)))
 	}
-	opts := Options{
+	opts := Options{Transport: s.rt,
 		Source: "lent", StartURLs: []string{s.url("/")}, Follow: []*regexp.Regexp{articlePattern},
 		Parallelism: 1, Delay: delay, Visited: NewMemoryVisited(),
 	}
@@ -566,7 +576,7 @@ func TestCrawlDelayFromRobots(t *testing.T) {
 	s.html("/", section("Une", "/2017/05/1.html", "/2017/05/2.html"))
 	s.html("/2017/05/1.html", articleHTML("1"))
 	s.html("/2017/05/2.html", articleHTML("2"))
-	opts := Options{
+	opts := Options{Transport: s.rt,
 		Source: "lent", StartURLs: []string{s.url("/")}, Follow: []*regexp.Regexp{articlePattern},
 		Parallelism: 1, Delay: -1, Visited: NewMemoryVisited(),
 	}
@@ -606,7 +616,7 @@ func TestCrawlParallelismBound(t *testing.T) {
 	}
 	s.html("/a/", section("A", links[:15]...))
 	s.html("/b/", section("B", links[15:]...))
-	opts := Options{
+	opts := Options{Transport: s.rt,
 		Source: "rapide", StartURLs: []string{s.url("/a/"), s.url("/b/")}, Follow: []*regexp.Regexp{articlePattern},
 		Parallelism: parallelism, Delay: -1, Visited: NewMemoryVisited(),
 	}
@@ -631,7 +641,7 @@ func TestCrawlQueueBound(t *testing.T) {
 		s.html(p, articleHTML(p))
 	}
 	s.html("/", section("Une", links...))
-	opts := Options{
+	opts := Options{Transport: s.rt,
 		Source: "file", StartURLs: []string{s.url("/")}, Follow: []*regexp.Regexp{articlePattern},
 		Parallelism: 2, Delay: -1, MaxQueue: 10, Visited: NewMemoryVisited(),
 	}
@@ -654,7 +664,7 @@ func TestCrawlNoGoroutinePerLink(t *testing.T) {
 	}
 	s.html("/", section("Une", links...))
 	base := runtime.NumGoroutine()
-	opts := Options{
+	opts := Options{Transport: s.rt,
 		Source: "goroutines", StartURLs: []string{s.url("/")}, Follow: []*regexp.Regexp{articlePattern},
 		Parallelism: 2, Delay: -1, MaxPages: 1000, Visited: NewMemoryVisited(),
 	}
@@ -678,7 +688,7 @@ func TestCrawlMaxPages(t *testing.T) {
 		s.html(p, articleHTML(p))
 	}
 	s.html("/", section("Une", links...))
-	opts := Options{
+	opts := Options{Transport: s.rt,
 		Source: "budget", StartURLs: []string{s.url("/")}, Follow: []*regexp.Regexp{articlePattern},
 		Delay: -1, MaxPages: 3, Visited: NewMemoryVisited(),
 	}
@@ -700,7 +710,7 @@ func TestCrawlCancel(t *testing.T) {
 		s.set(p, testPage{body: []byte(articleHTML(p)), sleep: 2 * time.Second})
 	}
 	s.html("/", section("Une", links...))
-	opts := Options{
+	opts := Options{Transport: s.rt,
 		Source: "annule", StartURLs: []string{s.url("/")}, Follow: []*regexp.Regexp{articlePattern},
 		Parallelism: 2, Delay: 100 * time.Millisecond, Visited: NewMemoryVisited(),
 	}
@@ -729,7 +739,7 @@ func TestCrawlStopsOnTooManyRequests(t *testing.T) {
 	}
 	s.set(links[1], testPage{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "120"}})
 	s.html("/", section("Une", links...))
-	opts := Options{
+	opts := Options{Transport: s.rt,
 		Source: "limite", StartURLs: []string{s.url("/")}, Follow: []*regexp.Regexp{articlePattern},
 		Parallelism: 1, Delay: -1, Visited: NewMemoryVisited(),
 	}
@@ -749,7 +759,7 @@ func TestCrawlStopsOnTooManyRequests(t *testing.T) {
 func TestCrawlStartPageFails(t *testing.T) {
 	s := newTestSite(t)
 	s.set("/", testPage{status: http.StatusInternalServerError})
-	opts := Options{Source: "panne", StartURLs: []string{s.url("/")}, Delay: -1, Visited: NewMemoryVisited()}
+	opts := Options{Transport: s.rt, Source: "panne", StartURLs: []string{s.url("/")}, Delay: -1, Visited: NewMemoryVisited()}
 	stats, err := Crawl(context.Background(), opts, nil)
 	var e *Error
 	if !errors.As(err, &e) || e.Status != 500 || !e.Retryable() || e.Source != "panne" {
@@ -765,11 +775,11 @@ func TestBodyCap(t *testing.T) {
 	big := articleHTML("big") + strings.Repeat("<p>bla</p>", 1000)
 	s.html("/2017/05/big.html", big)
 	s.html("/", section("Une", "/2017/05/big.html"))
-	opts := Options{
+	opts := Options{Transport: s.rt,
 		Source: "gros", StartURLs: []string{s.url("/")}, Follow: []*regexp.Regexp{articlePattern},
 		Delay: -1, MaxBodyBytes: 2000, Visited: NewMemoryVisited(),
 	}
-	stats, err := Crawl(context.Background(), opts, func(p Page) { t.Errorf("page %s delivered", p.URL) })
+	stats, err := Crawl(context.Background(), opts, func(p Page) error { t.Errorf("page %s delivered", p.URL); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -790,7 +800,7 @@ func TestCrawlOptionErrors(t *testing.T) {
 		{"no visited", Options{Source: "x", StartURLs: []string{"http://example.org/"}}, "Visited is nil"},
 		{"nothing to crawl", Options{Source: "x", Visited: NewMemoryVisited()}, "no start URL and no sitemap"},
 		{"relative", Options{Source: "x", StartURLs: []string{"/news/"}, Visited: NewMemoryVisited()}, "start URL /news/: site: invalid URL"},
-		{"ftp sitemap", Options{Source: "x", Sitemaps: []string{"ftp://user:secret@example.org/s.xml"}, Visited: NewMemoryVisited()}, "sitemap ftp://user:xxxxx@example.org/s.xml"},
+		{"ftp sitemap", Options{Source: "x", Sitemaps: []string{"ftp://user:secret@example.org/s.xml"}, Visited: NewMemoryVisited()}, "sitemap ftp://xxxxx@example.org/s.xml"},
 		{"nil pattern", Options{Source: "x", StartURLs: []string{"http://example.org/"}, Follow: []*regexp.Regexp{nil}, Visited: NewMemoryVisited()}, "follow pattern 0 is nil"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -810,7 +820,7 @@ func TestRobotsUnavailable(t *testing.T) {
 	s.set("/robots.txt", testPage{status: http.StatusServiceUnavailable, header: map[string]string{"Retry-After": "60"}})
 	s.html("/", section("Une", "/2017/05/a.html"))
 	s.html("/2017/05/a.html", articleHTML("a"))
-	opts := Options{
+	opts := Options{Transport: s.rt,
 		Source: "panne", StartURLs: []string{s.url("/")}, Follow: []*regexp.Regexp{articlePattern},
 		Delay: -1, Visited: NewMemoryVisited(),
 	}
@@ -835,7 +845,7 @@ func TestFetchRedirects(t *testing.T) {
 	for i := range 8 {
 		s.set(fmt.Sprintf("/chain/%d", i), testPage{status: http.StatusFound, header: map[string]string{"Location": fmt.Sprintf("/chain/%d", i+1)}})
 	}
-	opts := Options{Source: "redir", Delay: -1}
+	opts := Options{Transport: s.rt, Source: "redir", Delay: -1}
 
 	p, err := Fetch(context.Background(), opts, s.url("/old.html"))
 	if err != nil || p.Status != 200 || p.URL != s.url("/old.html") || p.FinalURL != s.url("/2017/05/new.html") ||
@@ -862,7 +872,7 @@ func TestCaptureDecodesGzip(t *testing.T) {
 	})
 	noAuto := http.DefaultTransport.(*http.Transport).Clone()
 	noAuto.DisableCompression = true // gzip not asked for, sent anyway: decoded by our transport
-	for name, rt := range map[string]http.RoundTripper{"transport decodes": nil, "we decode": noAuto} {
+	for name, rt := range map[string]*crawler.Transport{"transport decodes": s.rt, "we decode": crawler.NewTransport(crawler.TransportOptions{Base: noAuto})} {
 		t.Run(name, func(t *testing.T) {
 			p, err := Fetch(context.Background(), Options{Delay: -1, Transport: rt}, s.url("/2017/05/gz.html"))
 			if err != nil {
@@ -879,7 +889,7 @@ func TestFetchTimeout(t *testing.T) {
 	s := newTestSite(t)
 	s.set("/2017/05/slow.html", testPage{body: []byte(articleHTML("lent")), sleep: 3 * time.Second})
 	start := time.Now()
-	_, err := Fetch(context.Background(), Options{Source: "lent", Timeout: 200 * time.Millisecond, Delay: -1}, s.url("/2017/05/slow.html"))
+	_, err := Fetch(context.Background(), Options{Transport: s.rt, Source: "lent", Timeout: 200 * time.Millisecond, Delay: -1}, s.url("/2017/05/slow.html"))
 	var e *Error
 	if !errors.As(err, &e) || !e.Retryable() || e.Status != 0 || time.Since(start) > 2*time.Second {
 		t.Errorf("Fetch of a hanging page: %v after %v, want a retryable timeout within the 200ms Timeout", err, time.Since(start))

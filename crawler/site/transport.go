@@ -18,6 +18,7 @@ import (
 	"github.com/temoto/robotstxt"
 
 	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/weburl"
 )
 
 // tagHeader carries a task's id from colly's OnRequest to the transport,
@@ -43,12 +44,13 @@ type capture struct {
 //     rewrites anything; colly then reads the same bytes from memory;
 //   - it binds every request to the pass's context, including colly's own
 //     robots.txt fetch, which has none, so cancelling the pass aborts them;
-//   - it fetches each host's robots.txt once per pass (concurrent requests
-//     for it wait for the first), caps it at 512 KiB and answers later
-//     requests for it from memory; a robots.txt answering 5xx or 429 is
-//     served as "Disallow: /" (see robotsTrip).
+//   - it answers robots.txt requests from the crawler.Transport's cache,
+//     shared by every pass and page fetch of the process and kept for
+//     crawler.RobotsTTL (concurrent requests wait for the first), capped at
+//     512 KiB; a robots.txt answering 5xx or 429 is served as
+//     "Disallow: /" (see robotsTrip).
 type passTransport struct {
-	next    http.RoundTripper
+	next    *crawler.Transport
 	ctx     context.Context
 	maxBody int64
 	now     func() time.Time
@@ -57,16 +59,7 @@ type passTransport struct {
 
 	mu       sync.Mutex
 	captures map[string]*capture
-	robots   map[string]*robotsEntry // scheme://host → entry
-}
-
-type robotsEntry struct {
-	done   chan struct{}
-	status int
-	header http.Header
-	body   []byte
-	err    error
-	data   *robotstxt.RobotsData // parsed on first use; guarded by passTransport.mu
+	parsed   map[string]*robotstxt.RobotsData // scheme://host → this pass's parse
 }
 
 func newPassTransport(ctx context.Context, s *settings) *passTransport {
@@ -78,7 +71,7 @@ func newPassTransport(ctx context.Context, s *settings) *passTransport {
 		ua:       s.UserAgent,
 		timeout:  s.Timeout,
 		captures: make(map[string]*capture),
-		robots:   make(map[string]*robotsEntry),
+		parsed:   make(map[string]*robotstxt.RobotsData),
 	}
 }
 
@@ -117,7 +110,7 @@ func (t *passTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// Redirect hops carry the tag too (net/http copies headers): the
 		// last response, the one colly sees, overwrites the earlier ones.
 		c := &capture{
-			finalURL: redact(req.URL.String()),
+			finalURL: weburl.Redact(req.URL.String()),
 			status:   resp.StatusCode,
 			header:   resp.Header.Clone(),
 			body:     body,
@@ -179,41 +172,30 @@ func gunzip(body []byte, limit int64) ([]byte, error) {
 	return out, nil
 }
 
-// robotsTrip answers a robots.txt request, fetching it on the first call
-// for its host in this pass.
+// robotsTrip answers a robots.txt request from the shared cache,
+// fetching it on the first call for its host or once expired.
 func (t *passTransport) robotsTrip(req *http.Request) (*http.Response, error) {
 	key := req.URL.Scheme + "://" + req.URL.Host
-	t.mu.Lock()
-	e := t.robots[key]
-	first := e == nil
-	if first {
-		e = &robotsEntry{done: make(chan struct{})}
-		t.robots[key] = e
-	}
-	t.mu.Unlock()
-
-	if first {
+	f, err := t.next.Robots().Get(req.Context(), key, func() crawler.RobotsFile {
 		resp, err := t.next.RoundTrip(req)
 		if err != nil {
-			e.err = err
-		} else {
-			// Longer files are cut, as Google does, rather than refused.
-			e.body, e.err = io.ReadAll(io.LimitReader(resp.Body, robotsMaxBytes))
-			resp.Body.Close()
-			e.status, e.header = resp.StatusCode, resp.Header
+			return crawler.RobotsFile{Err: err}
 		}
-		close(e.done)
-	} else {
-		select {
-		case <-e.done:
-		case <-req.Context().Done():
-			return nil, req.Context().Err()
+		defer resp.Body.Close()
+		// Longer files are cut, as Google does, rather than refused.
+		body, err := io.ReadAll(io.LimitReader(resp.Body, robotsMaxBytes))
+		if err != nil {
+			return crawler.RobotsFile{Err: err}
 		}
+		return crawler.RobotsFile{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	})
+	if err == nil {
+		err = f.Err
 	}
-	if e.err != nil {
-		return nil, e.err
+	if err != nil {
+		return nil, err
 	}
-	status, body := e.status, e.body
+	status, body := f.Status, f.Body
 	if robotsDown(status) {
 		// robotstxt reads a 5xx as "disallow all", but colly tests
 		// FindGroup(ua).Test(path), which misses that and allows
@@ -226,7 +208,7 @@ func (t *passTransport) robotsTrip(req *http.Request) (*http.Response, error) {
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
-		Header:        e.header.Clone(),
+		Header:        f.Header.Clone(),
 		Body:          io.NopCloser(bytes.NewReader(body)),
 		ContentLength: int64(len(body)),
 		Request:       req,
@@ -244,9 +226,9 @@ func robotsDown(status int) bool {
 func (t *passTransport) robotsFor(ctx context.Context, u *url.URL) (*robotstxt.RobotsData, error) {
 	key := u.Scheme + "://" + u.Host
 	t.mu.Lock()
-	if e := t.robots[key]; e != nil && e.data != nil {
+	if data := t.parsed[key]; data != nil {
 		t.mu.Unlock()
-		return e.data, nil
+		return data, nil
 	}
 	t.mu.Unlock()
 
@@ -275,9 +257,7 @@ func (t *passTransport) robotsFor(ctx context.Context, u *url.URL) (*robotstxt.R
 		return nil, fmt.Errorf("robots.txt: %w", err)
 	}
 	t.mu.Lock()
-	if e := t.robots[key]; e != nil {
-		e.data = data
-	}
+	t.parsed[key] = data
 	t.mu.Unlock()
 	return data, nil
 }
@@ -316,25 +296,15 @@ func (t *passTransport) robotsUnavailable(source, raw string) *Error {
 		return nil
 	}
 	key := u.Scheme + "://" + u.Host
-	t.mu.Lock()
-	e := t.robots[key]
-	t.mu.Unlock()
-	if e == nil {
-		return nil
-	}
-	select {
-	case <-e.done:
-	default:
-		return nil
-	}
-	if e.err != nil || !robotsDown(e.status) {
+	f, ok := t.next.Robots().Peek(key)
+	if !ok || f.Err != nil || !robotsDown(f.Status) {
 		return nil
 	}
 	return &Error{
 		Source:     source,
-		URL:        redact(key + "/robots.txt"),
-		Status:     e.status,
-		RetryAfter: crawler.ParseRetryAfter(e.header.Get("Retry-After"), t.now()),
+		URL:        weburl.Redact(key + "/robots.txt"),
+		Status:     f.Status,
+		RetryAfter: crawler.ParseRetryAfter(f.Header.Get("Retry-After"), t.now()),
 		Err:        errors.New("robots.txt unavailable: every URL of the host is disallowed meanwhile"),
 	}
 }
@@ -350,7 +320,7 @@ func (t *passTransport) redirectPolicy(req *http.Request, via []*http.Request) e
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("redirect to %s: %w", redact(req.URL.String()), ErrDisallowed)
+		return fmt.Errorf("redirect to %s: %w", weburl.Redact(req.URL.String()), ErrDisallowed)
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -34,6 +35,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/silencewatch/silencewatch/crawler"
 	"github.com/silencewatch/silencewatch/crawler/extract"
 	"github.com/silencewatch/silencewatch/crawler/site"
 	"github.com/silencewatch/silencewatch/crawler/site/internal/benchsite"
@@ -66,7 +68,9 @@ func main() {
 	}()
 
 	opts := site.Options{
-		Source:      "bench",
+		Source: "bench",
+		// The bench site listens on loopback.
+		Transport:   crawler.NewTransport(crawler.TransportOptions{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, PerHostConcurrency: *parallelism}),
 		StartURLs:   benchsite.StartURLs(base, *sections),
 		Follow:      []*regexp.Regexp{benchsite.Follow},
 		Parallelism: *parallelism,
@@ -79,19 +83,20 @@ func main() {
 	var bodyBytes, textBytes, extractErrs int
 	var extractTime time.Duration
 	start := time.Now()
-	stats, err := site.Crawl(ctx, opts, func(p site.Page) {
+	stats, err := site.Crawl(ctx, opts, func(p site.Page) error {
 		bodyBytes += len(p.Body)
 		if !*doExtract {
-			return
+			return nil
 		}
 		t0 := time.Now()
 		r, err := extract.Extract(p.Body, p.Header.Get("Content-Type"), p.URL, extract.Feed{})
 		extractTime += time.Since(t0)
 		if err != nil {
 			extractErrs++
-			return
+			return nil
 		}
 		textBytes += len(r.Text)
+		return nil
 	})
 	elapsed := time.Since(start)
 	if err != nil {

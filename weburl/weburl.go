@@ -1,0 +1,30 @@
+// Package weburl holds what every part of silencewatch says the same way
+// about a web address. Redact is the form of a URL that may reach a log,
+// an error, the store, an export or an alert: credentials never do.
+package weburl
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Redact returns raw with any user information replaced by "xxxxx": a
+// password, and also a bare user name, which is often a token
+// (https://TOKEN@host/feed). An unparsable raw has whatever could be user
+// information cut out.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if at := strings.LastIndex(raw, "@"); at >= 0 {
+			if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
+				return raw[:scheme+3] + "xxxxx" + raw[at:]
+			}
+		}
+		return raw
+	}
+	if u.User == nil {
+		return raw
+	}
+	u.User = url.User("xxxxx")
+	return u.String()
+}
