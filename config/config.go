@@ -41,6 +41,8 @@ type Config struct {
 	Leaks      []Leak
 	Lists      map[string][]string
 	Rules      []Rule
+
+	unsetSecrets []UnsetSecret // see UnsetSecrets
 }
 
 // Crawler holds fetch settings shared by every source.
@@ -354,6 +356,7 @@ type validator struct {
 	root      *yaml.Node
 	lookupEnv LookupEnv
 	errs      Errors
+	unset     []UnsetSecret // referenced credentials without a value
 }
 
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
@@ -496,6 +499,7 @@ func (v *validator) build(raw *rawFile) *Config {
 	v.lists(cfg, raw.Lists)
 	v.rules(cfg, raw.Rules)
 	v.slack(cfg, &raw.Slack, zoneIDs)
+	cfg.unsetSecrets = v.unsetSecrets(cfg.Slack)
 	return cfg
 }
 
@@ -544,8 +548,12 @@ func (v *validator) secret(key, value, fileKey, filePath string) Secret {
 			v.errorf(p{"slack", key}, "must be a ${ENV_VAR} reference (or use %s); credentials are not written in the config", fileKey)
 			return Secret{}
 		}
-		val, _ := v.lookupEnv(m[1])
-		return NewSecret(strings.TrimSpace(val), "${"+m[1]+"}")
+		val, found := v.lookupEnv(m[1])
+		val = strings.TrimSpace(val)
+		if val == "" {
+			v.noteUnset(key, "${"+m[1]+"}", found)
+		}
+		return NewSecret(val, "${"+m[1]+"}")
 	case filePath != "":
 		path := filePath
 		if !filepath.IsAbs(path) {
@@ -556,7 +564,11 @@ func (v *validator) secret(key, value, fileKey, filePath string) Secret {
 			v.errorf(p{"slack", fileKey}, "cannot read %s: %v", filePath, errors.Unwrap(err))
 			return Secret{}
 		}
-		return NewSecret(strings.TrimSpace(string(data)), fileKey+" "+filePath)
+		val := strings.TrimSpace(string(data))
+		if val == "" {
+			v.noteUnset(key, fileKey+" "+filePath, true)
+		}
+		return NewSecret(val, fileKey+" "+filePath)
 	}
 	return Secret{}
 }
