@@ -115,6 +115,10 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 		Now: o.Clock.Now, Transport: o.Transport,
 	})
 	metrics := monitor.NewMetrics()
+	st.OnHeadersTruncated = func(source, url string, dropped int) {
+		metrics.HeadersTruncated(source)
+		o.Logger.Warn("response headers cut at the store's cap", "source", source, "url", url, "dropped_bytes", dropped, "cap_bytes", store.MaxHeaderBytes)
+	}
 	deliveryClock := o.DeliveryClock
 	if deliveryClock == nil {
 		deliveryClock = o.Clock

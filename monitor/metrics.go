@@ -15,6 +15,9 @@ type Metrics struct {
 	alertsSent     prometheus.Counter
 	alertsFailed   prometheus.Counter
 	evaluateErrors prometheus.Counter
+	// Bounds: work and evidence a poll did not take on.
+	headersTruncated *prometheus.CounterVec
+	itemsDeferred    *prometheus.CounterVec
 }
 
 // NewMetrics registers every series.
@@ -49,13 +52,23 @@ func NewMetrics() *Metrics {
 			Name: "silencewatch_store_errors_total", Help: "Store writes that failed during a poll.",
 		}),
 	}
+	m.headersTruncated = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "silencewatch_headers_truncated_total", Help: "Responses whose headers the store cut at its cap (64 KiB), by source.",
+	}, []string{"source"})
+	m.itemsDeferred = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "silencewatch_items_deferred_total", Help: "New or changed feed items left for a later poll by crawler.max_items_per_poll, by source.",
+	}, []string{"source"})
 	m.Registry.MustRegister(m.fetches, m.items, m.pollLag, m.failures, m.findings, m.queueDepth,
-		m.alertsSent, m.alertsFailed, m.evaluateErrors)
+		m.alertsSent, m.alertsFailed, m.evaluateErrors, m.headersTruncated, m.itemsDeferred)
 	return m
 }
 
 // AlertsDelivered counts delivered alerts (for the notifier's hook).
 func (m *Metrics) AlertsDelivered(n int) { m.alertsSent.Add(float64(n)) }
+
+// HeadersTruncated counts a response whose stored headers were cut (for
+// the store's hook).
+func (m *Metrics) HeadersTruncated(source string) { m.headersTruncated.WithLabelValues(source).Inc() }
 
 // AlertsFailed counts alerts that failed permanently.
 func (m *Metrics) AlertsFailed(n int) { m.alertsFailed.Add(float64(n)) }

@@ -75,11 +75,15 @@ type Response struct {
 	Proto         string
 	Status        int
 	Header        http.Header
-	Body          []byte // raw, as received (decompressed transfer encoding); nil once pruned
-	BodySize      int
-	SHA256        [32]byte
-	FetchedAt     time.Time
-	Pruned        bool
+	// HeaderTruncated is how many bytes of the serialised headers the
+	// store's cap (MaxHeaderBytes) dropped; 0 when they are complete. Read
+	// back, such a Header also carries TruncatedHeader.
+	HeaderTruncated int
+	Body            []byte // raw, as received (decompressed transfer encoding); nil once pruned
+	BodySize        int
+	SHA256          [32]byte
+	FetchedAt       time.Time
+	Pruned          bool
 }
 
 // VersionInfo is a stored version's text and provenance.
