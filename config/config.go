@@ -54,6 +54,9 @@ type Crawler struct {
 	PerHostConcurrency int
 	PerHostDelay       time.Duration
 	FailureReportAfter int // consecutive failures before a source is reported unhealthy
+	// MaxItemsPerPoll is how many new or changed items of one feed a poll
+	// stores and evaluates; the rest wait for the next poll.
+	MaxItemsPerPoll int
 }
 
 // Evidence holds what is kept of fetched responses.
@@ -136,6 +139,9 @@ type Source struct {
 	// RevisitRecent are fetched again every RevisitEvery (0: never).
 	RevisitEvery  time.Duration
 	RevisitRecent time.Duration
+	// MaxItems is this feed's MaxItemsPerPoll: its own max_items, else
+	// crawler.max_items_per_poll.
+	MaxItems int
 }
 
 // Leak is a registered leak of data.
@@ -496,6 +502,7 @@ func (v *validator) build(raw *rawFile) *Config {
 	v.guidance(cfg, raw.Guidance)
 	v.leaks(cfg, raw.Leaks)
 	v.sources(cfg, raw.Sources, zoneIDs)
+	v.itemCaps(cfg, raw)
 	v.lists(cfg, raw.Lists)
 	v.rules(cfg, raw.Rules)
 	v.slack(cfg, &raw.Slack, zoneIDs)

@@ -281,3 +281,21 @@ func TestUnsetSecrets(t *testing.T) {
 		})
 	}
 }
+
+func TestMaxItemsPerPoll(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte("sources:\n  - {name: a, url: 'https://a.example/rss'}\n  - {name: b, url: 'https://b.example/rss', max_items: 20}\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Crawler.MaxItemsPerPoll != 500 || cfg.Sources[0].MaxItems != 500 || cfg.Sources[1].MaxItems != 20 {
+		t.Errorf("max items: crawler %d, a %d, b %d; want 500, 500 (the default), 20 (its own)",
+			cfg.Crawler.MaxItemsPerPoll, cfg.Sources[0].MaxItems, cfg.Sources[1].MaxItems)
+	}
+	cfg, err = Parse("c.yaml", []byte("crawler: {max_items_per_poll: 50}\nsources:\n  - {name: a, url: 'https://a.example/rss'}\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sources[0].MaxItems != 50 {
+		t.Errorf("a source without max_items takes crawler.max_items_per_poll: got %d", cfg.Sources[0].MaxItems)
+	}
+}

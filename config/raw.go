@@ -27,6 +27,7 @@ type rawCrawler struct {
 	PerHostConcurrency int    `yaml:"per_host_concurrency"`
 	PerHostDelay       string `yaml:"per_host_delay"`
 	FailureReport      int    `yaml:"failure_report_after"`
+	MaxItemsPerPoll    int    `yaml:"max_items_per_poll"`
 }
 
 type rawEvidence struct {
@@ -89,6 +90,7 @@ type rawSource struct {
 	FetchFullText bool     `yaml:"fetch_full_text"`
 	RevisitEvery  string   `yaml:"revisit_every"`
 	RevisitRecent string   `yaml:"revisit_recent"`
+	MaxItems      int      `yaml:"max_items"`
 }
 
 type rawElection struct {
