@@ -199,6 +199,12 @@ type Store interface {
 	// version is added only when the text changed; the first-seen time
 	// stays that of the first version.
 	SaveArticle(ctx context.Context, a *article.Article, fetch Fetch) (SaveResult, error)
+	// SeenUnchanged tells, for each article, the id of its stored article
+	// when SaveArticle would write nothing for it (with onlyNew: when it
+	// is stored at all), else 0; it only reads. TouchArticles then records
+	// those sightings in one transaction.
+	SeenUnchanged(ctx context.Context, source string, as []*article.Article, onlyNew bool) ([]int64, error)
+	TouchArticles(ctx context.Context, ids []int64, at time.Time) error
 	// UnevaluatedVersions lists versions saved but not yet evaluated (a
 	// crash between saving and evaluating), oldest first.
 	UnevaluatedVersions(ctx context.Context) ([]Version, error)
