@@ -95,7 +95,11 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
+	defer func() {
+		if err := lock.Release(); err != nil {
+			o.Logger.Error("releasing the store lock", "err", err)
+		}
+	}()
 	defer st.Close()
 	warnUnsetSecrets(o.Logger, cfg)
 	indexes, reports, err := leakIndexes(ctx, cfg, st, o.Clock.Now())

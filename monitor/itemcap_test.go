@@ -253,3 +253,52 @@ func sampleHeap(peak *uint64) (stop func()) {
 	}()
 	return func() { close(done); <-finished }
 }
+
+// flakyStore fails the calls a test asks it to.
+type flakyStore struct {
+	*store.SQLite
+	mu                    sync.Mutex
+	failEvents, failState bool
+}
+
+func (f *flakyStore) AddEvent(ctx context.Context, e store.Event) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failEvents {
+		return fmt.Errorf("store: add event: disk I/O error")
+	}
+	return f.SQLite.AddEvent(ctx, e)
+}
+
+func (f *flakyStore) SourceState(ctx context.Context, name string) (store.SourceState, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failState {
+		return store.SourceState{}, false, fmt.Errorf("store: source state: disk I/O error")
+	}
+	return f.SQLite.SourceState(ctx, name)
+}
+
+// TestDroppedStoreErrorsCounted checks that store failures a poll logs
+// and goes on after (recording an event, reading the source's state) are
+// counted in silencewatch_store_errors_total, not only logged.
+func TestDroppedStoreErrorsCounted(t *testing.T) {
+	f := newFeed(t, func(w http.ResponseWriter, r *http.Request, n int) { w.WriteHeader(http.StatusInternalServerError) })
+	h := newHarness(t, f)
+	flaky := &flakyStore{SQLite: h.st, failEvents: true}
+	h.m.opts.Store = flaky
+	errs := func() float64 { return testutil.ToFloat64(h.m.opts.Metrics.evaluateErrors) }
+	for range h.m.opts.Config.Crawler.FailureReportAfter { // the last records a "failing" event
+		h.m.poll(context.Background(), "src")
+	}
+	if n := errs(); n != 1 {
+		t.Errorf("after the failing event could not be recorded: %v store errors counted, want 1", n)
+	}
+	flaky.mu.Lock()
+	flaky.failState = true
+	flaky.mu.Unlock()
+	h.m.poll(context.Background(), "src")
+	if n := errs(); n != 2 {
+		t.Errorf("after the source state could not be read: %v store errors counted, want 2", n)
+	}
+}

@@ -194,6 +194,7 @@ func (m *Monitor) poll(ctx context.Context, name string) time.Time {
 	log := m.opts.Logger.With("source", name)
 	st, _, err := m.opts.Store.SourceState(ctx, name)
 	if err != nil {
+		m.opts.Metrics.evaluateErrors.Inc()
 		log.Error("reading source state", "err", err)
 	}
 	st.Name, st.URL = name, src.URL
@@ -274,6 +275,7 @@ func (m *Monitor) failed(ctx context.Context, log *slog.Logger, st *store.Source
 
 func (m *Monitor) event(ctx context.Context, log *slog.Logger, e store.Event) {
 	if err := m.opts.Store.AddEvent(ctx, e); err != nil {
+		m.opts.Metrics.evaluateErrors.Inc()
 		log.Error("recording event", "kind", e.Kind, "err", err)
 	}
 }
@@ -496,6 +498,7 @@ func (m *Monitor) pruneLoop(ctx context.Context) {
 	for {
 		cutoff := m.opts.Clock.Now().Add(-m.opts.Config.Evidence.Retention)
 		if n, err := m.opts.Store.PruneResponses(ctx, cutoff); err != nil && ctx.Err() == nil {
+			m.opts.Metrics.evaluateErrors.Inc()
 			m.opts.Logger.Error("pruning old responses", "err", err)
 		} else if n > 0 {
 			m.opts.Logger.Info("pruned old response bodies", "responses", n)
