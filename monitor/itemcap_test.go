@@ -200,7 +200,9 @@ func BenchmarkPoll100kItemFeed(b *testing.B) {
 		}
 		return h
 	}
-	newItems := func(h *harness) float64 { return testutil.ToFloat64(h.m.opts.Metrics.items.WithLabelValues("src", "new")) }
+	newItems := func(h *harness) float64 {
+		return testutil.ToFloat64(h.m.opts.Metrics.items.WithLabelValues("src", "new"))
+	}
 	b.Run("first-poll", func(b *testing.B) {
 		var peak uint64
 		stored := 0.0
