@@ -153,7 +153,7 @@ func Demo(ctx context.Context, o DemoOptions) (*DemoResult, error) {
 	logger := slog.New(slog.NewTextHandler(o.Log, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	started := time.Now()
 	err = Daemon(run, DaemonOptions{Config: cfg, Listen: o.Listen, Clock: sim, DeliveryClock: clock.Real{},
-		Logger: logger, Alerts: o.Out, SlackHTTP: o.SlackHTTP})
+		Logger: logger, Alerts: o.Out, SlackHTTP: o.SlackHTTP, InitStore: true})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ func runExport(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	if _, err := os.Stat(cfg.Store); err != nil {
-		fmt.Fprintf(env.Stderr, "silencewatch export: no store at %s (run 'silencewatch run' first, or give -config)\n", cfg.Store)
+		fmt.Fprintf(env.Stderr, "silencewatch export: no store at %s (run 'silencewatch run -init' first, or give -config)\n", cfg.Store)
 		return ExitUsage
 	}
 	st, err := store.OpenSQLite(ctx, cfg.Store)

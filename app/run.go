@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,6 +29,7 @@ func runDaemon(ctx context.Context, args []string, env Env) int {
 	configPath := fs.String("config", "", "config file (default: ./config.yaml, else the embedded example)")
 	listen := fs.String("listen", "127.0.0.1:8080", "address for /healthz and /metrics; empty to disable")
 	once := fs.Bool("once", false, "poll every source once, deliver the alerts, and exit")
+	initStore := fs.Bool("init", false, "create the store when its file does not exist (a first start)")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -37,7 +39,13 @@ func runDaemon(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	logger := newLogger(env.Stderr, env.IsTerminal)
-	if err := Daemon(ctx, DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once}); err != nil {
+	err = Daemon(ctx, DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once, InitStore: *initStore})
+	switch {
+	case errors.Is(err, ErrNoStore) || errors.Is(err, store.ErrLocked):
+		// Refused before starting: said plainly, like a config error.
+		fmt.Fprintf(env.Stderr, "silencewatch run: %v\n", err)
+		return ExitUsage
+	case err != nil:
 		logger.Error("silencewatch run failed", "err", err)
 		return ExitUsage
 	}
@@ -69,6 +77,11 @@ type DaemonOptions struct {
 	// DeliveryClock paces alert delivery; Clock when nil. The demo runs
 	// the pipeline on simulated time but talks to Slack in real time.
 	DeliveryClock clock.Clock
+	// InitStore lets Daemon create the store when its file does not exist
+	// (run -init, the demo). Without it a missing store is ErrNoStore: a
+	// mistyped path must not start an empty store that alerts everything
+	// again.
+	InitStore bool
 }
 
 // Daemon runs the whole pipeline until ctx is cancelled: the store, the
@@ -76,11 +89,17 @@ type DaemonOptions struct {
 // set, /healthz and /metrics.
 func Daemon(ctx context.Context, o DaemonOptions) error {
 	cfg := o.Config
-	st, err := openStore(ctx, cfg)
+	st, lock, err := openDaemonStore(ctx, cfg.Store, o.InitStore)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err := lock.Release(); err != nil {
+			o.Logger.Error("releasing the store lock", "err", err)
+		}
+	}()
 	defer st.Close()
+	warnUnsetSecrets(o.Logger, cfg)
 	indexes, reports, err := leakIndexes(ctx, cfg, st, o.Clock.Now())
 	if err != nil {
 		return err
@@ -98,6 +117,10 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 		AllowPrivate: cfg.Crawler.AllowPrivate, Now: o.Clock.Now,
 	})
 	metrics := monitor.NewMetrics()
+	st.OnHeadersTruncated = func(source, url string, dropped int) {
+		metrics.HeadersTruncated(source)
+		o.Logger.Warn("response headers cut at the store's cap", "source", source, "url", url, "dropped_bytes", dropped, "cap_bytes", store.MaxHeaderBytes)
+	}
 	deliveryClock := o.DeliveryClock
 	if deliveryClock == nil {
 		deliveryClock = o.Clock
@@ -153,6 +176,61 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 		cancel()
 	}
 	return err
+}
+
+// warnUnsetSecrets names, at WARN, every credential the config refers to
+// that has no value, and what that means: an unset ${SLACK_BOT_TOKEN}
+// silently sends the alerts to the console otherwise.
+func warnUnsetSecrets(logger *slog.Logger, cfg *config.Config) {
+	for _, u := range cfg.UnsetSecrets() {
+		logger.Warn(u.String(), "key", u.Key, "origin", u.Origin)
+	}
+}
+
+// ErrNoStore is returned by Daemon when the store's file does not exist
+// and InitStore is not set.
+var ErrNoStore = errors.New("app: no store")
+
+type noStoreError struct{ path string }
+
+func (e *noStoreError) Error() string {
+	return "app: store " + e.path + " does not exist; pass -init to create a new store"
+}
+
+func (e *noStoreError) Is(target error) bool { return target == ErrNoStore }
+
+// openDaemonStore opens the store a daemon writes to: it must exist unless
+// create is set (then its directory is made too), and the daemon holds its
+// exclusive lock, so a second daemon on the same store is refused with
+// store.ErrLocked instead of fetching and alerting everything twice.
+func openDaemonStore(ctx context.Context, path string, create bool) (*store.SQLite, *store.Lock, error) {
+	if path == ":memory:" {
+		st, err := store.OpenSQLite(ctx, path)
+		return st, nil, err
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // messages name the file whatever the working directory
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && !create {
+		return nil, nil, &noStoreError{path: path}
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("app: store: %w", err)
+	}
+	if create {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, nil, fmt.Errorf("app: store directory: %w", err)
+		}
+	}
+	lock, err := store.AcquireLock(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.OpenSQLite(ctx, path)
+	if err != nil {
+		lock.Release()
+		return nil, nil, err
+	}
+	return st, lock, nil
 }
 
 // openStore opens the configured store, creating its directory.

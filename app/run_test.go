@@ -112,7 +112,7 @@ func startDaemon(t *testing.T, cfg *config.Config, alerts io.Writer) (stop func(
 	done := make(chan error, 1)
 	go func() {
 		done <- Daemon(ctx, DaemonOptions{Config: cfg, Clock: clock.Real{}, Alerts: alerts,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), InitStore: true})
 	}()
 	return func() {
 		cancel()

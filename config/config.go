@@ -43,6 +43,8 @@ type Config struct {
 	Leaks      []Leak
 	Lists      map[string][]string
 	Rules      []Rule
+
+	unsetSecrets []UnsetSecret // see UnsetSecrets
 }
 
 // Crawler holds fetch settings shared by every source.
@@ -61,6 +63,9 @@ type Crawler struct {
 	// MaxFullTextPerPoll bounds the item pages one poll of a feed fetches
 	// for full text; items past it are judged on the feed's text.
 	MaxFullTextPerPoll int
+	// MaxItemsPerPoll is how many new or changed items of one feed a poll
+	// stores and evaluates; the rest wait for the next poll.
+	MaxItemsPerPoll int
 }
 
 // Evidence holds what is kept of fetched responses.
@@ -151,6 +156,9 @@ type Source struct {
 	// (HTTP basic). Password comes from ${VAR} or password_file only.
 	Username string
 	Password Secret
+	// MaxItems is this feed's MaxItemsPerPoll: its own max_items, else
+	// crawler.max_items_per_poll.
+	MaxItems int
 }
 
 // Leak is a registered leak of data.
@@ -371,6 +379,7 @@ type validator struct {
 	root      *yaml.Node
 	lookupEnv LookupEnv
 	errs      Errors
+	unset     []UnsetSecret // referenced credentials without a value
 }
 
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
@@ -510,9 +519,11 @@ func (v *validator) build(raw *rawFile) *Config {
 	v.guidance(cfg, raw.Guidance)
 	v.leaks(cfg, raw.Leaks)
 	v.sources(cfg, raw.Sources, zoneIDs)
+	v.itemCaps(cfg, raw)
 	v.lists(cfg, raw.Lists)
 	v.rules(cfg, raw.Rules)
 	v.slack(cfg, &raw.Slack, zoneIDs)
+	cfg.unsetSecrets = v.unsetSecrets(cfg.Slack)
 	return cfg
 }
 
@@ -574,8 +585,12 @@ func (v *validator) secret(section p, key, value, fileKey, filePath string) Secr
 			v.errorf(section.with(key), "must be a ${ENV_VAR} reference (or use %s); credentials are not written in the config", fileKey)
 			return Secret{}
 		}
-		val, _ := v.lookupEnv(m[1])
-		return NewSecret(strings.TrimSpace(val), "${"+m[1]+"}")
+		val, found := v.lookupEnv(m[1])
+		val = strings.TrimSpace(val)
+		if val == "" {
+			v.noteUnset(key, "${"+m[1]+"}", found)
+		}
+		return NewSecret(val, "${"+m[1]+"}")
 	case filePath != "":
 		path := filePath
 		if !filepath.IsAbs(path) {
@@ -586,7 +601,11 @@ func (v *validator) secret(section p, key, value, fileKey, filePath string) Secr
 			v.errorf(section.with(fileKey), "cannot read %s: %v", filePath, errors.Unwrap(err))
 			return Secret{}
 		}
-		return NewSecret(strings.TrimSpace(string(data)), fileKey+" "+filePath)
+		val := strings.TrimSpace(string(data))
+		if val == "" {
+			v.noteUnset(key, fileKey+" "+filePath, true)
+		}
+		return NewSecret(val, fileKey+" "+filePath)
 	}
 	return Secret{}
 }

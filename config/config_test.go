@@ -226,3 +226,76 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestUnsetSecrets checks that the config names every referenced
+// credential without a value, with where it was to come from and what its
+// absence means, and never a value.
+func TestUnsetSecrets(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "empty"), []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(vars map[string]string) LookupEnv {
+		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	}
+	tests := []struct {
+		name string
+		yaml string
+		env  map[string]string
+		want []string
+	}{
+		{"every credential set", "slack:\n  token: ${T}\n  app_token: ${A}\n  channel: '#a'\n",
+			map[string]string{"T": "xoxb-1", "A": "xapp-1"}, nil},
+		{"no slack section", "store: x.db\n", nil, nil},
+		{"bot token unset", "slack:\n  token: ${SLACK_BOT_TOKEN}\n  channel: '#a'\n", nil,
+			[]string{"slack.token: ${SLACK_BOT_TOKEN} is not set: alerts go to the console"}},
+		{"bot token blank, app token unset", "slack:\n  token: ${T}\n  app_token: ${A}\n  channel: '#a'\n",
+			map[string]string{"T": "  "},
+			[]string{"slack.token: ${T} is empty: alerts go to the console", "slack.app_token: ${A} is not set: the verdict buttons (Socket Mode) are off"}},
+		{"app token unset, bot token set", "slack:\n  token: ${T}\n  app_token: ${A}\n  channel: '#a'\n",
+			map[string]string{"T": "xoxb-secret-value"},
+			[]string{"slack.app_token: ${A} is not set: the verdict buttons (Socket Mode) are off"}},
+		{"webhook unset", "slack:\n  webhook_url: ${HOOK}\n", nil,
+			[]string{"slack.webhook_url: ${HOOK} is not set: alerts go to the console"}},
+		{"empty token file", "slack:\n  token_file: empty\n  channel: '#a'\n", nil,
+			[]string{"slack.token: token_file empty is empty: alerts go to the console"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse(filepath.Join(dir, "c.yaml"), []byte(tt.yaml), env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, u := range cfg.UnsetSecrets() {
+				got = append(got, u.String())
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("UnsetSecrets:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			for _, g := range got {
+				if strings.Contains(g, "xoxb-secret-value") {
+					t.Errorf("a value leaked: %s", g)
+				}
+			}
+		})
+	}
+}
+
+func TestMaxItemsPerPoll(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte("sources:\n  - {name: a, url: 'https://a.example/rss'}\n  - {name: b, url: 'https://b.example/rss', max_items: 20}\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Crawler.MaxItemsPerPoll != 500 || cfg.Sources[0].MaxItems != 500 || cfg.Sources[1].MaxItems != 20 {
+		t.Errorf("max items: crawler %d, a %d, b %d; want 500, 500 (the default), 20 (its own)",
+			cfg.Crawler.MaxItemsPerPoll, cfg.Sources[0].MaxItems, cfg.Sources[1].MaxItems)
+	}
+	cfg, err = Parse("c.yaml", []byte("crawler: {max_items_per_poll: 50}\nsources:\n  - {name: a, url: 'https://a.example/rss'}\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sources[0].MaxItems != 50 {
+		t.Errorf("a source without max_items takes crawler.max_items_per_poll: got %d", cfg.Sources[0].MaxItems)
+	}
+}

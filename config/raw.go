@@ -29,6 +29,7 @@ type rawCrawler struct {
 	FailureReport      int      `yaml:"failure_report_after"`
 	AllowPrivate       []string `yaml:"allow_private"`
 	MaxFullTextPerPoll int      `yaml:"max_full_text_per_poll"`
+	MaxItemsPerPoll    int      `yaml:"max_items_per_poll"`
 }
 
 type rawEvidence struct {
@@ -96,6 +97,7 @@ type rawSource struct {
 	Username     string `yaml:"username"`
 	Password     string `yaml:"password"`
 	PasswordFile string `yaml:"password_file"`
+	MaxItems     int    `yaml:"max_items"`
 }
 
 type rawElection struct {

@@ -37,7 +37,9 @@ type Outcome struct {
 }
 
 // maxRetryAfter bounds how long a server's Retry-After can silence a
-// source: a monitor cannot go dark for a day because a server says so.
+// source outside the windows: a monitor cannot go dark for a day because a
+// server says so. Inside a window (and its pre-roll) the bound is the
+// source's silence_every; see retryAfterUntil.
 const maxRetryAfter = time.Hour
 
 // Silent reports whether t is inside a window or its pre-roll.
@@ -70,7 +72,9 @@ func (c *Cadence) nextPreroll(t time.Time) time.Time {
 // a poll are new (items may be scrolling off between polls) and grows by
 // half when nothing changed, within min_every and max_every. A failing
 // source backs off exponentially with jitter, capped, and is never given
-// up; a Retry-After from the server is honoured up to an hour.
+// up; a Retry-After from the server is honoured up to an hour outside the
+// windows, and up to silence_every inside one (or its pre-roll): a server
+// cannot blind the monitor during the silence.
 func (c *Cadence) Next(prev time.Duration, o Outcome, rnd func() float64) (time.Time, time.Duration) {
 	silent := c.Silent(o.At)
 	base, ceiling := c.Every, c.MaxEvery
@@ -104,7 +108,7 @@ func (c *Cadence) Next(prev time.Duration, o Outcome, rnd func() float64) (time.
 		}
 		next = o.At.Add(Backoff(o.Failures, step, max(ceiling, step), rnd))
 		if o.RetryAfter > 0 {
-			next = latest(next, o.At.Add(min(o.RetryAfter, maxRetryAfter)))
+			next = latest(next, c.retryAfterUntil(o.At, o.RetryAfter, silent))
 		}
 	case interval == 0:
 		next = c.Schedule.Next(o.At)
@@ -121,6 +125,32 @@ func (c *Cadence) Next(prev time.Duration, o Outcome, rnd func() float64) (time.
 		}
 	}
 	return next, interval
+}
+
+// retryAfterUntil is when a server's Retry-After, asked at t, lets the
+// source be polled again. Inside a window or its pre-roll the wait is
+// capped at silence_every. Outside it is capped at maxRetryAfter, and a
+// wait that would run into the next pre-roll ends silence_every after
+// that pre-roll starts at the latest, as if the source had entered the
+// window's cadence there.
+func (c *Cadence) retryAfterUntil(t time.Time, retryAfter time.Duration, silent bool) time.Time {
+	if silent {
+		return t.Add(min(retryAfter, c.silenceCap()))
+	}
+	until := t.Add(min(retryAfter, maxRetryAfter))
+	if p := c.nextPreroll(t); !p.IsZero() && until.After(p.Add(c.silenceCap())) {
+		until = p.Add(c.silenceCap())
+	}
+	return until
+}
+
+// silenceCap is the longest a source waits inside a window: its
+// silence_every, or maxRetryAfter when none is set.
+func (c *Cadence) silenceCap() time.Duration {
+	if c.SilenceEvery > 0 {
+		return c.SilenceEvery
+	}
+	return maxRetryAfter
 }
 
 func latest(a, b time.Time) time.Time {

@@ -82,3 +82,42 @@ func TestCadenceOpenEndedGuidance(t *testing.T) {
 		t.Error("an open-ended window lasts")
 	}
 }
+
+// TestCadenceRetryAfterCap checks that a server's Retry-After cannot blind
+// a source inside a window: there it waits at most silence_every (1m
+// here); outside, at most an hour, and never past the next pre-roll's
+// start by more than silence_every. The window runs from t0+10h to t0+54h
+// with a 6h pre-roll, so the pre-roll starts at t0+4h.
+func TestCadenceRetryAfterCap(t *testing.T) {
+	const absurd = 999999999 * time.Second // Retry-After: 999999999
+	inWindow := t0.Add(20 * time.Hour)
+	inPreroll := t0.Add(5 * time.Hour)
+	tests := []struct {
+		name       string
+		prev       time.Duration
+		at         time.Time
+		retryAfter time.Duration
+		wantIn     time.Duration
+	}{
+		{"inside the window: absurd Retry-After capped at silence_every", time.Minute, inWindow, absurd, time.Minute},
+		{"inside the window: an hour capped at silence_every", time.Minute, inWindow, time.Hour, time.Minute},
+		{"inside the window: shorter than silence_every honoured", time.Minute, inWindow, 50 * time.Second, 50 * time.Second},
+		{"inside the pre-roll: capped at silence_every", time.Minute, inPreroll, absurd, time.Minute},
+		{"at the window's last instant: still inside", time.Minute, t0.Add(54*time.Hour - time.Nanosecond), absurd, time.Minute},
+		{"at the window's end: outside, an hour", 5 * time.Minute, t0.Add(54 * time.Hour), absurd, time.Hour},
+		{"outside, far from any pre-roll: an hour", 5 * time.Minute, t0.Add(-24 * time.Hour), absurd, time.Hour},
+		{"outside, 20m asked: honoured", 5 * time.Minute, t0.Add(-24 * time.Hour), 20 * time.Minute, 20 * time.Minute},
+		{"outside, the wait would run into the pre-roll: ends silence_every after it starts", 5 * time.Minute, t0.Add(3*time.Hour + 30*time.Minute), absurd, 31 * time.Minute},
+		{"outside, the wait ends before the pre-roll: honoured", 5 * time.Minute, t0.Add(3*time.Hour + 30*time.Minute), 20 * time.Minute, 20 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testCadence()
+			out := Outcome{At: tt.at, Failures: 1, RetryAfter: tt.retryAfter}
+			next, _ := c.Next(tt.prev, out, half)
+			if got := next.Sub(tt.at); got != tt.wantIn {
+				t.Errorf("next poll in %s, want %s", got, tt.wantIn)
+			}
+		})
+	}
+}

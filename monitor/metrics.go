@@ -16,6 +16,9 @@ type Metrics struct {
 	alertsFailed   prometheus.Counter
 	evaluateErrors prometheus.Counter
 	pageErrors     *prometheus.CounterVec
+	// Bounds: work and evidence a poll did not take on.
+	headersTruncated *prometheus.CounterVec
+	itemsDeferred    *prometheus.CounterVec
 }
 
 // NewMetrics registers every series.
@@ -47,20 +50,30 @@ func NewMetrics() *Metrics {
 			Name: "silencewatch_alerts_failed_total", Help: "Alerts that failed permanently (kept, visible, not retried).",
 		}),
 		evaluateErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "silencewatch_store_errors_total", Help: "Store writes that failed during a poll.",
+			Name: "silencewatch_store_errors_total", Help: "Store reads and writes that failed in the pipeline (polls, events, pruning).",
 		}),
 	}
 	m.pageErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "silencewatch_page_errors_total",
 		Help: "Failures fetching or keeping article pages (full text, revisits) and queueing their alerts, by step.",
 	}, []string{"step"})
+	m.headersTruncated = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "silencewatch_headers_truncated_total", Help: "Responses whose headers the store cut at its cap (64 KiB), by source.",
+	}, []string{"source"})
+	m.itemsDeferred = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "silencewatch_items_deferred_total", Help: "New or changed feed items left for a later poll by crawler.max_items_per_poll, by source.",
+	}, []string{"source"})
 	m.Registry.MustRegister(m.fetches, m.items, m.pollLag, m.failures, m.findings, m.queueDepth,
-		m.alertsSent, m.alertsFailed, m.evaluateErrors, m.pageErrors)
+		m.alertsSent, m.alertsFailed, m.evaluateErrors, m.pageErrors, m.headersTruncated, m.itemsDeferred)
 	return m
 }
 
 // AlertsDelivered counts delivered alerts (for the notifier's hook).
 func (m *Metrics) AlertsDelivered(n int) { m.alertsSent.Add(float64(n)) }
+
+// HeadersTruncated counts a response whose stored headers were cut (for
+// the store's hook).
+func (m *Metrics) HeadersTruncated(source string) { m.headersTruncated.WithLabelValues(source).Inc() }
 
 // AlertsFailed counts alerts that failed permanently.
 func (m *Metrics) AlertsFailed(n int) { m.alertsFailed.Add(float64(n)) }

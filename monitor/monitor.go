@@ -191,6 +191,7 @@ func (m *Monitor) poll(ctx context.Context, name string) time.Time {
 	log := m.opts.Logger.With("source", name)
 	st, _, err := m.opts.Store.SourceState(ctx, name)
 	if err != nil {
+		m.opts.Metrics.evaluateErrors.Inc()
 		log.Error("reading source state", "err", err)
 	}
 	st.Name, st.URL = name, src.URL
@@ -271,6 +272,7 @@ func (m *Monitor) failed(ctx context.Context, log *slog.Logger, st *store.Source
 
 func (m *Monitor) event(ctx context.Context, log *slog.Logger, e store.Event) {
 	if err := m.opts.Store.AddEvent(ctx, e); err != nil {
+		m.opts.Metrics.evaluateErrors.Inc()
 		log.Error("recording event", "kind", e.Kind, "err", err)
 	}
 }
@@ -308,16 +310,54 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		m.opts.Metrics.evaluateErrors.Inc()
 		return fmt.Errorf("monitor: source %q: %w", name, err)
 	}
-	keys := make([]string, 0, len(feed.Items))
+	keys := make([]string, len(feed.Items))
+	for i := range feed.Items {
+		keys[i] = itemKey(&feed.Items[i])
+	}
 	var fullTexts []fullTextJob
 	out.Items = len(feed.Items)
+	// At most src.MaxItems new or changed items a poll, newest first: the
+	// rest are neither stored nor touched, so they are still new to the
+	// store and the next poll takes them.
+	limit := src.MaxItems
+	if limit <= 0 { // a Source not from the config loader: no cap
+		limit = len(feed.Items)
+	}
+	order := pollOrder(feed.Items, limit)
 	for i := range feed.Items {
 		a := &feed.Items[i]
 		a.Source = name
 		if a.Language == "" {
 			a.Language = src.Language
 		}
-		keys = append(keys, itemKey(a))
+	}
+	// Past the cap, what is already stored unchanged is told apart in a
+	// few batched reads and touched in one write, so a long feed costs
+	// its new items, not one transaction per item it lists.
+	var known []int64
+	if len(feed.Items) > limit {
+		all := make([]*article.Article, len(feed.Items))
+		for i := range feed.Items {
+			all[i] = &feed.Items[i]
+		}
+		if known, err = m.opts.Store.SeenUnchanged(ctx, name, all, src.FetchFullText); err != nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			return fmt.Errorf("monitor: source %q: %w", name, err)
+		}
+	}
+	var touch []int64
+	taken, deferred := 0, 0
+	for _, i := range order {
+		if known != nil && known[i] != 0 {
+			touch = append(touch, known[i])
+			m.opts.Metrics.items.WithLabelValues(name, "seen").Inc()
+			continue
+		}
+		if taken >= limit {
+			deferred++
+			continue
+		}
+		a := &feed.Items[i]
 		// For a full-text source the feed only announces new items: the
 		// page's text is the article, kept current by revisits.
 		saved, err := m.opts.Store.SaveArticle(ctx, a, store.Fetch{URL: res.FinalURL, SHA256: res.SHA256, FetchedAt: res.FetchedAt,
@@ -328,14 +368,17 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		}
 		switch {
 		case saved.New && src.FetchFullText && a.URL != "":
+			taken++
 			out.NewItems++
 			m.opts.Metrics.items.WithLabelValues(name, "new").Inc()
 			fullTexts = append(fullTexts, fullTextJob{article: *a, feedVersion: saved.VersionID})
 			continue
 		case saved.New:
+			taken++
 			out.NewItems++
 			m.opts.Metrics.items.WithLabelValues(name, "new").Inc()
 		case saved.Changed:
+			taken++
 			m.opts.Metrics.items.WithLabelValues(name, "changed").Inc()
 		default:
 			m.opts.Metrics.items.WithLabelValues(name, "seen").Inc()
@@ -348,12 +391,29 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 	if err := m.fullTexts(ctx, log, src, fullTexts); err != nil {
 		return err
 	}
+	if len(touch) > 0 {
+		if err := m.opts.Store.TouchArticles(ctx, touch, res.FetchedAt); err != nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			return fmt.Errorf("monitor: source %q: %w", name, err)
+		}
+	}
+	if deferred > 0 {
+		// What is left is new or changed: poll again sooner.
+		out.NewItems += deferred
+		m.opts.Metrics.itemsDeferred.WithLabelValues(name).Add(float64(deferred))
+		log.Warn("poll capped: items left for the next poll", "items", len(order), "taken", taken, "deferred", deferred, "max_items", limit)
+	}
 	if len(st.LastItems) > 0 && len(keys) > 0 && !overlaps(st.LastItems, keys) {
 		m.event(ctx, log, store.Event{Source: name, Kind: "gap", At: res.FetchedAt,
 			Detail: fmt.Sprintf("no item in common with the previous poll (%d items then, %d now): items may have scrolled off unseen", len(st.LastItems), len(keys))})
 		log.Warn("possible gap: the feed shares no item with the previous poll")
 	}
-	st.LastItems = keys
+	// The newest keys are enough to tell a gap, and keep the source's
+	// state row small whatever the feed's length.
+	st.LastItems = make([]string, 0, min(len(order), limit))
+	for _, i := range order[:min(len(order), limit)] {
+		st.LastItems = append(st.LastItems, keys[i])
+	}
 	return nil
 }
 
@@ -434,6 +494,7 @@ func (m *Monitor) pruneLoop(ctx context.Context) {
 	for {
 		cutoff := m.opts.Clock.Now().Add(-m.opts.Config.Evidence.Retention)
 		if n, err := m.opts.Store.PruneResponses(ctx, cutoff); err != nil && ctx.Err() == nil {
+			m.opts.Metrics.evaluateErrors.Inc()
 			m.opts.Logger.Error("pruning old responses", "err", err)
 		} else if n > 0 {
 			m.opts.Logger.Info("pruned old response bodies", "responses", n)

@@ -49,7 +49,7 @@ type feed struct {
 	srv     *httptest.Server
 }
 
-func newFeed(t *testing.T, h func(w http.ResponseWriter, r *http.Request, n int)) *feed {
+func newFeed(t testing.TB, h func(w http.ResponseWriter, r *http.Request, n int)) *feed {
 	f := &feed{handler: h}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -77,7 +77,7 @@ type harness struct {
 	feedN func() int
 }
 
-func newHarness(t *testing.T, f *feed) *harness {
+func newHarness(t testing.TB, f *feed) *harness {
 	t.Helper()
 	yaml := fmt.Sprintf("sources:\n  - {name: src, url: %q}\n%s", f.srv.URL, rulesYAML)
 	cfg, err := config.Parse("test.yaml", []byte(yaml), func(string) (string, bool) { return "", false })

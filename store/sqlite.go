@@ -41,6 +41,11 @@ type SQLite struct {
 	upsertSource, selectSource                 *sql.Stmt
 	articleByGUID, articleByURL, latestVersion *sql.Stmt
 	insertArticle, insertVersion               *sql.Stmt
+
+	// OnHeadersTruncated, when set, is told each time SaveResponse cuts a
+	// response's headers at MaxHeaderBytes, and by how many bytes. Set it
+	// before the store is shared.
+	OnHeadersTruncated func(source, url string, dropped int)
 }
 
 var _ Store = (*SQLite)(nil)

@@ -41,7 +41,13 @@ func (s *SQLite) SaveResponse(ctx context.Context, r Response) (int64, error) {
 		sum = sha256.Sum256(r.Body)
 	}
 	reqH, _ := json.Marshal(r.RequestHeader)
-	respH, _ := json.Marshal(r.Header)
+	respH, dropped, err := encodeHeaders(r.Header)
+	if err != nil {
+		return 0, err
+	}
+	if dropped > 0 && s.OnHeadersTruncated != nil {
+		s.OnHeadersTruncated(r.Source, r.URL, dropped)
+	}
 	method, proto := r.Method, r.Proto
 	if method == "" {
 		method = http.MethodGet
@@ -50,9 +56,9 @@ func (s *SQLite) SaveResponse(ctx context.Context, r Response) (int64, error) {
 		proto = "HTTP/1.1"
 	}
 	res, err := s.db.ExecContext(ctx, `
-INSERT INTO responses (source, kind, method, url, final_url, request_headers, proto, status, headers, body, body_size, sha256, fetched_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Source, r.Kind, method, r.URL, r.FinalURL, string(reqH), proto, r.Status, string(respH), body.Bytes(),
+INSERT INTO responses (source, kind, method, url, final_url, request_headers, proto, status, headers, headers_gz, headers_truncated, body, body_size, sha256, fetched_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?)`,
+		r.Source, r.Kind, method, r.URL, r.FinalURL, string(reqH), proto, r.Status, respH, dropped, body.Bytes(),
 		len(r.Body), hex.EncodeToString(sum[:]), ts(r.FetchedAt))
 	if err != nil {
 		return 0, fmt.Errorf("store: save response %s: %w", r.URL, err)
@@ -65,11 +71,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 func (s *SQLite) ResponseByID(ctx context.Context, id int64) (Response, error) {
 	var r Response
 	var reqH, respH, sum string
-	var body []byte
+	var body, respGz []byte
 	err := s.db.QueryRowContext(ctx, `
-SELECT id, source, kind, method, url, final_url, request_headers, proto, status, headers, body, body_size, sha256, fetched_at
+SELECT id, source, kind, method, url, final_url, request_headers, proto, status, headers, headers_gz, headers_truncated, body, body_size, sha256, fetched_at
 FROM responses WHERE id = ?`, id).Scan(&r.ID, &r.Source, &r.Kind, &r.Method, &r.URL, &r.FinalURL, &reqH, &r.Proto,
-		&r.Status, &respH, &body, &r.BodySize, &sum, timeDest{&r.FetchedAt})
+		&r.Status, &respH, &respGz, &r.HeaderTruncated, &body, &r.BodySize, &sum, timeDest{&r.FetchedAt})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Response{}, fmt.Errorf("store: response %d: %w", id, ErrNotFound)
@@ -77,7 +83,9 @@ FROM responses WHERE id = ?`, id).Scan(&r.ID, &r.Source, &r.Kind, &r.Method, &r.
 		return Response{}, fmt.Errorf("store: response %d: %w", id, err)
 	}
 	json.Unmarshal([]byte(reqH), &r.RequestHeader)
-	json.Unmarshal([]byte(respH), &r.Header)
+	if r.Header, err = decodeHeaders(respH, respGz, r.HeaderTruncated); err != nil {
+		return Response{}, fmt.Errorf("store: response %d: %w", id, err)
+	}
 	if raw, err := hex.DecodeString(sum); err == nil {
 		copy(r.SHA256[:], raw)
 	}

@@ -75,11 +75,15 @@ type Response struct {
 	Proto         string
 	Status        int
 	Header        http.Header
-	Body          []byte // raw, as received (decompressed transfer encoding); nil once pruned
-	BodySize      int
-	SHA256        [32]byte
-	FetchedAt     time.Time
-	Pruned        bool
+	// HeaderTruncated is how many bytes of the serialised headers the
+	// store's cap (MaxHeaderBytes) dropped; 0 when they are complete. Read
+	// back, such a Header also carries TruncatedHeader.
+	HeaderTruncated int
+	Body            []byte // raw, as received (decompressed transfer encoding); nil once pruned
+	BodySize        int
+	SHA256          [32]byte
+	FetchedAt       time.Time
+	Pruned          bool
 }
 
 // VersionInfo is a stored version's text and provenance.
@@ -195,6 +199,12 @@ type Store interface {
 	// version is added only when the text changed; the first-seen time
 	// stays that of the first version.
 	SaveArticle(ctx context.Context, a *article.Article, fetch Fetch) (SaveResult, error)
+	// SeenUnchanged tells, for each article, the id of its stored article
+	// when SaveArticle would write nothing for it (with onlyNew: when it
+	// is stored at all), else 0; it only reads. TouchArticles then records
+	// those sightings in one transaction.
+	SeenUnchanged(ctx context.Context, source string, as []*article.Article, onlyNew bool) ([]int64, error)
+	TouchArticles(ctx context.Context, ids []int64, at time.Time) error
 	// UnevaluatedVersions lists versions saved but not yet evaluated (a
 	// crash between saving and evaluating), oldest first.
 	UnevaluatedVersions(ctx context.Context) ([]Version, error)
