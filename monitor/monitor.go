@@ -205,7 +205,11 @@ func (m *Monitor) poll(ctx context.Context, name string) time.Time {
 		res = &crawler.FetchResult{}
 		err = m.pollSite(ctx, name, &st, &out)
 	} else {
-		res, err = m.opts.Fetcher.Fetch(ctx, crawler.FetchRequest{Source: name, URL: src.URL, ETag: st.ETag, LastModified: st.LastModified, Conditional: conditional})
+		req := crawler.FetchRequest{Source: name, URL: src.URL, ETag: st.ETag, LastModified: st.LastModified, Conditional: conditional}
+		if src.Username != "" {
+			req.Username, req.Password = src.Username, src.Password
+		}
+		res, err = m.opts.Fetcher.Fetch(ctx, req)
 	}
 	at := m.opts.Clock.Now()
 	st.LastPollAt = at

@@ -13,6 +13,8 @@ import (
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/silencewatch/silencewatch/weburl"
 )
 
 //go:embed migrations/*.sql
@@ -193,7 +195,7 @@ func (s *SQLite) SaveSourceState(ctx context.Context, st SourceState) error {
 		}
 		items = string(b)
 	}
-	_, err := s.upsertSource.ExecContext(ctx, st.Name, st.URL, st.ETag, st.LastModified,
+	_, err := s.upsertSource.ExecContext(ctx, st.Name, weburl.Redact(st.URL), st.ETag, st.LastModified,
 		st.ConditionalOff, st.Failures, ts(st.LastPollAt), ts(st.LastSuccessAt), ts(st.NextPollAt),
 		int64(st.Interval), items)
 	if err != nil {

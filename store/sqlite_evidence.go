@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/silencewatch/silencewatch/weburl"
 )
 
 // gzipWriters are reused: each holds several hundred KB of compression
@@ -40,7 +42,7 @@ func (s *SQLite) SaveResponse(ctx context.Context, r Response) (int64, error) {
 	if sum == ([32]byte{}) {
 		sum = sha256.Sum256(r.Body)
 	}
-	reqH, _ := json.Marshal(r.RequestHeader)
+	reqH, _ := json.Marshal(withoutCredentials(r.RequestHeader))
 	respH, dropped, err := encodeHeaders(r.Header)
 	if err != nil {
 		return 0, err
@@ -58,10 +60,10 @@ func (s *SQLite) SaveResponse(ctx context.Context, r Response) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `
 INSERT INTO responses (source, kind, method, url, final_url, request_headers, proto, status, headers, headers_gz, headers_truncated, body, body_size, sha256, fetched_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?)`,
-		r.Source, r.Kind, method, r.URL, r.FinalURL, string(reqH), proto, r.Status, respH, dropped, body.Bytes(),
+		r.Source, r.Kind, method, weburl.Redact(r.URL), weburl.Redact(r.FinalURL), string(reqH), proto, r.Status, respH, dropped, body.Bytes(),
 		len(r.Body), hex.EncodeToString(sum[:]), ts(r.FetchedAt))
 	if err != nil {
-		return 0, fmt.Errorf("store: save response %s: %w", r.URL, err)
+		return 0, fmt.Errorf("store: save response %s: %w", weburl.Redact(r.URL), err)
 	}
 	return res.LastInsertId()
 }
@@ -296,4 +298,30 @@ ON CONFLICT (leak) DO UPDATE SET key = excluded.key, blob = excluded.blob, stats
 		return fmt.Errorf("store: save leak index %s: %w", leak, err)
 	}
 	return nil
+}
+
+// credentialHeaders are request headers whose values are credentials: the
+// store keeps that they were sent, never what they said.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"}
+
+// RemovedValue replaces a credential header's value in stored request
+// headers, and so in every export made from them.
+const RemovedValue = "(removed: credential)"
+
+// withoutCredentials returns h with credential values replaced by
+// RemovedValue; h itself is not changed.
+func withoutCredentials(h http.Header) http.Header {
+	var out http.Header
+	for _, name := range credentialHeaders {
+		if _, ok := h[name]; ok {
+			if out == nil {
+				out = h.Clone()
+			}
+			out[name] = []string{RemovedValue}
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
 }
