@@ -143,3 +143,20 @@ func TestJSONLAndCSV(t *testing.T) {
 		t.Errorf("csv row %v", rows[1])
 	}
 }
+
+func TestNeutraliseCell(t *testing.T) {
+	for in, want := range map[string]string{
+		`=HYPERLINK("http://evil.example","clic")`: `'=HYPERLINK("http://evil.example","clic")`,
+		"+33 1 23":   "'+33 1 23",
+		"-2+3":       "'-2+3",
+		"@SUM(A1)":   "'@SUM(A1)",
+		"\tcmd":      "'\tcmd",
+		"Le Monde":   "Le Monde",
+		"":           "",
+		"2017-05-06": "2017-05-06",
+	} {
+		if got := neutraliseCell(in); got != want {
+			t.Errorf("neutraliseCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -102,6 +102,9 @@ func WriteCSV(w io.Writer, items []Item) error {
 		} else {
 			row = append(row, "", "", "")
 		}
+		for i := range row {
+			row[i] = neutraliseCell(row[i])
+		}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("export: csv: %w", err)
 		}
@@ -118,4 +121,19 @@ func timeOrEmpty(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// neutraliseCell keeps a spreadsheet from running a cell as a formula: a
+// title such as "=HYPERLINK(...)" or "@SUM(...)" from an outlet is
+// prefixed with a quote, the usual defence (OWASP, CSV injection). Tabs and
+// carriage returns at the start count too.
+func neutraliseCell(v string) string {
+	if v == "" {
+		return v
+	}
+	switch v[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + v
+	}
+	return v
 }
