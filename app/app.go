@@ -166,6 +166,7 @@ func plural(n int) string {
 func runValidate(ctx context.Context, args []string, env Env) int {
 	fs := newFlagSet("validate", env)
 	configPath := fs.String("config", "", "config file (default: ./config.yaml, else the embedded example)")
+	offline := fs.Bool("offline", false, "do not ask Slack whether the configured channels exist")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -176,6 +177,9 @@ func runValidate(ctx context.Context, args []string, env Env) int {
 	cfg, err := loadConfig(*configPath, env)
 	if err != nil {
 		printConfigError(env.Stderr, err)
+		return ExitUsage
+	}
+	if !*offline && !checkSlackChannels(ctx, cfg.Slack, env.Transport, env.Stderr) {
 		return ExitUsage
 	}
 	fmt.Fprintln(env.Stdout, summary(cfg))
