@@ -110,6 +110,7 @@ type channel struct {
 	id, name string
 	private  bool
 	archived bool
+	outside  bool // the bot is not a member
 	msgs     []*Message // in ts order
 	lastPost time.Time
 	lastTS   time.Time
@@ -226,6 +227,17 @@ func (s *Server) ArchiveChannel(id string) {
 	defer s.mu.Unlock()
 	if ch := s.byID[id]; ch != nil {
 		ch.archived = true
+	}
+}
+
+// RemoveBot makes the bot not a member of a channel: a public one is still
+// listed, with is_member false, a private one no longer; posting and
+// reading history answer not_in_channel.
+func (s *Server) RemoveBot(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch := s.byID[id]; ch != nil {
+		ch.outside = true
 	}
 }
 
@@ -469,6 +481,10 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		writeJSON(w, map[string]any{"ok": false, "error": "is_archived"})
 		return
+	case ch.outside:
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"ok": false, "error": "not_in_channel"})
+		return
 	}
 	if s.o.Interval > 0 && !ch.lastPost.IsZero() {
 		if wait := ch.lastPost.Add(s.o.Interval).Sub(time.Now()); wait > 0 {
@@ -544,6 +560,13 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	if onAnswered != nil {
 		onAnswered(call)
 	}
+}
+
+func notFound(ch *channel) string {
+	if ch != nil && ch.outside {
+		return "not_in_channel"
+	}
+	return "channel_not_found"
 }
 
 func flush(w http.ResponseWriter) {
@@ -695,9 +718,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	ch := s.lookup(r.FormValue("channel"), false)
-	if ch == nil {
+	if ch == nil || ch.outside {
 		s.mu.Unlock()
-		writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
+		writeJSON(w, map[string]any{"ok": false, "error": notFound(ch)})
 		return
 	}
 	_, action := s.consult(Call{Method: "conversations.history", Channel: r.FormValue("channel"), ChannelID: ch.id})
@@ -728,9 +751,9 @@ func (s *Server) replies(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	ch := s.lookup(r.FormValue("channel"), false)
-	if ch == nil {
+	if ch == nil || ch.outside {
 		s.mu.Unlock()
-		writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
+		writeJSON(w, map[string]any{"ok": false, "error": notFound(ch)})
 		return
 	}
 	_, action := s.consult(Call{Method: "conversations.replies", Channel: r.FormValue("channel"), ChannelID: ch.id, ThreadTS: r.FormValue("ts")})
@@ -764,7 +787,7 @@ func (s *Server) replies(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) channelJSON(ch *channel) map[string]any {
 	return map[string]any{"id": ch.id, "name": ch.name, "is_channel": !ch.private, "is_group": ch.private,
-		"is_private": ch.private, "is_archived": ch.archived, "is_member": true}
+		"is_private": ch.private, "is_archived": ch.archived, "is_member": !ch.outside}
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
@@ -787,7 +810,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		if ch.private {
 			kind = "private_channel"
 		}
-		if !slices.Contains(types, kind) || (ch.archived && r.FormValue("exclude_archived") == "true") {
+		if !slices.Contains(types, kind) || (ch.archived && r.FormValue("exclude_archived") == "true") || (ch.private && ch.outside) {
 			continue
 		}
 		match = append(match, ch)
