@@ -110,7 +110,7 @@ type channel struct {
 	id, name string
 	private  bool
 	archived bool
-	outside  bool // the bot is not a member
+	outside  bool       // the bot is not a member
 	msgs     []*Message // in ts order
 	lastPost time.Time
 	lastTS   time.Time
