@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/netip"
 	"os"
 	"strings"
@@ -36,6 +37,9 @@ type Env struct {
 	// IsTerminal reports whether Stdout is a terminal (for colour and log
 	// format choices).
 	IsTerminal bool
+	// SlackTransport, when set, carries validate's Slack API calls (tests
+	// point it at a local fake). Fetches of outlets never use it.
+	SlackTransport http.RoundTripper
 }
 
 // StdEnv is the process's own environment.
@@ -195,6 +199,7 @@ func plural(n int) string {
 func runValidate(ctx context.Context, args []string, env Env) int {
 	fs := newFlagSet("validate", env)
 	configPath := fs.String("config", "", "config file (default: ./config.yaml, else the embedded example)")
+	offline := fs.Bool("offline", false, "do not ask Slack whether the configured channels exist")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -205,6 +210,9 @@ func runValidate(ctx context.Context, args []string, env Env) int {
 	cfg, err := loadConfig(*configPath, env)
 	if err != nil {
 		printConfigError(env.Stderr, err)
+		return ExitUsage
+	}
+	if !*offline && !checkSlackChannels(ctx, cfg.Slack, env.SlackTransport, env.Stderr) {
 		return ExitUsage
 	}
 	fmt.Fprintln(env.Stdout, summary(cfg))

@@ -179,7 +179,10 @@ func drainOutbox(ctx context.Context, cfg *config.Config, o DemoOptions, logger 
 		return err
 	}
 	defer st.Close()
-	n := notify.New(notify.Options{Config: cfg.Slack, Store: st, Clock: clock.Real{}, Logger: logger, Console: o.Out, HTTP: o.SlackHTTP})
+	n := notify.New(notify.Options{Config: cfg.Slack, Store: st, Channels: st, Clock: clock.Real{}, Logger: logger, Console: o.Out, HTTP: o.SlackHTTP})
+	if err := n.Start(ctx); err != nil {
+		return err
+	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		n.DeliverDue(ctx)

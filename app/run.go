@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -47,6 +48,7 @@ func runDaemon(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	case err != nil:
 		logger.Error("silencewatch run failed", "err", err)
+		printChannelErrors(env.Stderr, err)
 		return ExitUsage
 	}
 	return ExitOK
@@ -125,18 +127,11 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 	if deliveryClock == nil {
 		deliveryClock = o.Clock
 	}
-	notifier := notify.New(notify.Options{Config: cfg.Slack, Store: st, Clock: deliveryClock, Logger: o.Logger, Console: o.Alerts, HTTP: o.SlackHTTP})
+	notifier := notify.New(notify.Options{Config: cfg.Slack, Store: st, Channels: st, Clock: deliveryClock, Logger: o.Logger,
+		Console: o.Alerts, HTTP: o.SlackHTTP, Metrics: notify.NewMetrics(metrics.Registry)})
 	notifier.OnDelivered, notifier.OnFailed = metrics.AlertsDelivered, metrics.AlertsFailed
 	if !cfg.Slack.Enabled() {
 		o.Logger.Info("no Slack credentials: alerts print on standard output")
-	}
-	if bot := notifier.Bot(); bot != nil && cfg.Slack.Interactive() {
-		verdicts := &notify.Verdicts{Store: st, Sender: bot, Clock: o.Clock, Logger: o.Logger}
-		go func() {
-			if err := notify.RunSocketMode(ctx, cfg.Slack.AppToken, bot, verdicts, cfg.Slack.APIURL, o.Logger); err != nil {
-				o.Logger.Error("Socket Mode stopped: verdict buttons inactive", "err", err)
-			}
-		}()
 	}
 	mon := monitor.New(monitor.Options{
 		Config: cfg, Store: st, Engine: engine, Fetcher: fetcher,
@@ -165,16 +160,31 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 			o.Ready(ln.Addr().String())
 		}
 	}
+	if err := notifier.Start(ctx); err != nil {
+		stopHTTP(srv)
+		return err
+	}
+	// Socket Mode stops, and a verdict being recorded is written, before
+	// the store closes (deferred above, so run after this).
+	socketCtx, stopSocket := context.WithCancel(ctx)
+	var socket sync.WaitGroup
+	defer func() {
+		stopSocket()
+		socket.Wait()
+	}()
+	if bot := notifier.Bot(); bot != nil && cfg.Slack.Interactive() {
+		verdicts := &notify.Verdicts{Store: st, Reply: bot, Clock: o.Clock, Logger: o.Logger, Metrics: notifier.Metrics,
+			Allow: notify.NewAllowList(cfg.Slack.VerdictAllow, bot.GroupMembers, o.Clock), Wake: notifier.Wake}
+		socket.Go(func() {
+			notify.RunSocketMode(socketCtx, cfg.Slack.AppToken, bot, verdicts, cfg.Slack.APIURL, o.Logger)
+		})
+	}
 	if o.Once {
 		err = mon.PollOnce(ctx)
 	} else {
 		err = mon.Run(ctx)
 	}
-	if srv != nil {
-		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		srv.Shutdown(shutdown)
-		cancel()
-	}
+	stopHTTP(srv)
 	return err
 }
 
@@ -231,6 +241,15 @@ func openDaemonStore(ctx context.Context, path string, create bool) (*store.SQLi
 		return nil, nil, err
 	}
 	return st, lock, nil
+}
+
+func stopHTTP(srv *http.Server) {
+	if srv == nil {
+		return
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	srv.Shutdown(shutdown)
+	cancel()
 }
 
 // openStore opens the configured store, creating its directory.

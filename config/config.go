@@ -98,6 +98,9 @@ type Slack struct {
 	DigestThreshold int
 	DigestInterval  time.Duration
 	DigestBatch     int
+	// VerdictAllow, when not empty, is who may record verdicts: Slack user
+	// ids (U…, W…) and user-group ids (S…, their members).
+	VerdictAllow []string
 }
 
 // Route sends the findings it matches to Channel. Every criterion set must
@@ -672,7 +675,21 @@ func (v *validator) slack(cfg *Config, raw *rawSlack, zoneIDs map[string]bool) {
 	if (raw.Token != "" || raw.TokenFile != "") && raw.Channel == "" {
 		v.errorf(p{"slack", "channel"}, "is required with a bot token")
 	}
+	for i, id := range raw.VerdictAllow {
+		if !slackPrincipal.MatchString(id) {
+			v.errorf(p{"slack", "verdict_allow", i}, "%q is not a Slack user id (U…, W…) or user-group id (S…); names are not accepted, they can change", id)
+			continue
+		}
+		cfg.Slack.VerdictAllow = append(cfg.Slack.VerdictAllow, id)
+	}
+	if len(raw.VerdictAllow) > 0 && raw.AppToken == "" && raw.AppTokenFile == "" {
+		v.errorf(p{"slack", "verdict_allow"}, "needs slack.app_token: verdicts are recorded through Socket Mode")
+	}
 }
+
+// slackPrincipal is a Slack user id (U…, W… for Enterprise Grid) or
+// user-group id (S…).
+var slackPrincipal = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
 
 func (v *validator) elections(cfg *Config, raws []rawElection) map[string]bool {
 	zoneIDs := map[string]bool{}

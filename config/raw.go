@@ -52,6 +52,7 @@ type rawSlack struct {
 	Routes         []rawRoute `yaml:"routes"`
 	Pace           string     `yaml:"pace"`
 	Digest         rawDigest  `yaml:"digest"`
+	VerdictAllow   []string   `yaml:"verdict_allow"`
 }
 
 type rawRoute struct {

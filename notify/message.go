@@ -239,9 +239,11 @@ func Alert(sf *store.StoredFinding, interactive bool, verdict *store.Verdict, ou
 }
 
 // fallback is the notification text: severity, rule title, outlet and
-// headline, with no markup a phone would show raw.
+// headline, with no markup a phone would show raw. Slack parses the text
+// field like mrkdwn (a "<!channel>" in it notifies the channel), so it is
+// escaped like the blocks.
 func fallback(f *rules.Finding) string {
-	return truncate(fmt.Sprintf("%s %s: %s (%s: %s)", strings.ToUpper(f.Severity.String()), f.Rule, f.Title, f.Article.Source, oneLine(f.Article.Title)), 300)
+	return truncate(escape(fmt.Sprintf("%s %s: %s (%s: %s)", strings.ToUpper(f.Severity.String()), f.Rule, oneLine(f.Title), f.Article.Source, oneLine(f.Article.Title))), 300)
 }
 
 // Verdict actions, carried by the buttons.
@@ -324,7 +326,8 @@ func Digest(channel string, pending []store.Alert, perReply int) Message {
 		section("*Most severe*\n" + strings.Join(items, "\n")),
 		contextLine(fmt.Sprintf("Too many findings to post one by one: every one is listed in this thread, %d per message.", perReply)),
 	}
-	return Message{Blocks: blocks, Text: fmt.Sprintf("Digest: %d findings waiting", len(pending))}
+	return Message{Blocks: blocks, Text: fmt.Sprintf("Digest: %d findings waiting", len(pending)),
+		Plain: fmt.Sprintf("Digest: %d findings waiting in %s", len(pending), channel)}
 }
 
 func counts(m map[string]int, limit int) string {
@@ -384,27 +387,28 @@ func DigestBatch(batch []store.Alert) Message {
 func Health(source, detail string, failures int) Message {
 	text := fmt.Sprintf(":warning: *Source %s is failing:* %d polls in a row. Articles it publishes now are not being seen.\n>%s",
 		escape(source), failures, escape(truncate(oneLine(detail), 1000)))
-	return Message{Blocks: []slack.Block{section(text)}, Text: fmt.Sprintf("Source %s is failing (%d polls in a row)", source, failures)}
+	plain := fmt.Sprintf("Source %s is failing (%d polls in a row)", source, failures)
+	return Message{Blocks: []slack.Block{section(text)}, Text: escape(plain), Plain: plain + ": " + oneLine(detail)}
 }
 
 // ArticleEvent renders an edit or a deletion of a flagged article, for
 // its thread.
 func ArticleEvent(a *store.Alert) Message {
 	f := &a.Finding.Finding
-	var lead, text string
+	var lead, plain string
 	switch a.Kind {
 	case "deleted":
 		lead = fmt.Sprintf(":wastebasket: *Deleted:* %s no longer serves %s (%s).", escape(f.Article.Source), headline(f), escape(a.Detail))
-		text = fmt.Sprintf("Deleted: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
+		plain = fmt.Sprintf("Deleted: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
 	default:
 		lead = fmt.Sprintf(":pencil2: *Edited:* %s changed %s; the passages flagged before are no longer matched.", escape(f.Article.Source), headline(f))
 		if a.Detail != "" {
 			lead += "\n*Changes:* " + escape(truncate(a.Detail, 2000))
 		}
-		text = fmt.Sprintf("Edited: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
+		plain = fmt.Sprintf("Edited: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
 	}
 	blocks := []slack.Block{section(lead), contextLine(fmt.Sprintf("rule `%s` · finding `%s` (#%d)", escape(f.Rule), f.ID, a.Finding.ID))}
-	return Message{Blocks: blocks, Text: truncate(text, 300), Plain: "(" + a.Kind + ") " + text + "\n  " + oneLine(a.Detail)}
+	return Message{Blocks: blocks, Text: truncate(escape(plain), 300), Plain: "(" + a.Kind + ") " + plain + "\n  " + oneLine(a.Detail)}
 }
 
 // zoneLocation is the finding's first zone's location, by its IANA name

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -49,8 +50,16 @@ func goldenMessages() map[string]Message {
 		"health":            Health("lemonde", "crawler: source \"lemonde\" (https://www.lemonde.fr/rss/une.xml): HTTP 503", 3),
 		"edited":            ArticleEvent(&store.Alert{ID: 7, Kind: "edited", Detail: "… le trésorier écrit [-: « il faut boucler le budget »-] {+.+}", Finding: *sf}),
 		"deleted":           ArticleEvent(&store.Alert{ID: 8, Kind: "deleted", Detail: "HTTP 410", Finding: *sf}),
+		"alert-adversarial": Alert(storedFinding(43, adversarial), false, nil, nil),
 	}
 }
+
+// adversarial has a title made to notify everyone and link elsewhere.
+var adversarial = func() rules.Finding {
+	f := finding("5bf14393d1296521", "fringe", "<!channel> <!here|here> <@U999> read <https://evil.example|the leak> & more > now", config.SeverityCritical)
+	f.Article.Source = "fringe<!everyone>"
+	return f
+}()
 
 // TestGoldenBlocks compares each message kind's Block Kit JSON with
 // testdata/golden/KIND.json (go test -run Golden -update rewrites them).
@@ -114,6 +123,63 @@ func checkLimits(t *testing.T, m Message) {
 	}
 	if !utf8.ValidString(m.Text) {
 		t.Error("fallback text is not valid UTF-8")
+	}
+	// Slack parses the fallback text too: a notification must not ping.
+	for _, bad := range []string{"<!channel", "<!here", "<!everyone", "<@U", "<http"} {
+		if strings.Contains(m.Text, bad) {
+			t.Errorf("unescaped %s in the fallback text %q", bad, m.Text)
+		}
+	}
+}
+
+// TestFallbackTextEscaped: every message kind built from an adversarial
+// title keeps mentions and links out of its notification text, escaped as
+// Slack's rules say (&amp; &lt; &gt;), and the text still reads.
+func TestFallbackTextEscaped(t *testing.T) {
+	sf := storedFinding(43, adversarial)
+	a := store.Alert{ID: 9, Kind: "edited", Finding: *sf}
+	d := store.Alert{ID: 10, Kind: "deleted", Finding: *sf}
+	for name, m := range map[string]Message{
+		"alert": Alert(sf, false, nil, nil), "follow-up": FollowUp(sf, false), "syndicated": FollowUp(sf, true),
+		"edited": ArticleEvent(&a), "deleted": ArticleEvent(&d), "health": Health("<!channel>", "x", 3),
+	} {
+		t.Run(name, func(t *testing.T) {
+			checkLimits(t, m)
+			if name != "health" && !strings.Contains(m.Text, "&lt;!channel&gt;") {
+				t.Errorf("title not escaped as Slack expects: %q", m.Text)
+			}
+			if strings.Contains(m.Text, "&amp;lt;") {
+				t.Errorf("escaped twice: %q", m.Text)
+			}
+		})
+	}
+}
+
+// TestConsoleStripsTerminalEscapes: an outlet's title, evidence and
+// source carrying terminal escape sequences (clear screen, set the window
+// title, 8-bit CSI, a bidi override) print without them.
+func TestConsoleStripsTerminalEscapes(t *testing.T) {
+	f := finding("6cf14393d1296522", "fringe\x1b[2J", "Titre\x1b]0;pwned\x07 normal", config.SeverityHigh)
+	f.Title = "Rule \x1b[31mred"
+	f.Evidence[0].Text = "selon \u009b31m les courriels"
+	f.Evidence[0].Before = "avant \u202e"
+	f.Article.URL = "https://fringe.example/\x1b[8m"
+	var out strings.Builder
+	c := &Console{W: &out}
+	sf := storedFinding(44, f)
+	a := store.Alert{ID: 11, Kind: "edited", Detail: "\x1b[2Jdiff", Finding: *sf}
+	for _, m := range []Message{Alert(sf, false, nil, nil), FollowUp(sf, true), ArticleEvent(&a), Health("src\x1b[2J", "\x1b[2J", 2)} {
+		if _, err := c.Post(context.Background(), ConsoleChannel, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bad := range []string{"\x1b", "\u009b", "\u202e", "\x07"} {
+		if strings.Contains(out.String(), bad) {
+			t.Errorf("console output carries %q:\n%q", bad, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "selon") || !strings.Contains(out.String(), "Rule") {
+		t.Errorf("console output lost the text: %q", out.String())
 	}
 }
 

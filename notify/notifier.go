@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,9 @@ type Notifier struct {
 	*Outbox
 	// Every is how often the outbox looks for due alerts between wakes.
 	Every time.Duration
+
+	resolver *Resolver
+	dests    []Destination
 }
 
 // Options builds a Notifier.
@@ -31,6 +35,9 @@ type Options struct {
 	Logger  *slog.Logger
 	Console io.Writer    // where alerts print without Slack
 	HTTP    *http.Client // Slack's HTTP client; nil for a default
+	// Channels keeps the channel ids; needed with a bot token.
+	Channels ChannelStore
+	Metrics  *Metrics // optional
 }
 
 // New picks the sender from the configuration: the bot token (threads,
@@ -59,15 +66,33 @@ func New(o Options) *Notifier {
 	if !cfg.Token.IsSet() {
 		routes = nil // one destination only
 	}
-	return &Notifier{
+	n := &Notifier{
 		Router: Router{Routes: routes, Default: channel},
 		Outbox: &Outbox{
 			Store: o.Store, Sender: sender, Clock: o.Clock, Logger: o.Logger,
 			Pace: pace, DigestThreshold: threshold, DigestInterval: cfg.DigestInterval, DigestBatch: cfg.DigestBatch,
-			Interactive: cfg.Interactive(),
+			Interactive: cfg.Interactive(), Metrics: o.Metrics,
 		},
 		Every: time.Second,
 	}
+	if bot, ok := sender.(*Slack); ok {
+		n.resolver = &Resolver{Slack: bot, Store: o.Channels, Clock: o.Clock, Logger: o.Logger, Metrics: o.Metrics}
+		n.dests = Destinations(cfg)
+	}
+	return n
+}
+
+// Start resolves the configured channels' names to ids (a bot token
+// only), before anything is delivered: see Resolver.Resolve. An error
+// names the channel and the config key; the daemon must not start.
+func (n *Notifier) Start(ctx context.Context) error {
+	if n.resolver == nil {
+		return nil
+	}
+	if n.resolver.Store == nil {
+		return errors.New("notify: a bot token needs a store for channel ids")
+	}
+	return n.resolver.Resolve(ctx, n.dests)
 }
 
 // Run delivers until ctx is cancelled.

@@ -5,12 +5,18 @@ import (
 	"strings"
 
 	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/terminal"
 )
 
 // PlainText renders a finding for a terminal or a plain-text notification:
 // what, where, when (in the zone's local time and relative to its window),
-// which rule, and the evidence with the match marked.
+// which rule, and the evidence with the match marked. Control characters
+// from the outlet's text (terminal escape sequences) are removed.
 func PlainText(f *rules.Finding) string {
+	return terminal.Clean(plainText(f))
+}
+
+func plainText(f *rules.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %s: %s\n", strings.ToUpper(f.Severity.String()), f.Rule, f.Title)
 	source := f.Article.Source

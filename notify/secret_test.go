@@ -35,8 +35,8 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 		o := newOutbox(t, st, w, logs)
 		o.DeliverDue(context.Background())
 	}
-	f := newFakeSlack(t, 0)
-	bad := NewSlack(config.NewSecret("xoxb-111-SECRET-222", "test"), f.URL(), nil)
+	f := newFake(t, 0)
+	bad := NewSlack(config.NewSecret("xoxb-111-SECRET-222", "test"), f.URL, nil)
 	newOutbox(t, st, bad, logs).DeliverDue(context.Background())
 	if _, err := bad.Post(context.Background(), "#a", Message{Text: "x"}); err == nil || strings.Contains(err.Error(), "SECRET") {
 		t.Errorf("bot error: %v", err)

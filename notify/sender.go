@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/terminal"
 )
 
 // Sender posts messages to a channel. Post returns the message's id (a
@@ -24,11 +25,12 @@ type Sender interface {
 	// Update replaces a message's content; senders that cannot (webhooks,
 	// the console) do nothing.
 	Update(ctx context.Context, channel, ts string, m Message) error
-	// Recent lists silencewatch's messages posted to channel since t, with
-	// the alerts each carried, so an attempt whose answer was lost can be
-	// recognised instead of posted twice. ErrCannotLook when the sender has
-	// no way to look.
-	Recent(ctx context.Context, channel string, since time.Time) ([]Posted, error)
+	// Recent lists silencewatch's messages posted after since, with the
+	// alerts each carried: at the channel's top level when threadTS is "",
+	// else the replies in that thread. An attempt whose answer was lost is
+	// so recognised instead of posted twice. ErrCannotLook when the sender
+	// has no way to look.
+	Recent(ctx context.Context, channel, threadTS string, since time.Time) ([]Posted, error)
 	// Threads reports whether replies in threads are possible.
 	Threads() bool
 }
@@ -122,12 +124,16 @@ func scrub(err error, secrets ...config.Secret) error {
 	return errors.New("notify: slack: " + msg)
 }
 
-// Slack sends with a bot token through chat.postMessage and chat.update.
+// Slack sends with a bot token through chat.postMessage and chat.update,
+// and reads its channels back with conversations.history and
+// conversations.replies. Those two and chat.update take a channel id
+// only: channels configured by name are resolved at start-up
+// (ResolveChannels) and the ids kept in the store.
 type Slack struct {
 	client *slack.Client
 	token  config.Secret
 	mu     sync.Mutex
-	ids    map[string]string // channel name → id, learned from posts
+	ids    map[string]string // configured channel → id
 }
 
 // NewSlack makes a bot-token sender. apiURL overrides Slack's API base
@@ -135,10 +141,7 @@ type Slack struct {
 func NewSlack(token config.Secret, apiURL string, httpClient *http.Client) *Slack {
 	opts := []slack.Option{}
 	if apiURL != "" {
-		if !strings.HasSuffix(apiURL, "/") {
-			apiURL += "/"
-		}
-		opts = append(opts, slack.OptionAPIURL(apiURL))
+		opts = append(opts, slack.OptionAPIURL(withSlash(apiURL)))
 	}
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 30 * time.Second}
@@ -149,6 +152,45 @@ func NewSlack(token config.Secret, apiURL string, httpClient *http.Client) *Slac
 
 // Client returns the underlying slack-go client (for Socket Mode).
 func (s *Slack) Client() *slack.Client { return s.client }
+
+// channelIDPattern is what a Slack conversation id looks like: public or
+// private channel (C, G) or direct message (D), upper-case. Channel names
+// are lower-case.
+var channelIDPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`)
+
+// IsChannelID reports whether a configured channel is an id, not a name.
+func IsChannelID(channel string) bool { return channelIDPattern.MatchString(channel) }
+
+// SetChannelID records the id of a configured channel.
+func (s *Slack) SetChannelID(channel, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ids[channel] = id
+}
+
+// ChannelID returns the id of a configured channel: itself for an id, the
+// resolved id for a name; false for a name not resolved.
+func (s *Slack) ChannelID(channel string) (string, bool) {
+	if IsChannelID(channel) {
+		return channel, true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.ids[channel]
+	return id, ok
+}
+
+// ErrUnresolved is returned (as a transient SendError) for a channel
+// configured by name whose id is not known: retrying after resolution
+// helps, reading the channel by name cannot.
+var ErrUnresolved = errors.New("notify: slack: channel name not resolved to an id")
+
+func (s *Slack) needID(channel string) (string, error) {
+	if id, ok := s.ChannelID(channel); ok {
+		return id, nil
+	}
+	return "", &SendError{Kind: Transient, Err: fmt.Errorf("%w: %q", ErrUnresolved, channel)}
+}
 
 func (s *Slack) msgOptions(m Message) []slack.MsgOption {
 	opts := []slack.MsgOption{
@@ -167,48 +209,65 @@ func (s *Slack) msgOptions(m Message) []slack.MsgOption {
 	return opts
 }
 
-// Post sends with chat.postMessage.
+// Post sends with chat.postMessage, to the channel's id when known (a
+// renamed channel still works), else to its name.
 func (s *Slack) Post(ctx context.Context, channel string, m Message) (string, error) {
-	id, ts, err := s.client.PostMessageContext(ctx, channel, s.msgOptions(m)...)
+	target := channel
+	if id, ok := s.ChannelID(channel); ok {
+		target = id
+	}
+	_, ts, err := s.client.PostMessageContext(ctx, target, s.msgOptions(m)...)
 	if err != nil {
 		return "", classify(err, s.token)
 	}
-	s.mu.Lock()
-	s.ids[channel] = id
-	s.mu.Unlock()
 	return ts, nil
 }
 
-// Update edits with chat.update, which needs the channel's id: known from
-// an earlier post, or given as an id.
+// Update edits with chat.update, which needs the channel's id.
 func (s *Slack) Update(ctx context.Context, channel, ts string, m Message) error {
-	m.ThreadTS = "" // chat.update edits in place
-	_, _, _, err := s.client.UpdateMessageContext(ctx, s.channelID(channel), ts, s.msgOptions(m)...)
+	id, err := s.needID(channel)
 	if err != nil {
+		return err
+	}
+	m.ThreadTS = "" // chat.update edits in place
+	if _, _, _, err := s.client.UpdateMessageContext(ctx, id, ts, s.msgOptions(m)...); err != nil {
 		return classify(err, s.token)
 	}
 	return nil
 }
 
-func (s *Slack) channelID(channel string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if id, ok := s.ids[channel]; ok {
-		return id
+// Ephemeral shows text to one user in a channel (chat.postEphemeral).
+func (s *Slack) Ephemeral(ctx context.Context, channelID, user, text string) error {
+	if _, err := s.client.PostEphemeralContext(ctx, channelID, user, slack.MsgOptionText(text, false)); err != nil {
+		return classify(err, s.token)
 	}
-	return channel
+	return nil
+}
+
+// GroupMembers lists a user group's members (usergroups.users.list).
+func (s *Slack) GroupMembers(ctx context.Context, group string) ([]string, error) {
+	users, err := s.client.GetUserGroupMembersContext(ctx, group)
+	if err != nil {
+		return nil, classify(err, s.token)
+	}
+	return users, nil
 }
 
 // Threads is true: a bot token can reply in threads and edit.
 func (s *Slack) Threads() bool { return true }
 
-// Recent reads the channel's history since t, and the replies of our
-// messages that have threads, keeping the messages silencewatch posted.
-// conversations.history needs the channel's id: configure channels by id,
-// or this works once a post has taught it.
-func (s *Slack) Recent(ctx context.Context, channel string, since time.Time) ([]Posted, error) {
-	id := s.channelID(channel)
+// Recent reads the channel's history after since (threadTS ""), or the
+// replies after since in the thread threadTS, keeping the messages
+// silencewatch posted. Both need the channel's id.
+func (s *Slack) Recent(ctx context.Context, channel, threadTS string, since time.Time) ([]Posted, error) {
+	id, err := s.needID(channel)
+	if err != nil {
+		return nil, err
+	}
 	oldest := slackTS(since)
+	if threadTS != "" {
+		return s.replies(ctx, id, threadTS, oldest)
+	}
 	var out []Posted
 	cursor := ""
 	for {
@@ -221,13 +280,6 @@ func (s *Slack) Recent(ctx context.Context, channel string, since time.Time) ([]
 		for _, msg := range resp.Messages {
 			if p, ok := posted(msg); ok {
 				out = append(out, p)
-				if msg.ReplyCount > 0 {
-					replies, err := s.replies(ctx, id, msg.Timestamp, oldest)
-					if err != nil {
-						return nil, err
-					}
-					out = append(out, replies...)
-				}
 			}
 		}
 		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
@@ -244,6 +296,10 @@ func (s *Slack) replies(ctx context.Context, channelID, ts, oldest string) ([]Po
 		msgs, more, next, err := s.client.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
 			ChannelID: channelID, Timestamp: ts, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true,
 		})
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) && se.Err == "thread_not_found" {
+			return nil, nil // the parent is gone: nothing can be in its thread
+		}
 		if err != nil {
 			return nil, classify(err, s.token)
 		}
@@ -354,7 +410,7 @@ func (w *Webhook) Post(ctx context.Context, channel string, m Message) (string, 
 func (w *Webhook) Update(context.Context, string, string, Message) error { return nil }
 
 // Recent is not possible through a webhook.
-func (w *Webhook) Recent(context.Context, string, time.Time) ([]Posted, error) {
+func (w *Webhook) Recent(context.Context, string, string, time.Time) ([]Posted, error) {
 	return nil, ErrCannotLook
 }
 
@@ -377,7 +433,9 @@ func (c *Console) Post(ctx context.Context, channel string, m Message) (string, 
 	if text == "" {
 		text = m.Text
 	}
-	if _, err := io.WriteString(c.W, text+"\n"); err != nil {
+	// Article text is the outlet's: no escape sequence of its reaches the
+	// operator's terminal.
+	if _, err := io.WriteString(c.W, terminal.Clean(text)+"\n"); err != nil {
 		return "", &SendError{Kind: Transient, Err: fmt.Errorf("notify: console: %w", err)}
 	}
 	return fmt.Sprintf("console-%d", c.n), nil
@@ -388,7 +446,9 @@ func (c *Console) Update(context.Context, string, string, Message) error { retur
 
 // Recent cannot look back, and needs not: a console write does not get
 // lost half-way.
-func (c *Console) Recent(context.Context, string, time.Time) ([]Posted, error) { return nil, nil }
+func (c *Console) Recent(context.Context, string, string, time.Time) ([]Posted, error) {
+	return nil, nil
+}
 
 // Threads is false: the console prints follow-ups as new messages.
 func (c *Console) Threads() bool { return false }

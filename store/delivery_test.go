@@ -2,9 +2,15 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/silencewatch/silencewatch/rules"
 )
@@ -109,5 +115,182 @@ func TestVerdicts(t *testing.T) {
 	}
 	if err := s.SetVerdict(ctx, id, Verdict{Verdict: "maybe", User: "U", At: t0}); err == nil {
 		t.Error("an unknown verdict must be refused")
+	}
+}
+
+func TestVerdictHistory(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	r, err := s.SaveArticle(ctx, testArticle("g", "https://x.example/g", "x"), fetchAt(t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := s.SaveFindings(ctx, r.VersionID, []rules.Finding{testFinding("f")}, nil, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := stored[0].ID
+	for i, v := range []Verdict{
+		{Verdict: "confirmed", User: "U1", Team: "T1", At: t0},
+		{Verdict: "false_positive", User: "U2", Team: "T2", At: t0.Add(time.Minute)},
+		{Verdict: "acknowledged", User: "U1", Team: "T1", At: t0.Add(2 * time.Minute)},
+	} {
+		if err := s.SetVerdict(ctx, id, v); err != nil {
+			t.Fatalf("verdict %d: %v", i, err)
+		}
+	}
+	hist, err := s.VerdictHistory(ctx, id)
+	if err != nil || len(hist) != 3 || hist[1].User != "U2" || hist[1].Team != "T2" || !hist[2].At.Equal(t0.Add(2*time.Minute)) {
+		t.Errorf("history %+v %v", hist, err)
+	}
+	if v, _, _ := s.Verdict(ctx, id); v.Verdict != "acknowledged" || v.Team != "T1" {
+		t.Errorf("latest %+v", v)
+	}
+}
+
+// TestMigrationKeepsVerdicts: a store at migration 4 with a verdict gets
+// that verdict as the first entry of its history.
+func TestMigrationKeepsVerdicts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := fs.Sub(migrations, "migrations")
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO articles (id, source, first_seen_at) VALUES (1, 's', '2017-05-06T08:00:00.000000000Z')`,
+		`INSERT INTO versions (id, article_id, version, text_sha256) VALUES (1, 1, 1, 'x')`,
+		`INSERT INTO findings (id, version_id, article_id, finding_key, rule, severity, window, finding, created_at)
+			VALUES (1, 1, 1, 'k', 'r', 'high', 'w', '{}', '2017-05-06T08:00:00.000000000Z')`,
+		`INSERT INTO verdicts (finding_id, verdict, user, at) VALUES (1, 'confirmed', 'U1', '2017-05-06T09:00:00.000000000Z')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hist, err := s.VerdictHistory(ctx, 1)
+	if err != nil || len(hist) != 1 || hist[0].User != "U1" || hist[0].Verdict != "confirmed" {
+		t.Errorf("history after migration %+v %v", hist, err)
+	}
+}
+
+func TestChannelIDs(t *testing.T) {
+	s, path := newStore(t)
+	ctx := context.Background()
+	if err := s.SaveChannelID(ctx, "#alerts", "C0001", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveChannelID(ctx, "#alerts", "C0002", t0); err != nil { // renamed, recreated
+		t.Fatal(err)
+	}
+	if err := s.SaveChannelID(ctx, "#x", "", t0); err == nil {
+		t.Error("an empty id was stored")
+	}
+	s.Close()
+	s2, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	ids, err := s2.ChannelIDs(ctx)
+	if err != nil || len(ids) != 1 || ids["#alerts"] != "C0002" {
+		t.Errorf("ids %v %v", ids, err)
+	}
+}
+
+func TestDigestsAndRefreshes(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if _, open, _ := s.OpenDigest(ctx, "#c"); open {
+		t.Fatal("a digest before any")
+	}
+	id, err := s.StartDigest(ctx, "#c", 25, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, open, err := s.OpenDigest(ctx, "#c")
+	if err != nil || !open || d.ID != id || d.TS != "" || !d.AttemptAt.Equal(t0) || d.Waiting != 25 {
+		t.Fatalf("open digest %+v %v %v", d, open, err)
+	}
+	if err := s.RetryDigest(ctx, id, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDigestPosted(ctx, id, "100.000001", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDigestPosted(ctx, id, "100.000002", t0); !errors.Is(err, ErrNotPending) {
+		t.Errorf("a posted digest's ts was replaced: %v", err)
+	}
+	d, _, _ = s.OpenDigest(ctx, "#c")
+	if d.TS != "100.000001" || !d.PostedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("posted digest %+v", d)
+	}
+	id2, _ := s.StartDigest(ctx, "#c", 5, t0.Add(2*time.Minute)) // closes the first
+	if d, _, _ := s.OpenDigest(ctx, "#c"); d.ID != id2 {
+		t.Errorf("open digest %d, want the new %d", d.ID, id2)
+	}
+	if err := s.CloseDigest(ctx, "#c", t0.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, open, _ := s.OpenDigest(ctx, "#c"); open {
+		t.Error("digest still open after the flood drained")
+	}
+
+	// Refreshes: a syndicated reply marks its root, in the same write.
+	r, _ := s.SaveArticle(ctx, testArticle("g", "https://x.example/g", "x"), fetchAt(t0))
+	stored, _ := s.SaveFindings(ctx, r.VersionID, []rules.Finding{testFinding("f")}, To("#c"), t0)
+	r2, _ := s.SaveArticle(ctx, testArticle("h", "https://x.example/h", "y"), fetchAt(t0))
+	stored2, _ := s.SaveFindings(ctx, r2.VersionID, []rules.Finding{testFinding("f2")}, To("#c"), t0)
+	as, _ := s.Alerts(ctx)
+	root, reply := as[0], as[1]
+	if err := s.MarkAlertDelivered(ctx, root.ID, Delivery{TS: "200.1"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkAlertAttemptIn(ctx, reply.ID, "200.1", t0); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := s.AlertByID(ctx, reply.ID); a.AttemptThreadTS != "200.1" {
+		t.Errorf("attempt thread %q", a.AttemptThreadTS)
+	}
+	if err := s.MarkAlertDelivered(ctx, reply.ID, Delivery{TS: "201.1", ThreadTS: "200.1", RefreshRoot: root.ID}, t0); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := s.PendingRefreshes(ctx)
+	if len(pending) != 1 || pending[0].ID != root.ID || pending[0].RefreshSeq == 0 {
+		t.Fatalf("pending refreshes %+v", pending)
+	}
+	seq := pending[0].RefreshSeq
+	// A verdict marks it again before the edit is done: the edit done as
+	// of seq leaves the newer mark pending.
+	if n, err := s.RefreshFinding(ctx, stored[0].ID); err != nil || n != 1 {
+		t.Errorf("refresh finding: %d %v", n, err)
+	}
+	if n, _ := s.RefreshFinding(ctx, stored2[0].ID); n != 0 {
+		t.Errorf("a reply in a thread was marked for an edit")
+	}
+	if err := s.MarkRefreshed(ctx, root.ID, seq); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ = s.PendingRefreshes(ctx)
+	if len(pending) != 1 {
+		t.Fatalf("the newer mark was lost: %+v", pending)
+	}
+	s.MarkRefreshed(ctx, root.ID, pending[0].RefreshSeq)
+	if pending, _ = s.PendingRefreshes(ctx); len(pending) != 0 {
+		t.Errorf("still pending: %+v", pending)
 	}
 }

@@ -180,6 +180,7 @@ func decodeFinding(doc string) (rules.Finding, error) {
 const selectAlertSQL = `
 SELECT a.id, a.finding_id, a.channel, a.idem_key, a.status, a.attempts, a.last_error, a.message_ts,
 	a.next_try_at, a.sent_at, a.attempt_at, a.thread_ts, a.digest, a.kind, a.detail,
+	a.attempt_thread_ts, CASE WHEN a.refresh_seq > a.refreshed_seq THEN a.refresh_seq ELSE 0 END,
 	f.id, f.version_id, f.article_id, f.finding, f.created_at
 FROM alerts a JOIN findings f ON f.id = a.finding_id `
 
@@ -234,6 +235,7 @@ func (s *SQLite) queryAlerts(ctx context.Context, tail string, args ...any) ([]A
 		if err := rows.Scan(&al.ID, &al.FindingID, &al.Channel, &al.Key, &al.Status, &al.Attempts,
 			&al.LastError, &al.MessageTS, timeDest{&al.NextTryAt}, timeDest{&al.SentAt},
 			timeDest{&al.AttemptAt}, &al.ThreadTS, &al.Digest, &al.Kind, &al.Detail,
+			&al.AttemptThreadTS, &al.RefreshSeq,
 			&sf.ID, &sf.VersionID, &sf.ArticleID, &doc, timeDest{&sf.CreatedAt}); err != nil {
 			return nil, err
 		}
@@ -251,18 +253,39 @@ func (s *SQLite) MarkAlertSent(ctx context.Context, id int64, messageTS string, 
 	return s.MarkAlertDelivered(ctx, id, Delivery{TS: messageTS}, at)
 }
 
-// MarkAlertDelivered records a delivery, in a thread or a digest or not.
+// MarkAlertDelivered records a delivery, in a thread or a digest or not;
+// d.RefreshRoot is marked for an edit in the same transaction.
 func (s *SQLite) MarkAlertDelivered(ctx context.Context, id int64, d Delivery, at time.Time) error {
-	return s.markAlert(ctx, id, "sent", `
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		err := markAlert(ctx, tx, id, "sent", `
 UPDATE alerts SET status = 'sent', attempts = attempts + 1, message_ts = ?, thread_ts = ?, digest = ?,
 	sent_at = ?, next_try_at = NULL`,
-		d.TS, d.ThreadTS, d.Digest, ts(at))
+			d.TS, d.ThreadTS, d.Digest, ts(at))
+		if err != nil || d.RefreshRoot == 0 {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, refreshSQL+`id = ?`, d.RefreshRoot); err != nil {
+			return fmt.Errorf("store: mark alert %d for an edit: %w", d.RefreshRoot, err)
+		}
+		return nil
+	})
 }
+
+// refreshSQL marks sent top-level alerts (not digest lines) for an edit.
+const refreshSQL = `
+UPDATE alerts SET refresh_seq = max(refresh_seq, refreshed_seq) + 1
+	WHERE status = 'sent' AND thread_ts = '' AND digest = 0 AND message_ts != '' AND `
 
 // MarkAlertAttempt records that a send is starting: until its outcome is
 // recorded, the alert may or may not be in Slack.
 func (s *SQLite) MarkAlertAttempt(ctx context.Context, id int64, at time.Time) error {
-	return s.markAlert(ctx, id, "attempt", `UPDATE alerts SET attempt_at = ?`, ts(at))
+	return s.MarkAlertAttemptIn(ctx, id, "", at)
+}
+
+// MarkAlertAttemptIn records that a send is starting under the thread
+// threadTS ("" for the channel itself), where a lost answer is looked for.
+func (s *SQLite) MarkAlertAttemptIn(ctx context.Context, id int64, threadTS string, at time.Time) error {
+	return markAlert(ctx, s.db, id, "attempt", `UPDATE alerts SET attempt_at = ?, attempt_thread_ts = ?`, ts(at), threadTS)
 }
 
 // ThreadRoot finds the message a new alert should reply under: the first
@@ -318,23 +341,32 @@ ORDER BY ar.source`, channel, rootTS, rootTS)
 	return out, rows.Err()
 }
 
-// SetVerdict records (or replaces) staff's verdict on a finding.
+// SetVerdict records staff's verdict on a finding: appended to its
+// history, and the finding's latest verdict.
 func (s *SQLite) SetVerdict(ctx context.Context, findingID int64, v Verdict) error {
-	_, err := s.db.ExecContext(ctx, `
-INSERT INTO verdicts (finding_id, verdict, user, at) VALUES (?, ?, ?, ?)
-ON CONFLICT (finding_id) DO UPDATE SET verdict = excluded.verdict, user = excluded.user, at = excluded.at`,
-		findingID, v.Verdict, v.User, ts(v.At))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+INSERT INTO verdict_history (finding_id, verdict, user, team, at) VALUES (?, ?, ?, ?, ?)`,
+			findingID, v.Verdict, v.User, v.Team, ts(v.At)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `
+INSERT INTO verdicts (finding_id, verdict, user, team, at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (finding_id) DO UPDATE SET verdict = excluded.verdict, user = excluded.user, team = excluded.team, at = excluded.at`,
+			findingID, v.Verdict, v.User, v.Team, ts(v.At))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: verdict on finding %d: %w", findingID, err)
 	}
 	return nil
 }
 
-// Verdict returns the verdict on a finding, if any.
+// Verdict returns the latest verdict on a finding, if any.
 func (s *SQLite) Verdict(ctx context.Context, findingID int64) (Verdict, bool, error) {
 	var v Verdict
-	err := s.db.QueryRowContext(ctx, `SELECT verdict, user, at FROM verdicts WHERE finding_id = ?`, findingID).
-		Scan(&v.Verdict, &v.User, timeDest{&v.At})
+	err := s.db.QueryRowContext(ctx, `SELECT verdict, user, team, at FROM verdicts WHERE finding_id = ?`, findingID).
+		Scan(&v.Verdict, &v.User, &v.Team, timeDest{&v.At})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Verdict{}, false, nil
@@ -344,28 +376,47 @@ func (s *SQLite) Verdict(ctx context.Context, findingID int64) (Verdict, bool, e
 	return v, true, nil
 }
 
+// VerdictHistory returns every verdict given on a finding, oldest first.
+func (s *SQLite) VerdictHistory(ctx context.Context, findingID int64) ([]Verdict, error) {
+	rows, err := s.db.QueryContext(ctx, `
+SELECT verdict, user, team, at FROM verdict_history WHERE finding_id = ? ORDER BY id`, findingID)
+	if err != nil {
+		return nil, fmt.Errorf("store: verdict history of finding %d: %w", findingID, err)
+	}
+	defer rows.Close()
+	var out []Verdict
+	for rows.Next() {
+		var v Verdict
+		if err := rows.Scan(&v.Verdict, &v.User, &v.Team, timeDest{&v.At}); err != nil {
+			return nil, fmt.Errorf("store: verdict history of finding %d: %w", findingID, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // MarkAlertRetry records a failed attempt and when to try again.
 func (s *SQLite) MarkAlertRetry(ctx context.Context, id int64, errText string, next time.Time) error {
 	if next.IsZero() {
 		// A pending alert with no next try would never be due again.
 		return fmt.Errorf("store: mark alert %d retry: zero next time", id)
 	}
-	return s.markAlert(ctx, id, "retry", `
+	return markAlert(ctx, s.db, id, "retry", `
 UPDATE alerts SET attempts = attempts + 1, last_error = ?, next_try_at = ?`,
 		errText, ts(next))
 }
 
 // MarkAlertFailed records a permanent failure; the alert stays in Alerts.
 func (s *SQLite) MarkAlertFailed(ctx context.Context, id int64, errText string, at time.Time) error {
-	return s.markAlert(ctx, id, "failed", `
+	return markAlert(ctx, s.db, id, "failed", `
 UPDATE alerts SET status = 'failed', attempts = attempts + 1, last_error = ?, failed_at = ?, next_try_at = NULL`,
 		errText, ts(at))
 }
 
 // markAlert runs update on alert id if it is still pending: an outcome
 // once recorded is final.
-func (s *SQLite) markAlert(ctx context.Context, id int64, what, update string, args ...any) error {
-	r, err := s.db.ExecContext(ctx, update+` WHERE id = ? AND status = 'pending'`, append(args, id)...)
+func markAlert(ctx context.Context, db execQuerier, id int64, what, update string, args ...any) error {
+	r, err := db.ExecContext(ctx, update+` WHERE id = ? AND status = 'pending'`, append(args, id)...)
 	if err != nil {
 		return fmt.Errorf("store: mark alert %d %s: %w", id, what, err)
 	}
@@ -378,7 +429,7 @@ func (s *SQLite) markAlert(ctx context.Context, id int64, what, update string, a
 	}
 	// Nothing updated: say why, for the caller to decide.
 	var status string
-	err = s.db.QueryRowContext(ctx, `SELECT status FROM alerts WHERE id = ?`, id).Scan(&status)
+	err = db.QueryRowContext(ctx, `SELECT status FROM alerts WHERE id = ?`, id).Scan(&status)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("store: mark alert %d %s: %w", id, what, ErrNotFound)

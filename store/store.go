@@ -149,9 +149,15 @@ type Alert struct {
 	ThreadTS  string    // the message it was posted under; "" at top level
 	Digest    bool      // delivered as part of a digest
 	AttemptAt time.Time // last send started; non-zero on a pending alert: outcome unknown
-	NextTryAt time.Time
-	SentAt    time.Time
-	Finding   StoredFinding
+	// AttemptThreadTS is the thread the last attempt was posted under, ""
+	// for the channel itself: where to look for it.
+	AttemptThreadTS string
+	// RefreshSeq is non-zero when the sent message must be edited (see
+	// PendingRefreshes); MarkRefreshed takes it back.
+	RefreshSeq int64
+	NextTryAt  time.Time
+	SentAt     time.Time
+	Finding    StoredFinding
 }
 
 // Delivery is how an alert reached its channel.
@@ -159,6 +165,20 @@ type Delivery struct {
 	TS       string // the message's Slack ts (or the notifier's id)
 	ThreadTS string
 	Digest   bool
+	// RefreshRoot, when set, is a sent top-level alert this delivery makes
+	// stale (a syndicated copy in its thread changes its outlet count): it
+	// is marked for an edit in the same transaction.
+	RefreshRoot int64
+}
+
+// Digest is a digest summary posted (or being posted) to a channel.
+type Digest struct {
+	ID        int64
+	Channel   string
+	Waiting   int
+	TS        string    // "" until Slack's answer is recorded
+	AttemptAt time.Time // last post started
+	PostedAt  time.Time
 }
 
 // Thread is where a follow-up alert goes: under RootTS.
@@ -171,7 +191,8 @@ type Thread struct {
 // Verdict is staff's judgement of a finding.
 type Verdict struct {
 	Verdict string // "confirmed", "false_positive", "acknowledged"
-	User    string
+	User    string // Slack user id
+	Team    string // the user's Slack team id ("" when unknown)
 	At      time.Time
 }
 
@@ -225,8 +246,24 @@ type Store interface {
 	MarkAlertAttempt(ctx context.Context, id int64, at time.Time) error
 	ThreadRoot(ctx context.Context, channel string, findingID, alertID int64) (Thread, bool, error)
 	ThreadSources(ctx context.Context, channel, rootTS string) ([]string, error)
+	// SetVerdict records a verdict: kept in the history, and the latest
+	// one returned by Verdict.
 	SetVerdict(ctx context.Context, findingID int64, v Verdict) error
 	Verdict(ctx context.Context, findingID int64) (Verdict, bool, error)
+	VerdictHistory(ctx context.Context, findingID int64) ([]Verdict, error)
+
+	// Delivery state that must survive a crash.
+	ChannelIDs(ctx context.Context) (map[string]string, error)
+	SaveChannelID(ctx context.Context, name, id string, at time.Time) error
+	MarkAlertAttemptIn(ctx context.Context, id int64, threadTS string, at time.Time) error
+	PendingRefreshes(ctx context.Context) ([]Alert, error)
+	MarkRefreshed(ctx context.Context, id, seq int64) error
+	RefreshFinding(ctx context.Context, findingID int64) (int, error)
+	OpenDigest(ctx context.Context, channel string) (Digest, bool, error)
+	StartDigest(ctx context.Context, channel string, waiting int, at time.Time) (int64, error)
+	RetryDigest(ctx context.Context, id int64, at time.Time) error
+	MarkDigestPosted(ctx context.Context, id int64, ts string, at time.Time) error
+	CloseDigest(ctx context.Context, channel string, at time.Time) error
 
 	// Evidence and revisions.
 	SaveResponse(ctx context.Context, r Response) (int64, error)
