@@ -89,7 +89,7 @@ func (m *Monitor) refused(ctx context.Context, log *slog.Logger, src config.Sour
 
 // isRefusal reports an error that is a refusal rather than a failure.
 func isRefusal(err error) bool {
-	return errors.Is(err, errLinkHost) || errors.Is(err, crawler.ErrBlockedAddress)
+	return errors.Is(err, errLinkHost) || errors.Is(err, crawler.ErrBlockedAddress) || errors.Is(err, site.ErrOffSite)
 }
 
 // pollSite crawls a source without a feed: one pass over its section

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -165,5 +166,60 @@ func TestFullTextEditAndDeletion(t *testing.T) {
 	evs, _ := st.ArticleEvents(ctx, fs[0].ArticleID)
 	if len(evs) != 2 {
 		t.Errorf("article events %+v", evs)
+	}
+}
+
+// TestFullTextRefusals: an item link that redirects off the outlet's host
+// (to 127.0.0.2, standing for a metadata endpoint), an item link on another
+// outlet's host, and a link on an allowed host whose address is outside the
+// allow-list are not fetched: each is recorded as a fetch-refused event of
+// the source, and the items are still judged on the feed's own text.
+func TestFullTextRefusals(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			fmt.Fprint(w, "User-agent: *\nAllow: /\n")
+		case "/feed.xml":
+			io.WriteString(w, rss(
+				fmt.Sprintf(`<item><guid>r1</guid><link>%s/articles/r1</link><title>r1</title><description>%s</description><pubDate>Sat, 06 May 2017 10:00:00 +0200</pubDate></item>`, srv.URL, flaggedText),
+				`<item><guid>r2</guid><link>https://other-outlet.example/articles/r2</link><title>r2</title><description>Lire la suite.</description></item>`,
+				`<item><guid>r3</guid><link>http://127.0.0.2:1/articles/r3</link><title>r3</title><description>Lire la suite.</description></item>`))
+		case "/articles/r1":
+			http.Redirect(w, r, "http://127.0.0.2:1/latest/meta-data/iam/security-credentials/", http.StatusFound)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	m, st := pageHarness(t, fmt.Sprintf("  - {name: daily, url: %q, fetch_full_text: true, link_hosts: [127.0.0.2]}\n", srv.URL+"/feed.xml"))
+	m.opts.Fetcher = crawler.NewFetcher(crawler.FetcherOptions{Timeout: 2 * time.Second,
+		AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}) // the outlet, not its neighbours
+	ctx := context.Background()
+	m.poll(ctx, "daily")
+
+	evs, err := st.Events(ctx, "daily")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused []string
+	for _, e := range evs {
+		if e.Kind == "fetch-refused" {
+			refused = append(refused, e.Detail)
+		}
+	}
+	if len(refused) != 3 {
+		t.Fatalf("fetch-refused events %q, want one for each item", refused)
+	}
+	joined := strings.Join(refused, "\n")
+	for _, want := range []string{"Not following redirect to \"http://127.0.0.2:1/latest", "127.0.0.2 is in 127.0.0.0/8", "other-outlet.example", "link_hosts"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("events %q do not say %q", joined, want)
+		}
+	}
+	// Judged on the feed's text: the teaser of r1 is itself a violation.
+	fs, _ := st.Findings(ctx)
+	if len(fs) != 1 || fs[0].Finding.Article.GUID != "r1" {
+		t.Errorf("findings %d, want the feed text of r1 flagged", len(fs))
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/gocolly/colly/v2"
 )
 
 var (
@@ -92,3 +94,7 @@ func stripURLError(err error) error {
 	}
 	return err
 }
+
+// ErrOffSite is wrapped when a page redirected to a host the source may not
+// fetch (colly's forbidden domain): the redirect is not followed.
+var ErrOffSite = colly.ErrForbiddenDomain
