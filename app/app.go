@@ -116,15 +116,11 @@ func (l *prefixList) String() string {
 }
 
 func (l *prefixList) Set(v string) error {
-	p, err := netip.ParsePrefix(v)
+	p, err := config.ParseAddressRange(v)
 	if err != nil {
-		a, aerr := netip.ParseAddr(v)
-		if aerr != nil {
-			return fmt.Errorf("%q is not a CIDR range such as 127.0.0.0/8 or an IP address", v)
-		}
-		p = netip.PrefixFrom(a, a.BitLen())
+		return err
 	}
-	*l = append(*l, p.Masked())
+	*l = append(*l, p)
 	return nil
 }
 

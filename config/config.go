@@ -561,16 +561,12 @@ func (v *validator) crawler(cfg *Config, raw *rawCrawler) {
 		c.MaxBodyBytes = 10 << 20
 	}
 	for i, cidr := range raw.AllowPrivate {
-		pfx, err := netip.ParsePrefix(cidr)
+		pfx, err := ParseAddressRange(cidr)
 		if err != nil {
-			addr, aerr := netip.ParseAddr(cidr)
-			if aerr != nil {
-				v.errorf(p{"crawler", "allow_private", i}, "%q is not a CIDR range such as 127.0.0.0/8 or an IP address", cidr)
-				continue
-			}
-			pfx = netip.PrefixFrom(addr, addr.BitLen())
+			v.errorf(p{"crawler", "allow_private", i}, "%v", err)
+			continue
 		}
-		c.AllowPrivate = append(c.AllowPrivate, pfx.Masked())
+		c.AllowPrivate = append(c.AllowPrivate, pfx)
 	}
 }
 
@@ -1225,4 +1221,16 @@ func (s *Severity) UnmarshalText(b []byte) error {
 	}
 	*s = v
 	return nil
+}
+
+// ParseAddressRange reads a CIDR range (127.0.0.0/8) or a single address
+// (a /32 or /128), as crawler.allow_private and -allow-private take them.
+func ParseAddressRange(v string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(v); err == nil {
+		return p.Masked(), nil
+	}
+	if a, err := netip.ParseAddr(v); err == nil {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	return netip.Prefix{}, fmt.Errorf("%q is not a CIDR range such as 127.0.0.0/8 or an IP address", v)
 }

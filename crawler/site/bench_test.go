@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/silencewatch/silencewatch/crawler"
 	"github.com/silencewatch/silencewatch/crawler/site/internal/benchsite"
 )
 
@@ -23,7 +25,7 @@ const (
 func benchOptions(base string) Options {
 	return Options{
 		Source:      "bench",
-		Transport:   loopbackTransport(),
+		Transport:   crawler.NewTransport(crawler.TransportOptions{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, PerHostConcurrency: 8}),
 		StartURLs:   benchsite.StartURLs(base, benchSections),
 		Follow:      []*regexp.Regexp{benchsite.Follow},
 		Parallelism: 8,
