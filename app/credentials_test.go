@@ -37,8 +37,8 @@ func TestCredentialsStayOutOfTheRecord(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "config.yaml")
 	base := string(mustRead(t, "../config.yaml"))
-	base = base[:strings.Index(base, "\nsources:\n")] // the example's elections, rules and leaks, no outlets
-	yaml := strings.Replace(base, "store: silencewatch.db", "store: sw.db", 1) + fmt.Sprintf(`
+	// The example's elections, rules and leaks, with one outlet instead of its own.
+	yaml := base[:strings.Index(base, "\nsources:\n")] + fmt.Sprintf(`
 sources:
   - name: private
     url: %s/feed
@@ -46,7 +46,8 @@ sources:
     password: ${FEED_PASSWORD}
     every: 1s
     min_every: 1s
-`, srv.URL, user)
+`, srv.URL, user) + base[strings.Index(base, "\nelections:\n"):]
+	yaml = strings.Replace(yaml, "store: silencewatch.db", "store: sw.db", 1)
 	yaml = strings.Replace(yaml, "  allow_private: []", "  allow_private: [127.0.0.0/8]", 1)
 	// A rule that fires whatever the date, so there is a finding to export.
 	yaml = strings.Replace(yaml, "\nrules:\n", `
@@ -71,7 +72,6 @@ rules:
 			return "", false
 		}}
 	code := Main(context.Background(), []string{"run", "-config", cfgPath, "-listen", "", "-once", "-init"}, env)
-	_ = 0
 	if code != ExitOK {
 		t.Fatalf("run: exit %d: %s", code, stderr.String())
 	}
@@ -107,5 +107,11 @@ rules:
 			t.Fatal(err)
 		}
 		check("export "+format, data)
+		if !bytes.Contains(data, []byte("#MacronLeaks")) {
+			t.Errorf("export %s holds no finding: the test proves nothing\n%s", format, data)
+		}
+		if format == "warc" && !bytes.Contains(data, []byte("Authorization: (removed: credential)")) {
+			t.Errorf("the WARC request record does not say the credential was removed")
+		}
 	}
 }

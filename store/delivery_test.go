@@ -4,13 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/silencewatch/silencewatch/rules"
 )
@@ -157,8 +154,7 @@ func TestMigrationKeepsVerdicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, _ := fs.Sub(migrations, "migrations")
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithDisableGlobalRegistry(true))
+	p, err := migrationProvider(db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,5 +288,68 @@ func TestDigestsAndRefreshes(t *testing.T) {
 	s.MarkRefreshed(ctx, root.ID, pending[0].RefreshSeq)
 	if pending, _ = s.PendingRefreshes(ctx); len(pending) != 0 {
 		t.Errorf("still pending: %+v", pending)
+	}
+}
+
+// TestMigrationScrubsCredentials: a store written before credentials were
+// kept out (user:password in URLs, Authorization in request headers)
+// holds none after it is opened.
+func TestMigrationScrubsCredentials(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := migrationProvider(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, scrubVersion-1); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "s3cr3t"
+	for _, q := range []string{
+		`INSERT INTO sources (name, url) VALUES ('s', 'https://reader:s3cr3t@feeds.example/rss')`,
+		`INSERT INTO sources (name, url) VALUES ('plain', 'https://feeds.example/a@b')`,
+		`INSERT INTO articles (id, source, source_url, first_seen_at) VALUES (1, 's', 'https://reader:s3cr3t@feeds.example/rss', '2017-05-06T08:00:00.000000000Z')`,
+		`INSERT INTO responses (source, kind, url, final_url, request_headers, status, body_size, sha256, fetched_at)
+			VALUES ('s', 'feed', 'https://reader:s3cr3t@feeds.example/rss', 'https://reader:s3cr3t@feeds.example/rss',
+			'{"Authorization":["Basic cmVhZGVyOnMzY3IzdA=="],"User-Agent":["sw"]}', 200, 0, 'x', '2017-05-06T08:00:00.000000000Z')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var dump strings.Builder
+	for _, q := range []string{`SELECT url FROM sources`, `SELECT source_url FROM articles`,
+		`SELECT url || final_url || request_headers FROM responses`} {
+		rows, err := s.db.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			dump.WriteString(v + "\n")
+		}
+		rows.Close()
+	}
+	got := dump.String()
+	if strings.Contains(got, secret) || strings.Contains(got, "cmVhZGVyOnMzY3IzdA") {
+		t.Errorf("credentials left after migration:\n%s", got)
+	}
+	for _, want := range []string{"https://xxxxx@feeds.example/rss", RemovedValue, `"User-Agent":["sw"]`, "https://feeds.example/a@b"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("after migration, no %q in\n%s", want, got)
+		}
 	}
 }

@@ -7,11 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
-	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 
 	"github.com/silencewatch/silencewatch/weburl"
@@ -81,13 +79,7 @@ func (s *SQLite) init(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
 		return err
 	}
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	// The global registry holds Go migrations registered by any package
-	// linked in; ours are SQL only and must not pick those up.
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, sub, goose.WithDisableGlobalRegistry(true))
+	p, err := migrationProvider(s.db)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

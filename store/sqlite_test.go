@@ -138,8 +138,8 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 			t.Fatal(err)
 		}
 		files, _ := fs.Glob(migrations, "migrations/*.sql")
-		if applied != len(files) {
-			t.Errorf("goose_db_version has %d applied migrations, want %d", applied, len(files))
+		if applied != len(files)+1 { // and the Go credential scrub
+			t.Errorf("goose_db_version has %d applied migrations, want %d", applied, len(files)+1)
 		}
 		s.Close()
 	}

@@ -895,3 +895,59 @@ func TestFetchTimeout(t *testing.T) {
 		t.Errorf("Fetch of a hanging page: %v after %v, want a retryable timeout within the 200ms Timeout", err, time.Since(start))
 	}
 }
+
+// TestRobotsFetchedOncePerTTL: many page fetches and a crawl, across
+// sources sharing one Transport, ask the site for robots.txt once; after
+// crawler.RobotsTTL it is asked again, once.
+func TestRobotsFetchedOncePerTTL(t *testing.T) {
+	s := newsSite(t)
+	var mu sync.Mutex
+	now := time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s.rt = crawler.NewTransport(crawler.TransportOptions{Now: clock,
+		AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}})
+	robots := func() int { return count(s.requested(false), "/robots.txt") }
+
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			opts := s.options(nil)
+			opts.Source = fmt.Sprintf("source-%d", i%3)
+			for _, p := range []string{"/2017/05/a1.html", "/2017/05/a3.html", "/2017/05/sm1.html"} {
+				if _, err := Fetch(context.Background(), opts, s.url(p)); err != nil {
+					t.Errorf("Fetch %s: %v", p, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if _, _, err := collect(t, context.Background(), s.options(NewMemoryVisited())); err != nil {
+		t.Fatalf("Crawl: %v", err)
+	}
+	if n := robots(); n != 1 {
+		t.Fatalf("robots.txt requested %d times for 36 fetches and a crawl, want 1", n)
+	}
+
+	mu.Lock()
+	now = now.Add(crawler.RobotsTTL - time.Second)
+	mu.Unlock()
+	if _, err := Fetch(context.Background(), s.options(nil), s.url("/2017/05/a1.html")); err != nil {
+		t.Fatal(err)
+	}
+	if n := robots(); n != 1 {
+		t.Errorf("robots.txt requested again before its TTL ran out (%d)", n)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Second)
+	mu.Unlock()
+	for range 3 {
+		if _, err := Fetch(context.Background(), s.options(nil), s.url("/2017/05/a1.html")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := robots(); n != 2 {
+		t.Errorf("robots.txt requested %d times after its TTL, want 2", n)
+	}
+}
