@@ -58,6 +58,13 @@ const (
 	fDatedRefs               // dates inside the mailbox's period before the leak, at most 3
 	fGuidance                // the regulator's request, a newsroom's abstention, /2, at most 3
 	fExistence               // the hack, the reactions, the investigation, /3, at most 2
+	fMessageDetail           // a leak reference dated or with its writer ("in a March 2015 email", "un courriel du 3 mai"), at most 3
+	fAttributedQuote         // a quoted line next to a leak reference or a verb of writing, at most 3
+	fAttributedAmount        // a sum of money next to a leak reference, at most 3
+	fVolume                  // the leak's size ("11.5 million documents", "2,6 To"), at most 2
+	fClaim                   // what the material says someone did or had ("aurait reçu", "shows that", "offshore"), /3, at most 3
+	fTitleExistence          // the title reports the hack, the trial, the reactions, at most 1
+	fTitleClaim              // the title reports what the material says, at most 1
 	nFeatures
 
 	// Rules, applied before the model (see Classify).
@@ -70,6 +77,7 @@ const (
 var featureNames = [nFeatures]string{
 	"quote", "public_quote", "reporting_phrase", "writing_verb", "leak_reference", "identifier", "target_term",
 	"leak_term", "person", "document_match", "dated_reference", "guidance_phrase", "existence_phrase",
+	"message_detail", "attributed_quote", "attributed_amount", "volume", "claim", "title_existence", "title_claim",
 }
 
 // signalNames names every signal: the model's features, then the rules'.
@@ -84,6 +92,8 @@ var signalNames = func() [nSignals]string {
 const (
 	reportingWindow = 4  // a reporting construction and the leak reference it reports on
 	publicWindow    = 15 // a statement cue before a quote
+	detailWindow    = 6  // a date or a writer and the leak reference it details
+	attributeWindow = 12 // a quote or a sum and the leak reference or verb it is attributed to
 )
 
 var (
@@ -94,6 +104,8 @@ var (
 	existenceSet  = newPhraseSet()
 	satireSet     = newPhraseSet()
 	publicCueSet  = newPhraseSet()
+	messageCueSet = newPhraseSet()
+	claimCueSet   = newPhraseSet()
 	publicDocCues = []string{"communique", "statement", "declaration", "press release", "interview", "entretien", "tribune"}
 )
 
@@ -105,6 +117,8 @@ func init() {
 	existenceSet.addAll("existence", existencePhrases...)
 	satireSet.addAll("satire", satireMarkers...)
 	publicCueSet.addAll("public", publicCues...)
+	messageCueSet.addAll("message", messageCues...)
+	claimCueSet.addAll("claim", claimCues...)
 }
 
 // evidence is one occurrence behind a feature.
@@ -362,6 +376,46 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			}
 		}
 
+		// Details of the material, attributed to it: dropped below, like
+		// reporting constructions, when the article turns out not to be
+		// about this leak's target.
+		writing := writingSet.find(nil, w)
+		for _, d := range findMessageDates(w) {
+			if nearAny(d, leak, detailWindow) {
+				addSpan(an, fMessageDetail, seg, w, d)
+			}
+		}
+		for _, h := range dedupHits(messageCueSet.find(nil, w)) {
+			if nearAny(wordSpan{h.start, h.end}, leak, detailWindow) {
+				addSpan(an, fMessageDetail, seg, w, wordSpan{h.start, h.end})
+			}
+		}
+		for _, h := range dedupHits(claimCueSet.find(nil, w)) {
+			addSpan(an, fClaim, seg, w, wordSpan{h.start, h.end})
+			if seg.Field == article.FieldTitle {
+				addSpan(an, fTitleClaim, seg, w, wordSpan{h.start, h.end})
+			}
+		}
+		if seg.Field == article.FieldTitle {
+			for _, h := range dedupHits(existenceSet.find(nil, w)) {
+				addSpan(an, fTitleExistence, seg, w, wordSpan{h.start, h.end})
+			}
+		}
+		for _, q := range findQuotations(w) {
+			if nearAny(q, leak, attributeWindow) || nearAny(q, writing, attributeWindow) {
+				addSpan(an, fAttributedQuote, seg, w, q)
+			}
+		}
+		amounts, volumes := findAmountsAndVolumes(w)
+		for _, a := range amounts {
+			if nearAny(a, leak, attributeWindow) {
+				addSpan(an, fAttributedAmount, seg, w, a)
+			}
+		}
+		for _, v := range volumes {
+			addSpan(an, fVolume, seg, w, v)
+		}
+
 		// Reporting constructions near a leak reference; dropped below
 		// when the article turns out not to be about this leak's target.
 		for _, c := range dedupHits(reportCueSet.find(nil, w)) {
@@ -400,7 +454,15 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		// Reporting "according to the emails" about another mailbox is
 		// not reporting this leak.
 		an.ev[fReporting] = nil
+		an.ev[fMessageDetail], an.ev[fAttributedQuote], an.ev[fAttributedAmount], an.ev[fClaim] = nil, nil, nil, nil
 	}
+	an.x[fMessageDetail] = capf(float64(len(an.ev[fMessageDetail])), 3)
+	an.x[fAttributedQuote] = capf(float64(len(an.ev[fAttributedQuote])), 3)
+	an.x[fAttributedAmount] = capf(float64(len(an.ev[fAttributedAmount])), 3)
+	an.x[fVolume] = capf(float64(len(an.ev[fVolume])), 2)
+	an.x[fClaim] = capf(float64(len(an.ev[fClaim]))/3, 3)
+	an.x[fTitleExistence] = capf(float64(len(an.ev[fTitleExistence])), 1)
+	an.x[fTitleClaim] = capf(float64(len(an.ev[fTitleClaim])), 1)
 	an.x[fReporting] = capf(float64(len(an.ev[fReporting])), 3)
 	an.x[fQuoteWords] = capf(an.x[fQuoteWords]/40, 2)
 	an.x[fPublicQuoteWords] = capf(an.x[fPublicQuoteWords]/40, 2)
@@ -426,6 +488,12 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 }
 
 func capf(x, c float64) float64 { return min(x, c) }
+
+// addSpan records words s of seg as evidence of feature f.
+func addSpan(an *analysis, f int, seg article.Segment, w *wordSeq, s wordSpan) {
+	os, oe := w.span(s.start, s.end)
+	an.ev[f] = append(an.ev[f], evidence{text: seg.Text[os:oe], field: seg.Field, start: os, end: oe})
+}
 
 func containsAny(s string, subs []string) bool {
 	for _, x := range subs {

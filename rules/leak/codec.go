@@ -22,7 +22,7 @@ import (
 // blob close to the size of the corpus's text, compressed.
 const (
 	codecMagic   = "SWLEAKIX"
-	codecVersion = 1
+	codecVersion = 2
 )
 
 // ErrFormat is wrapped by UnmarshalBinary errors for blobs it cannot read
@@ -47,6 +47,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	w.uvarint(uint64(o.MinWords))
 	w.time(o.DisclosedAt)
 	w.strings(o.Identifiers)
+	w.strings(o.Names)
 
 	w.uvarint(uint64(ix.bg.N))
 	terms := make([]string, 0, len(ix.bg.DF))
@@ -104,6 +105,7 @@ func (ix *Index) UnmarshalBinary(data []byte) error {
 	o.MinWords = int(r.uvarint())
 	o.DisclosedAt = r.time()
 	o.Identifiers = r.strings()
+	o.Names = r.strings()
 
 	bg := background{N: int(r.uvarint()), DF: map[string]int32{}}
 	for n := r.count(); n > 0 && r.err == nil; n-- {
@@ -166,6 +168,9 @@ func CorpusKey(dir string, opts Options) (string, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "v%d k=%d w=%d df=%d frac=%g\n", codecVersion, opts.K, opts.W, opts.MaxDocFreq, opts.MaxDocFrac)
+	// What the config says of the leak is in the index too: a changed
+	// identifier or name must not load the index built before it.
+	fmt.Fprintf(h, "disclosed=%s ids=%q names=%q\n", opts.DisclosedAt.UTC().Format(time.RFC3339), opts.Identifiers, opts.Names)
 	for _, f := range files {
 		sum, size, err := hashFile(f.abs)
 		if err != nil {

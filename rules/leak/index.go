@@ -40,6 +40,10 @@ type Options struct {
 	// Identifiers are the leak's configured identifiers (hashtag, paste
 	// id, archive name…): Classify reports them as leak references.
 	Identifiers []string
+	// Names are the people and bodies the leak is about, as configured
+	// (mailbox owners, the target, its campaign): Classify counts them
+	// like the corpus's regular correspondents, and needs no corpus for it.
+	Names []string
 	// DisclosedAt is when the leak became public. An article published
 	// before it cannot be reporting its content: what it shares with the
 	// corpus was public (a press release, an interview). Zero: unknown.
@@ -242,7 +246,7 @@ func (ix *Index) finish() {
 	ix.buildTable()
 	ix.terms = learnTerms(ix.docs, ix.boilerMask, ix.bg)
 	ix.boilerMask = nil
-	ix.ids = newIdentifierSet(ix.opts.Identifiers, ix.docs)
+	ix.ids = newIdentifierSet(ix.opts.Identifiers, ix.opts.Names, ix.docs)
 	ix.computePeriod()
 }
 

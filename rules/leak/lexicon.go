@@ -131,7 +131,8 @@ var (
 		"courriel*", "mail", "mails", "e-mail*", "email*", "message*", "messagerie*", "document*", "fichier*",
 		"archive*", "fuite*", "note*", "échange*", "correspondance*", "extrait*", "pièce*", "export*",
 		"piraté*", "dérobé*", "volé*", "leak*", "dump*", "cache", "trove", "file*", "memo*", "inbox", "mailbox",
-		"correspondence", "hacked", "stolen", "thread*", "notes",
+		"correspondence", "hacked", "stolen", "thread*", "notes", "papers", "cable*", "câble*", "leaked", "fuité*",
+		"révélation*", "revelation*", "records", "dossier*", "données", "data",
 	}
 	// reportCues are the constructions that introduce what a text says,
 	// when they stand next to a leak reference ("selon les courriels",
@@ -142,6 +143,18 @@ var (
 		"indique*", "figure parmi", "figurent parmi", "contiennent", "contient", "daté*", "envoyé*", "adressé*",
 		"in an", "in a", "in one", "in the", "one of the", "among the", "one email", "shows", "show", "showed",
 		"reveal*", "indicate*", "suggest*", "dated", "sent", "contain*",
+		"show that", "showed that", "shows that", "révèlent que", "montrent que", "obtained by", "obtenus par", "obtenues par",
+		"consultés par", "consultées par", "seen by", "reviewed by", "analysés par", "published by", "publiés par", "publiées par",
+		"mis en ligne", "détaill*", "detail*", "mentionn*", "mention*", "font état", "fait état", "évoqu*", "refer to",
+		"exposed", "expose*", "lay bare", "laissent apparaître", "on découvre", "apprend-on", "found that", "describe*", "décri*",
+	}
+	// messageCues say which message a detail comes from: its date, its
+	// sender or recipient ("sent to", "adressé à", "wrote in an email").
+	messageCues = []string{
+		"daté du", "datée du", "datés du", "dated", "sent to", "sent by", "sent on", "envoyé à", "envoyée à", "envoyé par",
+		"envoyée par", "envoyé le", "envoyée le", "adressé à", "adressée à", "adressés à", "wrote to", "writes to", "écrit à",
+		"écrivait à", "a écrit à", "forwarded", "transféré*", "in reply", "en réponse", "subject line", "objet", "cc",
+		"copie à", "en copie", "copied", "signé*", "signed",
 	}
 	// writingVerbs report what someone wrote rather than said: newsrooms
 	// write "a déclaré" for a statement and "écrit-il" for a mail.
@@ -163,6 +176,23 @@ var (
 		"asked the media", "media not to", "refrain from", "not to relay", "criminal offence", "watchdog",
 		"supervisory commission", "campaign commission", "we will not", "our readers", "note to readers", "newsroom*",
 		"press freedom",
+		// Requests and orders not to publish, read or keep the material,
+		// and the refusals and editorial policies they meet.
+		"destroy", "détruire", "not to read", "ne pas lire", "ne pas consulter", "not to download", "ne pas télécharger",
+		"asked news outlets", "asking news outlets", "asks news outlets", "news outlets to", "media outlets to", "journalists to",
+		"journalistes de", "aux journalistes", "aux rédactions", "les rédactions", "editors to", "asked journalists",
+		"urged the media", "urges the media", "urged media", "urged journalists", "exhorte", "appelé les médias", "appelle à ne pas",
+		"does not consent", "ne consent pas", "legal action", "poursuites judiciaires", "threatened to sue", "menace de poursuites",
+		"cease and desist", "mise en demeure", "injonction", "injunction", "court order", "ordonnance", "interdit de publier",
+		"interdiction de publier", "ban on publishing", "prohibited from", "not prohibited", "ordered to remove", "ordonné le retrait",
+		"retirer les articles", "remove the articles", "take down", "censure*", "censor*", "secret des affaires", "trade secrets",
+		"hacked materials", "hacked material", "matériel piraté", "contenus piratés", "policy on", "politique de", "editorial decision",
+		"décision éditoriale", "choix éditorial", "we decided not", "nous avons décidé de ne pas", "chose not to", "a choisi de ne pas",
+		"declined to publish", "refused to publish", "refuse de publier", "refusé de publier", "ne pas en faire état", "responsibility to",
+		"ethical", "éthique", "déontolog*", "public interest", "intérêt public", "newsworthy", "warned employees", "warned that",
+		"mis en garde", "met en garde", "avertit", "avertissement", "classified information", "remains classified", "stolen information",
+		"stolen materials", "blocked", "bloqué*", "suspended", "lawyers", "avocats", "letter to", "lettre aux", "press council",
+		"conseil de déontologie", "régulateur", "regulator", "arcom", "csa", "ofcom",
 	}
 	// existencePhrases report the hack, the reactions, the investigation.
 	existencePhrases = []string{
@@ -171,6 +201,37 @@ var (
 		"des faux", "forum anonyme", "dénonce", "condamne", "cybersécurité", "désinformation",
 		"hack", "hacking", "hackers", "phishing", "investigation", "prosecutor*", "massive and coordinated",
 		"authenticity", "forger*", "fakes", "anonymous board", "disinformation", "cybersecurity", "denounce*", "condemn*",
+		// The breach, who did it, how it was published, what followed.
+		"breach", "data breach", "fuite de données", "cyberattack", "cyber-attack", "cyber attack", "attaque informatique",
+		"intrusion informatique", "piratage informatique", "piraté*", "hacked into", "hacker", "pirate informatique",
+		"claimed responsibility", "revendiqu*", "attribu*", "russian", "russia", "russe", "russie", "gru", "fsb", "north korea",
+		"corée du nord", "intelligence agencies", "services de renseignement", "security firm", "security researchers",
+		"experts en sécurité", "arrest*", "arrêté", "interpellé", "inculpé*", "indicted", "charged with", "mis en examen",
+		"trial", "procès", "tribunal", "court", "sentenced", "condamné à", "extradit*", "prison", "whistleblower", "lanceur d'alerte",
+		"lanceurs d'alerte", "source anonyme", "anonymous source", "consortium", "partenaires", "media partners", "journalists from",
+		"journalistes de", "mise en ligne", "were posted", "posted online", "published online", "made public", "rendus publics",
+		"rendu public", "leaked online", "dumped", "released", "publiés sur", "search engine", "moteur de recherche", "database",
+		"base de données", "verified", "vérifié*", "genuine", "authentique*", "reaction*", "réaction*", "responded", "a réagi",
+		"réagit", "resigned", "démission*", "fallout", "scandal", "scandale", "affaire",
+	}
+	// claimCues report what the material says someone did or had:
+	// newsroom French writes it in the conditional ("aurait reçu"),
+	// English in reportative verbs; both name a holding, a payment, a
+	// concealment.
+	claimCues = []string{
+		"aurait", "auraient", "serait", "seraient", "aurait reçu", "aurait versé", "aurait caché", "allegedly", "purportedly",
+		"apparently", "reportedly", "révèle que", "révèlent que", "révélé que", "montre que", "montrent que", "indique que",
+		"indiquent que", "suggère que", "suggèrent que", "shows that", "show that", "showed that", "revealed that", "reveals that",
+		"reveal that", "suggest that", "suggests that", "indicate that", "indicates that", "confirm that", "confirms that",
+		"dispose d", "détenait", "détient", "possède", "possédait", "owned", "owns", "held", "holds", "set up", "créée",
+		"créé", "fondé*", "bénéficiaire*", "beneficiary", "beneficial owner", "shareholder", "actionnaire", "secret", "secrète",
+		"caché*", "hidden", "concealed", "dissimul*", "paid", "payé*", "versé*", "received", "reçu", "transferred", "transféré*",
+		"virement*", "payments", "paiements", "offshore", "société écran", "shell company", "compte", "account", "trust",
+		"fortune", "évasion", "evasion", "avoided", "éviter", "salaire", "salary", "contrat", "contract", "commission",
+		"notre enquête", "our investigation", "nos révélations", "our reporting", "à partir des documents", "based on the documents",
+		"based on documents", "an analysis of", "une analyse des", "examined by", "épluché*", "passé au crible", "dépouill*",
+		"in the documents", "dans les documents", "among the documents", "parmi les documents", "one document", "un document",
+		"the files show", "les fichiers", "on y apprend", "on y découvre", "on y lit",
 	}
 	// satireMarkers: satire and parody say so, in the title or in a
 	// disclaimer.

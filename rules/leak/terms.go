@@ -188,7 +188,7 @@ type identifierSet struct {
 	people *phraseSet // names of correspondents, two words or more
 }
 
-func newIdentifierSet(ids []string, docs []indexedDoc) *identifierSet {
+func newIdentifierSet(ids, configured []string, docs []indexedDoc) *identifierSet {
 	s := &identifierSet{ids: newPhraseSet(), people: newPhraseSet()}
 	for _, id := range ids {
 		s.ids.add(id, "identifier")
@@ -219,6 +219,7 @@ func newIdentifierSet(ids []string, docs []indexedDoc) *identifierSet {
 		}
 	}
 	slices.Sort(names)
+	names = append(names, configured...)
 	for _, n := range names {
 		s.people.add(n, "person")
 	}

@@ -50,35 +50,6 @@ func TestTuneParameters(t *testing.T) {
 	}
 }
 
-// TestTuneL2 chooses the model's L2 penalty by leave-one-out on the train
-// split.
-func TestTuneL2(t *testing.T) {
-	if !*tuneFlag {
-		t.Skip("run with -leak.tune")
-	}
-	ix, arts := fixtureIndex(t)
-	ex := trainExamples(ix, arts)
-	for _, l2 := range []float64{0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5} {
-		m := Matrix{Split: "train LOO"}
-		for i := range ex {
-			rest := append(append([]Example{}, ex[:i]...), ex[i+1:]...)
-			p := FitModel(rest, l2).predict(ex[i].X)
-			best := 0
-			for j := range p {
-				if p[j] > p[best] {
-					best = j
-				}
-			}
-			m.Add(ex[i].ID, ex[i].Label, labels[best])
-		}
-		acc := 0
-		for i := range labels {
-			acc += m.Counts[i][i]
-		}
-		t.Logf("l2=%.3f content P=%.3f R=%.3f accuracy=%d/%d errors=%v", l2, m.Precision(LabelContent), m.Recall(LabelContent), acc, len(ex), m.Errors)
-	}
-}
-
 // tuneSeed seeds the generated passages used for tuning; the reported
 // test uses generatedSeed.
 const tuneSeed = 1

@@ -1,0 +1,166 @@
+package leak
+
+import (
+	"slices"
+	"strconv"
+)
+
+// Finders of the details real reporting gives when it relays what leaked
+// material says, without any copy of that material: quoted lines, sums of
+// money, the message a detail comes from (who wrote to whom, when), and,
+// on the other side, the size of the leak (a count of documents or bytes),
+// which is how its existence is reported.
+
+// wordSpan is words [start, end) of a wordSeq.
+type wordSpan struct{ start, end int }
+
+// near reports whether two word spans are at most within words apart.
+func (a wordSpan) near(b wordSpan, within int) bool {
+	return a.start <= b.end+within && b.start <= a.end+within
+}
+
+func nearAny(s wordSpan, hits []phraseHit, within int) bool {
+	for _, h := range hits {
+		if s.near(wordSpan{h.start, h.end}, within) {
+			return true
+		}
+	}
+	return false
+}
+
+// findQuotations returns the quoted runs of at least minQuoteWords words:
+// normalisation folds « », “ ” and " into '"', which tokenisation skips,
+// so quotes are paired on the normalised bytes and mapped to words.
+func findQuotations(w *wordSeq) []wordSpan {
+	const minQuoteWords, maxQuoteWords = 4, 120
+	var out []wordSpan
+	b := w.norm.Norm
+	open := -1
+	for i, c := range b {
+		if c != '"' {
+			continue
+		}
+		if open < 0 {
+			open = i
+			continue
+		}
+		s := firstWordAfter(w, open)
+		e := firstWordAfter(w, i)
+		if n := e - s; n >= minQuoteWords && n <= maxQuoteWords {
+			out = append(out, wordSpan{s, e})
+		}
+		open = -1
+	}
+	return out
+}
+
+// firstWordAfter is the index of the first word starting at or after byte
+// offset off of the normalised text.
+func firstWordAfter(w *wordSeq, off int) int {
+	i, _ := slices.BinarySearch(w.start, int32(off))
+	return i
+}
+
+var (
+	currencyWords = map[string]bool{
+		"euro": true, "euros": true, "dollar": true, "dollars": true, "livre": true, "livres": true, "pound": true, "pounds": true,
+		"franc": true, "francs": true, "usd": true, "eur": true, "gbp": true, "chf": true, "rouble": true, "roubles": true,
+	}
+	scaleWords = map[string]bool{
+		"million": true, "millions": true, "milliard": true, "milliards": true, "billion": true, "billions": true,
+		"thousand": true, "thousands": true, "millier": true, "milliers": true, "mille": true, "m": true, "bn": true, "k": true,
+	}
+	// Things a leak is counted in: "11.5 million documents", "2,6 To".
+	volumeUnits = map[string]bool{
+		"document": true, "documents": true, "fichier": true, "fichiers": true, "file": true, "files": true,
+		"courriel": true, "courriels": true, "email": true, "emails": true, "mail": true, "mails": true, "e": true,
+		"message": true, "messages": true, "page": true, "pages": true, "record": true, "records": true,
+		"cable": true, "cables": true, "compte": true, "comptes": true, "account": true, "accounts": true,
+		"go": true, "to": false, "gb": true, "tb": true, "gigaoctet": true, "gigaoctets": true, "teraoctet": true, "teraoctets": true,
+		"gigabyte": true, "gigabytes": true, "terabyte": true, "terabytes": true, "octets": true, "bytes": true,
+		"memo": true, "memos": true, "note": true, "notes": true, "piece": true, "pieces": true,
+	}
+)
+
+// numberRun returns the end of the number starting at word i ("11",
+// "11 5" for 11.5 or 11,5, "1 200 000"), or i when word i is not a number.
+func numberRun(w *wordSeq, i int) int {
+	j := i
+	for j < len(w.hash) && j-i < 4 && w.end[j]-w.start[j] <= 12 && isNumber(w.word(j)) {
+		j++
+	}
+	return j
+}
+
+// currencyBefore reports whether a currency sign ($ € £) stands just
+// before word i.
+func currencyBefore(w *wordSeq, i int) bool {
+	s := int(w.start[i])
+	b := w.norm.Norm
+	for k := s - 1; k >= 0 && k >= s-4; k-- {
+		switch b[k] {
+		case '$':
+			return true
+		case 0xac: // € is e2 82 ac
+			return k >= 2 && b[k-1] == 0x82 && b[k-2] == 0xe2
+		case 0xa3: // £ is c2 a3
+			return k >= 1 && b[k-1] == 0xc2
+		case ' ':
+			continue
+		}
+		if b[k] != ' ' {
+			return false
+		}
+	}
+	return false
+}
+
+// findAmounts returns sums of money ("$2 million", "300 000 euros", "2,5
+// millions d'euros") and findVolumes the sizes of a leak ("11,5 millions
+// de documents", "2.6 terabytes").
+func findAmountsAndVolumes(w *wordSeq) (amounts, volumes []wordSpan) {
+	for i := 0; i < len(w.hash); i++ {
+		e := numberRun(w, i)
+		if e == i {
+			continue
+		}
+		j := e
+		if j < len(w.hash) && scaleWords[w.word(j)] {
+			j++
+		}
+		k := j
+		if k < len(w.hash) && (w.word(k) == "de" || w.word(k) == "d" || w.word(k) == "of") {
+			k++
+		}
+		switch {
+		case currencyBefore(w, i) || (k < len(w.hash) && currencyWords[w.word(k)]):
+			amounts = append(amounts, wordSpan{i, min(k+1, len(w.hash))})
+		case k < len(w.hash) && volumeUnits[w.word(k)]:
+			// "e-mails" tokenises as "e" "mails".
+			if w.word(k) == "e" && (k+1 >= len(w.hash) || w.word(k+1) != "mails") {
+				break
+			}
+			volumes = append(volumes, wordSpan{i, k + 1})
+		}
+		i = e - 1
+	}
+	return amounts, volumes
+}
+
+// findMessageDates finds "March 2015", "mars 2016", "12 avril", "April
+// 12" and "12/04/2016": a date a message can be dated by.
+func findMessageDates(w *wordSeq) []wordSpan {
+	var out []wordSpan
+	for _, d := range findDates(w) {
+		out = append(out, wordSpan{d.start, d.end})
+	}
+	for i := range w.hash {
+		if _, ok := months[w.word(i)]; !ok || i+1 >= len(w.hash) {
+			continue
+		}
+		if y, err := strconv.Atoi(w.word(i + 1)); err == nil && y >= 1990 && y <= 2100 {
+			out = append(out, wordSpan{i, i + 2})
+		}
+	}
+	return out
+}
