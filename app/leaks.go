@@ -30,17 +30,22 @@ type leakReport struct {
 }
 
 func leakOptions(l config.Leak) leak.Options {
-	return leak.Options{Identifiers: l.Identifiers, DisclosedAt: l.DisclosedAt, Background: leak.DefaultBackground()}
+	return leak.Options{Identifiers: l.Identifiers, Names: l.Names, DisclosedAt: l.DisclosedAt, Background: leak.DefaultBackground()}
 }
 
 // leakIndexes loads the index of every leak with a corpus, rebuilding it
 // (incrementally) when the corpus changed; with st nil, indexes are built
-// in memory only.
+// in memory only. A leak without a corpus gets an index of its identifiers
+// and names alone, so that leak_report works from the first hour of a
+// leak, before (or without) holding its data.
 func leakIndexes(ctx context.Context, cfg *config.Config, st leakIndexStore, now time.Time) (map[string]rules.LeakIndex, []leakReport, error) {
 	out := map[string]rules.LeakIndex{}
 	var reports []leakReport
 	for _, l := range cfg.Leaks {
 		if l.Corpus == "" {
+			opts := leakOptions(l)
+			opts.Background = nil // no corpus terms to tell from general news
+			out[l.ID] = leak.Build(nil, opts)
 			continue
 		}
 		start := time.Now()
@@ -108,15 +113,28 @@ func printLeakReports(w io.Writer, reports []leakReport) {
 }
 
 func runLeaks(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 || (args[0] != "index" && args[0] != "eval") {
-		fmt.Fprintln(env.Stderr, "usage: silencewatch leaks index [-config FILE]\n       silencewatch leaks eval [-dir DIR]")
+	if len(args) == 0 || (args[0] != "index" && args[0] != "eval" && args[0] != "train") {
+		fmt.Fprintln(env.Stderr, "usage: silencewatch leaks index [-config FILE]\n       silencewatch leaks eval -real\n       silencewatch leaks eval [-dir DIR]\n       silencewatch leaks train [-synthetic DIR] [-o FILE]")
 		return ExitUsage
+	}
+	if args[0] == "train" {
+		return runLeaksTrain(args[1:], env)
 	}
 	if args[0] == "eval" {
 		fs := newFlagSet("leaks eval", env)
-		dir := fs.String("dir", "rules/leak/testdata", "the labelled evaluation set (corpus/, articles/, leak.json)")
+		dir := fs.String("dir", "rules/leak/testdata", "the synthetic evaluation set (corpus/, articles/, leak.json)")
+		real := fs.Bool("real", false, "cross-validate on the embedded real corpus, leave-one-leak-out, corpus-free (the synthetic train split from -dir is added to every fold's training)")
 		if code, done := parseFlags(fs, args[1:]); done {
 			return code
+		}
+		if *real {
+			ex, err := realTrainingSet(*dir)
+			if err != nil {
+				fmt.Fprintln(env.Stderr, "silencewatch leaks eval:", err)
+				return ExitUsage
+			}
+			fmt.Fprintln(env.Stdout, leak.CrossValidate(ex).String())
+			return ExitOK
 		}
 		ev, err := leak.Evaluate(*dir)
 		if err != nil {
@@ -158,4 +176,39 @@ func runLeaks(ctx context.Context, args []string, env Env) int {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+func realTrainingSet(synthDir string) ([]leak.Example, error) {
+	corpus, err := leak.ReadRealCorpus()
+	if err != nil {
+		return nil, err
+	}
+	return leak.TrainingSet(corpus, synthDir)
+}
+
+// runLeaksTrain fits the classifier's weights (leak.Train) and writes
+// them where the binary embeds them from.
+func runLeaksTrain(args []string, env Env) int {
+	fs := newFlagSet("leaks train", env)
+	dir := fs.String("synthetic", "rules/leak/testdata", "the synthetic evaluation set whose train split is added to the real corpus")
+	out := fs.String("o", "rules/leak/model.json", "where to write the weights (rebuild the binary to ship them)")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	ex, err := realTrainingSet(*dir)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "silencewatch leaks train:", err)
+		return ExitUsage
+	}
+	m := leak.Train(ex)
+	b, err := leak.MarshalModel(m)
+	if err == nil {
+		err = os.WriteFile(*out, b, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "silencewatch leaks train:", err)
+		return ExitUsage
+	}
+	fmt.Fprintf(env.Stdout, "%s: %s\n", *out, m.Trained)
+	return ExitOK
 }

@@ -170,7 +170,11 @@ type Leak struct {
 	Name        string
 	DisclosedAt time.Time
 	Identifiers []string
-	Corpus      string // directory, relative paths taken from the config's directory
+	// Names are the people and bodies the leak is about (mailbox owners,
+	// the target, its campaign): leak_report counts them as references to
+	// the leak, with or without a corpus.
+	Names  []string
+	Corpus string // directory, relative paths taken from the config's directory
 }
 
 // Severity orders findings.
@@ -819,9 +823,14 @@ func (v *validator) leaks(cfg *Config, raws []rawLeak) {
 	for i, rl := range raws {
 		path := p{"leaks", i}
 		v.id(path.with("id"), rl.ID, seen, "leak")
-		l := Leak{ID: rl.ID, Name: rl.Name, Identifiers: rl.Identifiers, Corpus: rl.Corpus}
+		l := Leak{ID: rl.ID, Name: rl.Name, Identifiers: rl.Identifiers, Names: rl.Names, Corpus: rl.Corpus}
 		if v.required(path.with("disclosed_at"), rl.DisclosedAt) {
 			l.DisclosedAt = v.instant(path.with("disclosed_at"), rl.DisclosedAt)
+		}
+		for j, n := range rl.Names {
+			if strings.TrimSpace(n) == "" {
+				v.errorf(path.with("names", j), "empty name")
+			}
 		}
 		if l.Corpus != "" && !filepath.IsAbs(l.Corpus) {
 			l.Corpus = filepath.Join(v.dir, l.Corpus)

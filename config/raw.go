@@ -146,6 +146,7 @@ type rawLeak struct {
 	Name        string   `yaml:"name"`
 	DisclosedAt string   `yaml:"disclosed_at"`
 	Identifiers []string `yaml:"identifiers"`
+	Names       []string `yaml:"names"`
 	Corpus      string   `yaml:"corpus"`
 }
 

@@ -315,3 +315,56 @@ func peakRSS() int64 {
 	}
 	return 0
 }
+
+// corpusFreeArticles is the real corpus as the rule engine sees it, with
+// each leak's profile index (identifiers and names, no corpus).
+func corpusFreeArticles(b *testing.B) ([]*Index, []*article.Article) {
+	c, err := ReadRealCorpus()
+	if err != nil {
+		b.Fatal(err)
+	}
+	indexes := map[string]*Index{}
+	var ixs []*Index
+	var as []*article.Article
+	for i := range c.Articles {
+		a := &c.Articles[i]
+		if indexes[a.Leak] == nil {
+			indexes[a.Leak] = Build(nil, c.Leaks[a.Leak].Options())
+		}
+		ixs = append(ixs, indexes[a.Leak])
+		as = append(as, a.Article())
+	}
+	return ixs, as
+}
+
+// BenchmarkClassifyCorpusFree labels the real corpus's articles (about
+// 1 KB each, as stored) with no corpus, as the example config does.
+func BenchmarkClassifyCorpusFree(b *testing.B) {
+	ixs, as := corpusFreeArticles(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		ixs[i%len(as)].Classify(as[i%len(as)])
+	}
+	reportArticlesPerSecond(b, start)
+}
+
+// BenchmarkClassifyCorpusFree1MB labels one 1 MB article (the real
+// corpus's texts end to end): time and memory grow with its length, no
+// more.
+func BenchmarkClassifyCorpusFree1MB(b *testing.B) {
+	ixs, as := corpusFreeArticles(b)
+	var sb strings.Builder
+	for i := 0; sb.Len() < 1<<20; i++ {
+		sb.WriteString(as[i%len(as)].Content)
+		sb.WriteString("\n\n")
+	}
+	a := &article.Article{Title: as[0].Title, Content: sb.String()[:1<<20]}
+	b.SetBytes(1 << 20)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ixs[0].Classify(a)
+	}
+}

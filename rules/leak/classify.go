@@ -94,6 +94,7 @@ const (
 	publicWindow    = 15 // a statement cue before a quote
 	detailWindow    = 6  // a date or a writer and the leak reference it details
 	attributeWindow = 12 // a quote or a sum and the leak reference or verb it is attributed to
+	statementWindow = 6  // a quote and the verb of saying that makes it a statement
 )
 
 var (
@@ -106,6 +107,7 @@ var (
 	publicCueSet  = newPhraseSet()
 	messageCueSet = newPhraseSet()
 	claimCueSet   = newPhraseSet()
+	statementSet  = newPhraseSet()
 	publicDocCues = []string{"communique", "statement", "declaration", "press release", "interview", "entretien", "tribune"}
 )
 
@@ -119,6 +121,7 @@ func init() {
 	publicCueSet.addAll("public", publicCues...)
 	messageCueSet.addAll("message", messageCues...)
 	claimCueSet.addAll("claim", claimCues...)
+	statementSet.addAll("statement", statementCues...)
 }
 
 // evidence is one occurrence behind a feature.
@@ -401,7 +404,13 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 				addSpan(an, fTitleExistence, seg, w, wordSpan{h.start, h.end})
 			}
 		}
+		statements := statementSet.find(nil, w)
 		for _, q := range findQuotations(w) {
+			// A quoted statement (a communiqué, what someone said) is not
+			// a quote of the material, even when it speaks of it.
+			if nearAny(q, statements, statementWindow) {
+				continue
+			}
 			if nearAny(q, leak, attributeWindow) || nearAny(q, writing, attributeWindow) {
 				addSpan(an, fAttributedQuote, seg, w, q)
 			}
@@ -419,6 +428,11 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		// Reporting constructions near a leak reference; dropped below
 		// when the article turns out not to be about this leak's target.
 		for _, c := range dedupHits(reportCueSet.find(nil, w)) {
+			// "selon elle, les documents…" attributes to a person, not to
+			// the material.
+			if c.end < len(w.hash) && pronouns[w.word(c.end)] {
+				continue
+			}
 			for _, l := range leak {
 				if l.start <= c.end+reportingWindow && c.start <= l.end+reportingWindow {
 					s, e := min(c.start, l.start), max(c.end, l.end)

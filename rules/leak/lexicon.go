@@ -214,6 +214,17 @@ var (
 		"base de données", "verified", "vérifié*", "genuine", "authentique*", "reaction*", "réaction*", "responded", "a réagi",
 		"réagit", "resigned", "démission*", "fallout", "scandal", "scandale", "affaire",
 	}
+	// statementCues make a quote someone's statement: what they said,
+	// declared or denounced, in a communiqué or an interview.
+	statementCues = []string{
+		"a déclaré", "a-t-il déclaré", "a-t-elle déclaré", "déclare", "a dit", "a-t-il dit", "a-t-elle dit", "dit-il", "dit-elle",
+		"affirme", "a affirmé", "affirme le communiqué", "a dénoncé", "dénonce", "a réagi", "estime", "a estimé", "explique",
+		"a expliqué", "ajoute", "a ajouté", "selon lui", "selon elle", "communiqué", "déclaration", "a-t-il ajouté", "a-t-elle ajouté",
+		"said", "says", "told", "added", "stated", "statement", "declared", "denounced", "according to a statement",
+		"press release", "in an interview", "spokesman", "spokeswoman", "spokesperson", "porte-parole",
+	}
+	// pronouns after "selon" or "according to" attribute to a person.
+	pronouns = map[string]bool{"elle": true, "lui": true, "eux": true, "elles": true, "il": true, "him": true, "her": true, "them": true}
 	// claimCues report what the material says someone did or had:
 	// newsroom French writes it in the conditional ("aurait reçu"),
 	// English in reportative verbs; both name a holding, a payment, a
