@@ -35,17 +35,13 @@ func leakOptions(l config.Leak) leak.Options {
 
 // leakIndexes loads the index of every leak with a corpus, rebuilding it
 // (incrementally) when the corpus changed; with st nil, indexes are built
-// in memory only. A leak without a corpus gets an index of its identifiers
-// and names alone, so that leak_report works from the first hour of a
-// leak, before (or without) holding its data.
+// in memory only. (A leak without a corpus needs none: the rule engine
+// runs leak_report on its identifiers and names.)
 func leakIndexes(ctx context.Context, cfg *config.Config, st leakIndexStore, now time.Time) (map[string]rules.LeakIndex, []leakReport, error) {
 	out := map[string]rules.LeakIndex{}
 	var reports []leakReport
 	for _, l := range cfg.Leaks {
 		if l.Corpus == "" {
-			opts := leakOptions(l)
-			opts.Background = nil // no corpus terms to tell from general news
-			out[l.ID] = leak.Build(nil, opts)
 			continue
 		}
 		start := time.Now()

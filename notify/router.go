@@ -1,9 +1,10 @@
 package notify
 
 import (
+	"slices"
+
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/rules"
-	"slices"
 )
 
 // Router picks the channels a finding goes to.

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -118,6 +119,9 @@ type Engine struct {
 	tolerance time.Duration
 	scratch   sync.Pool
 	leaks     map[string]LeakIndex
+	// configLeaks are the config's leaks, for the indexes leak_report
+	// builds when no corpus index is given.
+	configLeaks map[string]config.Leak
 }
 
 // LeakIndex is what the engine asks of a leak's index.
@@ -189,6 +193,14 @@ func New(cfg *config.Config, opts ...Option) (*Engine, error) {
 	e := &Engine{cal: cal, sources: map[string]config.Source{}, tolerance: cfg.Evaluation.BackdateTolerance}
 	for _, o := range opts {
 		o(e)
+	}
+	e.leaks = maps.Clone(e.leaks)
+	if e.leaks == nil {
+		e.leaks = map[string]LeakIndex{}
+	}
+	e.configLeaks = map[string]config.Leak{}
+	for _, l := range cfg.Leaks {
+		e.configLeaks[l.ID] = l
 	}
 	for _, s := range cfg.Sources {
 		e.sources[s.Name] = s
@@ -374,7 +386,13 @@ func (e *Engine) compileNode(b *textmatch.Builder, m *config.Match, lists map[st
 		return &node{kind: nodeLeakQuote, label: "leak_quote", leak: m.LeakQuote.Leak, within: m.LeakQuote.MinWords}, nil
 	case m.LeakReport != nil:
 		if e.leaks[m.LeakReport.Leak] == nil {
-			return nil, fmt.Errorf("leak_report needs the index of leak %q: give the leak a corpus and run 'silencewatch leaks index'", m.LeakReport.Leak)
+			// No corpus index: the classifier runs on what the config
+			// says of the leak, its identifiers and names.
+			l, ok := e.configLeaks[m.LeakReport.Leak]
+			if !ok {
+				return nil, fmt.Errorf("leak_report: unknown leak %q", m.LeakReport.Leak)
+			}
+			e.leaks[l.ID] = leak.Build(nil, leak.Options{Identifiers: l.Identifiers, Names: l.Names, DisclosedAt: l.DisclosedAt})
 		}
 		return &node{kind: nodeLeakReport, label: "leak_report", leak: m.LeakReport.Leak, leakLabel: m.LeakReport.Label, minScore: m.LeakReport.MinScore}, nil
 	}

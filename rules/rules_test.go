@@ -273,3 +273,44 @@ func TestFindingIDStable(t *testing.T) {
 		t.Error("another article gets another finding id")
 	}
 }
+
+// TestLeakReportWithoutCorpus: leak_report runs on the leak's configured
+// identifiers and names alone; leak_quote, which needs the documents,
+// still refuses to compile without an index.
+func TestLeakReportWithoutCorpus(t *testing.T) {
+	yaml := strings.Replace(calendarYAML, `  - {id: leak, disclosed_at: "2017-05-05T20:35:00+02:00"}`,
+		`  - {id: leak, disclosed_at: "2017-05-05T20:35:00+02:00", identifiers: ["#MacronLeaks"], names: [En Marche]}`, 1)
+	cfg, err := config.Parse("test.yaml", []byte(yaml+`rules:
+  - id: content
+    title: t
+    severity: high
+    windows: [fr/r2/silence]
+    match: {leak_report: {leak: leak, label: content, min_score: 0.5}}
+`), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatalf("leak_report without a corpus: %v", err)
+	}
+	content := &article.Article{Source: "national", GUID: "c", Title: "Ce que contiennent les courriels d'En Marche",
+		Content: "Parmi les milliers de messages publiés vendredi, plusieurs échanges internes détaillent l'organisation des meetings. " +
+			"Dans un courriel daté du 12 mars, le trésorier écrit à un collaborateur : « Il faut régler la facture de la salle avant lundi, on dépasse de 30 000 euros ».",
+		PublishedAt: at("2017-05-06T10:00:00+02:00")}
+	existence := &article.Article{Source: "national", GUID: "e", Title: "#MacronLeaks : En Marche dénonce un piratage massif",
+		Content:     "Le mouvement En Marche a dénoncé vendredi un « piratage massif et coordonné » après la mise en ligne de 9 Go de données. Le parquet a ouvert une enquête.",
+		PublishedAt: at("2017-05-06T10:00:00+02:00")}
+	f, ok := fires(e, content)["content"]
+	if !ok || f.Leak == nil || f.Leak.Label != "content" || len(f.Evidence) == 0 {
+		t.Errorf("content report not flagged corpus-free: %+v", f)
+	}
+	if _, ok := fires(e, existence)["content"]; ok {
+		t.Error("a report of the hack was flagged as content")
+	}
+
+	cfg.Rules[0].Match = &config.Match{LeakQuote: &config.LeakQuote{Leak: "leak", MinWords: 12}}
+	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "leak_quote needs the index") {
+		t.Errorf("leak_quote without an index: %v", err)
+	}
+}

@@ -65,6 +65,8 @@ const (
 	fClaim                   // what the material says someone did or had ("aurait reçu", "shows that", "offshore"), /3, at most 3
 	fTitleExistence          // the title reports the hack, the trial, the reactions, at most 1
 	fTitleClaim              // the title reports what the material says, at most 1
+	fSpecificClaim           // sentences naming someone and what they did or wrote, next to the material, at most 4
+	fEventSentence           // sentences about the hack, the trial, the reactions, with no such claim, /2, at most 3
 	nFeatures
 
 	// Rules, applied before the model (see Classify).
@@ -78,6 +80,7 @@ var featureNames = [nFeatures]string{
 	"quote", "public_quote", "reporting_phrase", "writing_verb", "leak_reference", "identifier", "target_term",
 	"leak_term", "person", "document_match", "dated_reference", "guidance_phrase", "existence_phrase",
 	"message_detail", "attributed_quote", "attributed_amount", "volume", "claim", "title_existence", "title_claim",
+	"specific_claim", "event_sentence",
 }
 
 // signalNames names every signal: the model's features, then the rules'.
@@ -90,11 +93,12 @@ var signalNames = func() [nSignals]string {
 
 // Context windows, in words.
 const (
-	reportingWindow = 4  // a reporting construction and the leak reference it reports on
-	publicWindow    = 15 // a statement cue before a quote
-	detailWindow    = 6  // a date or a writer and the leak reference it details
-	attributeWindow = 12 // a quote or a sum and the leak reference or verb it is attributed to
-	statementWindow = 6  // a quote and the verb of saying that makes it a statement
+	reportingWindow   = 4  // a reporting construction and the leak reference it reports on
+	prepositionWindow = 3  // "selon les documents", "in a March 2015 email": the reference follows
+	publicWindow      = 15 // a statement cue before a quote
+	detailWindow      = 6  // a date or a writer and the leak reference it details
+	attributeWindow   = 12 // a quote or a sum and the leak reference or verb it is attributed to
+	statementWindow   = 6  // a quote and the verb of saying that makes it a statement
 )
 
 var (
@@ -114,6 +118,7 @@ var (
 func init() {
 	leakNounSet.addAll("leak", leakNouns...)
 	reportCueSet.addAll("report", reportCues...)
+	reportCueSet.addAll("preposition", reportPrepositions...)
 	writingSet.addAll("writing", writingVerbs...)
 	guidanceSet.addAll("guidance", guidancePhrases...)
 	existenceSet.addAll("existence", existencePhrases...)
@@ -252,7 +257,16 @@ type classifyState struct {
 	docTerms []*docTerm      // the article's distinct rare terms
 	scores   []float64       // per document, for bestDocument
 	touched  []uint32
+	marks    []uint8 // per word: what it is (sMaterial, sClaim, sEvent)
+	proper   []bool  // per word: a proper noun
 }
+
+// Word marks for sentence analysis.
+const (
+	sMaterial uint8 = 1 << iota
+	sClaim
+	sEvent
+)
 
 var classifyPool = sync.Pool{New: func() any { return &classifyState{seen: map[uint32]bool{}} }}
 
@@ -321,8 +335,8 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		for _, h := range dedupHits(hits) {
 			add(fGuidance, h.start, h.end, "")
 		}
-		hits = existenceSet.find(hits[:0], w)
-		for _, h := range dedupHits(hits) {
+		existHits := dedupHits(existenceSet.find(nil, w))
+		for _, h := range existHits {
 			add(fExistence, h.start, h.end, "")
 		}
 		hits = writingSet.find(hits[:0], w)
@@ -336,8 +350,8 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 				satireInTitle = true
 			}
 		}
-		hits = ix.ids.ids.find(hits[:0], w)
-		for _, h := range dedupHits(hits) {
+		idHits := dedupHits(ix.ids.ids.find(nil, w))
+		for _, h := range idHits {
 			add(fIdentifiers, h.start, h.end, "")
 			target = true
 		}
@@ -393,7 +407,8 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 				addSpan(an, fMessageDetail, seg, w, wordSpan{h.start, h.end})
 			}
 		}
-		for _, h := range dedupHits(claimCueSet.find(nil, w)) {
+		claims := dedupHits(claimCueSet.find(nil, w))
+		for _, h := range claims {
 			addSpan(an, fClaim, seg, w, wordSpan{h.start, h.end})
 			if seg.Field == article.FieldTitle {
 				addSpan(an, fTitleClaim, seg, w, wordSpan{h.start, h.end})
@@ -425,6 +440,55 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			addSpan(an, fVolume, seg, w, v)
 		}
 
+		// Sentences: one that names someone and says what they did, held,
+		// paid or wrote, next to the material, is a specific content claim
+		// (the labelling guide's test); one about the hack, the trial or
+		// the reactions that makes no such claim is the event.
+		cs.marks = slices.Grow(cs.marks[:0], len(w.hash))[:len(w.hash)]
+		clear(cs.marks)
+		mark := func(bit uint8, s, e int) {
+			for i := s; i < e && i < len(cs.marks); i++ {
+				cs.marks[i] |= bit
+			}
+		}
+		for _, h := range leak {
+			mark(sMaterial, h.start, h.end)
+		}
+		for _, h := range idHits {
+			mark(sMaterial, h.start, h.end)
+		}
+		for _, h := range claims {
+			mark(sClaim, h.start, h.end)
+		}
+		for _, h := range writing {
+			mark(sClaim, h.start, h.end)
+		}
+		for _, a := range amounts {
+			mark(sClaim, a.start, a.end)
+		}
+		for _, h := range existHits {
+			mark(sEvent, h.start, h.end)
+		}
+		sents := sentences(w)
+		cs.proper = properNouns(w, sents, cs.proper)
+		prevMaterial := false
+		for _, st := range sents {
+			var bits uint8
+			named := false
+			for i := st.start; i < st.end; i++ {
+				bits |= cs.marks[i]
+				named = named || (cs.proper[i] && cs.marks[i]&sMaterial == 0)
+			}
+			material := bits&sMaterial != 0
+			switch {
+			case named && bits&sClaim != 0 && (material || prevMaterial):
+				addSpan(an, fSpecificClaim, seg, w, st)
+			case bits&sEvent != 0 && bits&sClaim == 0:
+				addSpan(an, fEventSentence, seg, w, st)
+			}
+			prevMaterial = material
+		}
+
 		// Reporting constructions near a leak reference; dropped below
 		// when the article turns out not to be about this leak's target.
 		for _, c := range dedupHits(reportCueSet.find(nil, w)) {
@@ -433,7 +497,11 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			if c.end < len(w.hash) && pronouns[w.word(c.end)] {
 				continue
 			}
+			before := reportCueSet.pats[c.pat].tag == "preposition"
 			for _, l := range leak {
+				if before && (l.start < c.end || l.start > c.end+prepositionWindow) {
+					continue
+				}
 				if l.start <= c.end+reportingWindow && c.start <= l.end+reportingWindow {
 					s, e := min(c.start, l.start), max(c.end, l.end)
 					os, oe := w.span(s, e)
@@ -468,7 +536,7 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		// Reporting "according to the emails" about another mailbox is
 		// not reporting this leak.
 		an.ev[fReporting] = nil
-		an.ev[fMessageDetail], an.ev[fAttributedQuote], an.ev[fAttributedAmount], an.ev[fClaim] = nil, nil, nil, nil
+		an.ev[fMessageDetail], an.ev[fAttributedQuote], an.ev[fAttributedAmount], an.ev[fClaim], an.ev[fSpecificClaim] = nil, nil, nil, nil, nil
 	}
 	an.x[fMessageDetail] = capf(float64(len(an.ev[fMessageDetail])), 3)
 	an.x[fAttributedQuote] = capf(float64(len(an.ev[fAttributedQuote])), 3)
@@ -477,6 +545,8 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 	an.x[fClaim] = capf(float64(len(an.ev[fClaim]))/3, 3)
 	an.x[fTitleExistence] = capf(float64(len(an.ev[fTitleExistence])), 1)
 	an.x[fTitleClaim] = capf(float64(len(an.ev[fTitleClaim])), 1)
+	an.x[fSpecificClaim] = capf(float64(len(an.ev[fSpecificClaim])), 4)
+	an.x[fEventSentence] = capf(float64(len(an.ev[fEventSentence]))/2, 3)
 	an.x[fReporting] = capf(float64(len(an.ev[fReporting])), 3)
 	an.x[fQuoteWords] = capf(an.x[fQuoteWords]/40, 2)
 	an.x[fPublicQuoteWords] = capf(an.x[fPublicQuoteWords]/40, 2)

@@ -3,6 +3,9 @@ package leak
 import (
 	"slices"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Finders of the details real reporting gives when it relays what leaked
@@ -163,4 +166,53 @@ func findMessageDates(w *wordSeq) []wordSpan {
 		}
 	}
 	return out
+}
+
+// sentences returns the word spans of the sentences of w: a sentence ends
+// at '.', '!', '?' or ';' between two words, or at a line break of the
+// original text.
+func sentences(w *wordSeq) []wordSpan {
+	var out []wordSpan
+	start := 0
+	b := w.norm.Norm
+	for i := 1; i < len(w.hash); i++ {
+		end := false
+		for k := w.end[i-1]; k < w.start[i]; k++ {
+			if c := b[k]; c == '.' || c == '!' || c == '?' || c == ';' {
+				end = true
+				break
+			}
+		}
+		if !end {
+			_, oe := w.span(i-1, i)
+			os, _ := w.span(i, i+1)
+			end = strings.ContainsRune(w.norm.Original[oe:os], '\n')
+		}
+		if end {
+			out = append(out, wordSpan{start, i})
+			start = i
+		}
+	}
+	if start < len(w.hash) {
+		out = append(out, wordSpan{start, len(w.hash)})
+	}
+	return out
+}
+
+// properNouns marks the words written with a capital that do not open a
+// sentence and are not function words: names of people, companies,
+// places.
+func properNouns(w *wordSeq, sents []wordSpan, mark []bool) []bool {
+	mark = slices.Grow(mark[:0], len(w.hash))[:len(w.hash)]
+	clear(mark)
+	for _, s := range sents {
+		for i := s.start + 1; i < s.end; i++ {
+			os, _ := w.span(i, i+1)
+			r, _ := utf8.DecodeRuneInString(w.norm.Original[os:])
+			if unicode.IsUpper(r) && w.end[i]-w.start[i] >= 2 && !stopWords[w.word(i)] {
+				mark[i] = true
+			}
+		}
+	}
+	return mark
 }

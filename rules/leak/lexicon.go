@@ -138,15 +138,22 @@ var (
 	// when they stand next to a leak reference ("selon les courriels",
 	// "dans un message du 24 avril", "the leaked emails show").
 	reportCues = []string{
-		"selon", "d'après", "according to", "dans un", "dans une", "dans ce", "dans cet", "dans cette", "dans l'un",
-		"parmi les", "on y lit", "on peut y lire", "on y apprend", "on y découvre", "lit-on", "montre*", "révèle*",
-		"indique*", "figure parmi", "figurent parmi", "contiennent", "contient", "daté*", "envoyé*", "adressé*",
-		"in an", "in a", "in one", "in the", "one of the", "among the", "one email", "shows", "show", "showed",
+		"on y lit", "on peut y lire", "on y apprend", "on y découvre", "lit-on", "montre*", "révèle*",
+		"indique*", "figure parmi", "figurent parmi", "contiennent", "contient", "daté", "datée", "datés", "datées",
+		"envoyé", "envoyée", "envoyés", "adressé", "adressée", "adressés", "one email", "shows", "show", "showed",
 		"reveal*", "indicate*", "suggest*", "dated", "sent", "contain*",
 		"show that", "showed that", "shows that", "révèlent que", "montrent que", "obtained by", "obtenus par", "obtenues par",
-		"consultés par", "consultées par", "seen by", "reviewed by", "analysés par", "published by", "publiés par", "publiées par",
-		"mis en ligne", "détaill*", "detail*", "mentionn*", "mention*", "font état", "fait état", "évoqu*", "refer to",
+		"consultés par", "consultées par", "seen by", "reviewed by", "analysés par",
+		"détaill*", "detail*", "mentionn*", "mention*", "font état", "fait état", "évoqu*", "refer to",
 		"exposed", "expose*", "lay bare", "laissent apparaître", "on découvre", "apprend-on", "found that", "describe*", "décri*",
+	}
+	// reportPrepositions introduce the material a statement comes from;
+	// unlike the verbs above they count only before the reference ("selon
+	// les documents", "in a 2015 email"), not after it.
+	reportPrepositions = []string{
+		"selon", "d'après", "according to", "dans un", "dans une", "dans ce", "dans cet", "dans cette", "dans l'un",
+		"dans les", "dans ces", "parmi les", "parmi ces", "in an", "in a", "in one", "in the", "in these", "one of the",
+		"among the", "among these",
 	}
 	// messageCues say which message a detail comes from: its date, its
 	// sender or recipient ("sent to", "adressé à", "wrote in an email").
@@ -204,7 +211,7 @@ var (
 		// The breach, who did it, how it was published, what followed.
 		"breach", "data breach", "fuite de données", "cyberattack", "cyber-attack", "cyber attack", "attaque informatique",
 		"intrusion informatique", "piratage informatique", "piraté*", "hacked into", "hacker", "pirate informatique",
-		"claimed responsibility", "revendiqu*", "attribu*", "russian", "russia", "russe", "russie", "gru", "fsb", "north korea",
+		"claimed responsibility", "revendiqu*", "attribu*", "russia", "russie", "gru", "fsb", "north korea",
 		"corée du nord", "intelligence agencies", "services de renseignement", "security firm", "security researchers",
 		"experts en sécurité", "arrest*", "arrêté", "interpellé", "inculpé*", "indicted", "charged with", "mis en examen",
 		"trial", "procès", "tribunal", "court", "sentenced", "condamné à", "extradit*", "prison", "whistleblower", "lanceur d'alerte",
@@ -234,11 +241,11 @@ var (
 		"apparently", "reportedly", "révèle que", "révèlent que", "révélé que", "montre que", "montrent que", "indique que",
 		"indiquent que", "suggère que", "suggèrent que", "shows that", "show that", "showed that", "revealed that", "reveals that",
 		"reveal that", "suggest that", "suggests that", "indicate that", "indicates that", "confirm that", "confirms that",
-		"dispose d", "détenait", "détient", "possède", "possédait", "owned", "owns", "held", "holds", "set up", "créée",
+		"dispose d", "détenait", "détient", "possède", "possédait", "owned", "owns", "set up", "créée",
 		"créé", "fondé*", "bénéficiaire*", "beneficiary", "beneficial owner", "shareholder", "actionnaire", "secret", "secrète",
 		"caché*", "hidden", "concealed", "dissimul*", "paid", "payé*", "versé*", "received", "reçu", "transferred", "transféré*",
-		"virement*", "payments", "paiements", "offshore", "société écran", "shell company", "compte", "account", "trust",
-		"fortune", "évasion", "evasion", "avoided", "éviter", "salaire", "salary", "contrat", "contract", "commission",
+		"virement*", "payments", "paiements", "offshore", "société écran", "shell company", "compte bancaire", "bank account",
+		"fortune", "évasion", "evasion", "avoided", "salaire", "salary", "contrat", "contract",
 		"notre enquête", "our investigation", "nos révélations", "our reporting", "à partir des documents", "based on the documents",
 		"based on documents", "an analysis of", "une analyse des", "examined by", "épluché*", "passé au crible", "dépouill*",
 		"in the documents", "dans les documents", "among the documents", "parmi les documents", "one document", "un document",
