@@ -67,6 +67,10 @@ const (
 	fTitleClaim              // the title reports what the material says, at most 1
 	fSpecificClaim           // sentences naming someone and what they did or wrote, next to the material, at most 4
 	fEventSentence           // sentences about the hack, the trial, the reactions, with no such claim, /2, at most 3
+	fAmount                  // sums of money anywhere, at most 3
+	fEventDensity            // hack/trial/reaction phrases per 100 words, /2, at most 3
+	fClaimDensity            // claim phrases per 100 words, at most 3
+	fNameDensity             // distinct capitalised names per 100 words, /5, at most 3
 	nFeatures
 
 	// Rules, applied before the model (see Classify).
@@ -80,7 +84,7 @@ var featureNames = [nFeatures]string{
 	"quote", "public_quote", "reporting_phrase", "writing_verb", "leak_reference", "identifier", "target_term",
 	"leak_term", "person", "document_match", "dated_reference", "guidance_phrase", "existence_phrase",
 	"message_detail", "attributed_quote", "attributed_amount", "volume", "claim", "title_existence", "title_claim",
-	"specific_claim", "event_sentence",
+	"specific_claim", "event_sentence", "amount", "event_density", "claim_density", "name_density",
 }
 
 // signalNames names every signal: the model's features, then the rules'.
@@ -118,6 +122,7 @@ var (
 func init() {
 	leakNounSet.addAll("leak", leakNouns...)
 	reportCueSet.addAll("report", reportCues...)
+	reportCueSet.addAll("report", weakReportCues...)
 	reportCueSet.addAll("preposition", reportPrepositions...)
 	writingSet.addAll("writing", writingVerbs...)
 	guidanceSet.addAll("guidance", guidancePhrases...)
@@ -257,8 +262,9 @@ type classifyState struct {
 	docTerms []*docTerm      // the article's distinct rare terms
 	scores   []float64       // per document, for bestDocument
 	touched  []uint32
-	marks    []uint8 // per word: what it is (sMaterial, sClaim, sEvent)
-	proper   []bool  // per word: a proper noun
+	marks    []uint8         // per word: what it is (sMaterial, sClaim, sEvent)
+	proper   []bool          // per word: a proper noun
+	names    map[uint32]bool // distinct proper nouns of the article
 }
 
 // Word marks for sentence analysis.
@@ -266,9 +272,10 @@ const (
 	sMaterial uint8 = 1 << iota
 	sClaim
 	sEvent
+	sVictim
 )
 
-var classifyPool = sync.Pool{New: func() any { return &classifyState{seen: map[uint32]bool{}} }}
+var classifyPool = sync.Pool{New: func() any { return &classifyState{seen: map[uint32]bool{}, names: map[uint32]bool{}} }}
 
 // analyse computes the features of an article.
 func (ix *Index) analyse(a *article.Article) *analysis {
@@ -281,6 +288,8 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 	hits := cs.hits[:0]
 	defer func() { cs.hits = hits[:0] }()
 	target, satireInTitle := false, false
+	totalWords, nEvents, nClaims := 0, 0, 0
+	clear(cs.names)
 	counts := [nSignals]int{}
 	for _, seg := range a.Segments() {
 		tokenize(w, seg.Text)
@@ -355,8 +364,8 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			add(fIdentifiers, h.start, h.end, "")
 			target = true
 		}
-		hits = ix.ids.people.find(hits[:0], w)
-		for _, h := range dedupHits(hits) {
+		peopleHits := dedupHits(ix.ids.people.find(nil, w))
+		for _, h := range peopleHits {
 			// People are told apart from terms by the top bit.
 			if key := uint32(h.pat) | 1<<31; !cs.seen[key] {
 				cs.seen[key] = true
@@ -435,7 +444,11 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			if nearAny(a, leak, attributeWindow) {
 				addSpan(an, fAttributedAmount, seg, w, a)
 			}
+			addSpan(an, fAmount, seg, w, a)
 		}
+		totalWords += len(w.hash)
+		nEvents += len(existHits)
+		nClaims += len(claims)
 		for _, v := range volumes {
 			addSpan(an, fVolume, seg, w, v)
 		}
@@ -457,6 +470,11 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		for _, h := range idHits {
 			mark(sMaterial, h.start, h.end)
 		}
+		// The leak's own people and bodies are its victims, part of the
+		// event: naming them is not a claim about someone.
+		for _, h := range peopleHits {
+			mark(sVictim, h.start, h.end)
+		}
 		for _, h := range claims {
 			mark(sClaim, h.start, h.end)
 		}
@@ -471,13 +489,18 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		}
 		sents := sentences(w)
 		cs.proper = properNouns(w, sents, cs.proper)
+		for i, p := range cs.proper {
+			if p && cs.marks[i]&(sMaterial|sVictim) == 0 {
+				cs.names[w.hash[i]] = true
+			}
+		}
 		prevMaterial := false
 		for _, st := range sents {
 			var bits uint8
 			named := false
 			for i := st.start; i < st.end; i++ {
 				bits |= cs.marks[i]
-				named = named || (cs.proper[i] && cs.marks[i]&sMaterial == 0)
+				named = named || (cs.proper[i] && cs.marks[i]&(sMaterial|sVictim) == 0)
 			}
 			material := bits&sMaterial != 0
 			switch {
@@ -547,6 +570,13 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 	an.x[fTitleClaim] = capf(float64(len(an.ev[fTitleClaim])), 1)
 	an.x[fSpecificClaim] = capf(float64(len(an.ev[fSpecificClaim])), 4)
 	an.x[fEventSentence] = capf(float64(len(an.ev[fEventSentence]))/2, 3)
+	an.x[fAmount] = capf(float64(len(an.ev[fAmount])), 3)
+	if totalWords > 0 {
+		per100 := 100 / float64(max(totalWords, 50)) // a two-line text is not dense
+		an.x[fEventDensity] = capf(float64(nEvents)*per100/2, 3)
+		an.x[fClaimDensity] = capf(float64(nClaims)*per100, 3)
+		an.x[fNameDensity] = capf(float64(len(cs.names))*per100/5, 3)
+	}
 	an.x[fReporting] = capf(float64(len(an.ev[fReporting])), 3)
 	an.x[fQuoteWords] = capf(an.x[fQuoteWords]/40, 2)
 	an.x[fPublicQuoteWords] = capf(an.x[fPublicQuoteWords]/40, 2)

@@ -96,23 +96,20 @@ func numberRun(w *wordSeq, i int) int {
 }
 
 // currencyBefore reports whether a currency sign ($ € £) stands just
-// before word i.
+// before word i in the original text (normalisation folds € and £).
 func currencyBefore(w *wordSeq, i int) bool {
-	s := int(w.start[i])
-	b := w.norm.Norm
-	for k := s - 1; k >= 0 && k >= s-4; k-- {
-		switch b[k] {
-		case '$':
+	os, _ := w.span(i, i+1)
+	t := strings.TrimRight(w.norm.Original[max(0, os-4):os], " \u00a0\u202f")
+	return strings.HasSuffix(t, "$") || strings.HasSuffix(t, "€") || strings.HasSuffix(t, "£")
+}
+
+// scaledNumber reports whether word i is a number with a scale suffix:
+// "2m", "100m", "2bn", "30k".
+func scaledNumber(w *wordSeq, i int) bool {
+	t := w.word(i)
+	for _, suf := range []string{"bn", "m", "k", "md", "mds"} {
+		if n, ok := strings.CutSuffix(t, suf); ok && n != "" && len(n) <= 6 && isNumber(n) {
 			return true
-		case 0xac: // € is e2 82 ac
-			return k >= 2 && b[k-1] == 0x82 && b[k-2] == 0xe2
-		case 0xa3: // £ is c2 a3
-			return k >= 1 && b[k-1] == 0xc2
-		case ' ':
-			continue
-		}
-		if b[k] != ' ' {
-			return false
 		}
 	}
 	return false
@@ -123,6 +120,12 @@ func currencyBefore(w *wordSeq, i int) bool {
 // de documents", "2.6 terabytes").
 func findAmountsAndVolumes(w *wordSeq) (amounts, volumes []wordSpan) {
 	for i := 0; i < len(w.hash); i++ {
+		if scaledNumber(w, i) {
+			if currencyBefore(w, i) || (i+1 < len(w.hash) && currencyWords[w.word(i+1)]) {
+				amounts = append(amounts, wordSpan{i, i + 1})
+			}
+			continue
+		}
 		e := numberRun(w, i)
 		if e == i {
 			continue
@@ -209,10 +212,17 @@ func properNouns(w *wordSeq, sents []wordSpan, mark []bool) []bool {
 		for i := s.start + 1; i < s.end; i++ {
 			os, _ := w.span(i, i+1)
 			r, _ := utf8.DecodeRuneInString(w.norm.Original[os:])
-			if unicode.IsUpper(r) && w.end[i]-w.start[i] >= 2 && !stopWords[w.word(i)] {
+			if unicode.IsUpper(r) && w.end[i]-w.start[i] >= 2 && !stopWords[w.word(i)] && !calendarWords[w.word(i)] {
 				mark[i] = true
 			}
 		}
 	}
 	return mark
+}
+
+// calendarWords are capitalised in English without naming anyone.
+var calendarWords = map[string]bool{
+	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true, "sunday": true,
+	"january": true, "february": true, "march": true, "april": true, "june": true, "july": true, "august": true,
+	"september": true, "october": true, "november": true, "december": true,
 }

@@ -52,10 +52,10 @@ func TestShippedModelIsTrained(t *testing.T) {
 // leak. Set a little under the measured figures (README) so that a change
 // that loses ground fails.
 const (
-	floorContentF1         = 0.66
-	floorContentPrecision  = 0.65
-	floorGuidancePrecision = 0.85
-	floorOtherRecall       = 0.88
+	floorContentF1         = 0.70
+	floorContentPrecision  = 0.69
+	floorGuidancePrecision = 0.86
+	floorOtherRecall       = 0.89
 )
 
 func TestRealCrossValidation(t *testing.T) {
