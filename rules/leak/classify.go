@@ -71,6 +71,7 @@ const (
 	fEventDensity            // hack/trial/reaction phrases per 100 words, /2, at most 3
 	fClaimDensity            // claim phrases per 100 words, at most 3
 	fNameDensity             // distinct capitalised names per 100 words, /5, at most 3
+	fPastYears               // distinct years before the latest the article names (what happened before the news), at most 3
 	nFeatures
 
 	// Rules, applied before the model (see Classify).
@@ -84,7 +85,7 @@ var featureNames = [nFeatures]string{
 	"quote", "public_quote", "reporting_phrase", "writing_verb", "leak_reference", "identifier", "target_term",
 	"leak_term", "person", "document_match", "dated_reference", "guidance_phrase", "existence_phrase",
 	"message_detail", "attributed_quote", "attributed_amount", "volume", "claim", "title_existence", "title_claim",
-	"specific_claim", "event_sentence", "amount", "event_density", "claim_density", "name_density",
+	"specific_claim", "event_sentence", "amount", "event_density", "claim_density", "name_density", "past_years",
 }
 
 // signalNames names every signal: the model's features, then the rules'.
@@ -289,6 +290,7 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 	defer func() { cs.hits = hits[:0] }()
 	target, satireInTitle := false, false
 	totalWords, nEvents, nClaims := 0, 0, 0
+	var years []yearRef
 	clear(cs.names)
 	counts := [nSignals]int{}
 	for _, seg := range a.Segments() {
@@ -447,6 +449,14 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			addSpan(an, fAmount, seg, w, a)
 		}
 		totalWords += len(w.hash)
+		for i := range w.hash {
+			if w.end[i]-w.start[i] == 4 {
+				if y, err := strconv.Atoi(w.word(i)); err == nil && y >= 1950 && y <= 2100 {
+					os, oe := w.span(i, i+1)
+					years = append(years, yearRef{y, evidence{text: seg.Text[os:oe], field: seg.Field, start: os, end: oe}})
+				}
+			}
+		}
 		nEvents += len(existHits)
 		nClaims += len(claims)
 		for _, v := range volumes {
@@ -571,6 +581,7 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 	an.x[fSpecificClaim] = capf(float64(len(an.ev[fSpecificClaim])), 4)
 	an.x[fEventSentence] = capf(float64(len(an.ev[fEventSentence]))/2, 3)
 	an.x[fAmount] = capf(float64(len(an.ev[fAmount])), 3)
+	an.x[fPastYears] = capf(float64(pastYears(an, a, years)), 3)
 	if totalWords > 0 {
 		per100 := 100 / float64(max(totalWords, 50)) // a two-line text is not dense
 		an.x[fEventDensity] = capf(float64(nEvents)*per100/2, 3)

@@ -2,10 +2,13 @@ package leak
 
 import (
 	"slices"
+
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/silencewatch/silencewatch/article"
 )
 
 // Finders of the details real reporting gives when it relays what leaked
@@ -225,4 +228,33 @@ var calendarWords = map[string]bool{
 	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true, "sunday": true,
 	"january": true, "february": true, "march": true, "april": true, "june": true, "july": true, "august": true,
 	"september": true, "october": true, "november": true, "december": true,
+}
+
+// yearRef is a year an article names.
+type yearRef struct {
+	year int
+	ev   evidence
+}
+
+// pastYears counts the distinct years an article names before its news
+// year (its publication year, or the latest year it names): content
+// reporting tells what people did years before the leak, the leak's news
+// happens now. Each year's first mention is recorded as evidence.
+func pastYears(an *analysis, a *article.Article, years []yearRef) int {
+	ref := a.PublishedAt.Year()
+	if a.PublishedAt.IsZero() {
+		ref = 0
+	}
+	for _, y := range years {
+		ref = max(ref, y.year)
+	}
+	seen := map[int]bool{}
+	for _, y := range years {
+		if y.year >= ref || seen[y.year] {
+			continue
+		}
+		seen[y.year] = true
+		an.ev[fPastYears] = append(an.ev[fPastYears], y.ev)
+	}
+	return len(seen)
 }
