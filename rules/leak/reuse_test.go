@@ -147,20 +147,23 @@ func TestQuotesReuseCorpus(t *testing.T) {
 		if split != "heldout" {
 			continue
 		}
-		floors := map[string]float64{"cut": 1, "light": 0, "heavy": 0}
-		for l, f := range floors {
-			if r := s.recall(l); r < f {
-				t.Errorf("held-out %s recall %.3f < %.3f", l, r, f)
+		// Held-out figures when the floors were set: cut 1.000, light
+		// 1.000, heavy 0.750, no unrelated answer flagged, passage
+		// precision 1.000, F1 0.957.
+		floors := map[string]float64{"cut": 1, "light": 0.9, "heavy": 0.65}
+		for _, l := range reuseLevels[:3] {
+			if r := s.recall(l); r < floors[l] {
+				t.Errorf("held-out %s recall %.3f < %.3f", l, r, floors[l])
 			}
 		}
-		if s.flagged["non"] > 0 {
-			t.Errorf("held-out: %d unrelated answers flagged", s.flagged["non"])
+		if s.flagged["non"] > 1 {
+			t.Errorf("held-out: %d unrelated answers flagged, want at most 1", s.flagged["non"])
 		}
-		if p := s.precision(); p < 0 {
-			t.Errorf("held-out passage precision %.3f", p)
+		if p := s.precision(); p < 0.95 {
+			t.Errorf("held-out passage precision %.3f < 0.95", p)
 		}
-		if f1 := s.f1(); f1 < 0 {
-			t.Errorf("held-out answer F1 %.3f", f1)
+		if f1 := s.f1(); f1 < 0.94 {
+			t.Errorf("held-out answer F1 %.3f < 0.94", f1)
 		}
 	}
 }
