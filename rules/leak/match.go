@@ -34,9 +34,10 @@ type Passage struct {
 	DocText string `json:"doc_text"` // the document's text of the passage
 	// Parts, for a rewritten passage found piece by piece (clauses
 	// reordered, synonyms swapped: see reuse.go), are its pieces in
-	// article order; DocStart and DocEnd then span all of them, and Words
-	// and Matched count content words only. Empty for a copy aligned in
-	// one piece.
+	// article order; DocStart and DocEnd then span all of them, Words is
+	// the sum of the pieces' document words and Matched counts matched
+	// content words only (stop words left out). Empty for a copy aligned
+	// in one piece.
 	Parts []PassagePart `json:"parts,omitempty"`
 }
 
@@ -251,6 +252,7 @@ func (ix *Index) findPassages(st *matchState, aw []uint32, minWords int) []found
 	}
 	// st.seeds is still sorted by document and article position.
 	ix.findReuse(st, aw, minWords)
+	st.found = slices.DeleteFunc(st.found, func(f found) bool { return f.matched < 0 })
 	return resolveOverlaps(st.found)
 }
 

@@ -86,6 +86,7 @@ type rcell struct {
 type rpiece struct {
 	ca0, ca1, cd0, cd1 int // content-word indexes, half open
 	matched, plain     int
+	found              int // a passage found before (index in found), or -1
 }
 
 // articleClass returns the class of article word i, computed once per
@@ -133,22 +134,31 @@ func (ix *Index) findReuse(st *matchState, aw []uint32, minWords int) {
 		for e < len(seeds) && seeds[e].doc == seeds[s].doc {
 			e++
 		}
-		// Groups of unexplained seeds of this document, in article order.
-		n := 0
+		// Groups of this document's seeds, in article order: examined
+		// when they hold reuseMinSeeds seeds no passage explains, or one
+		// next to a passage already found from this document (a clause
+		// moved away from the rest of the copy).
+		doc := int(seeds[s].doc)
+		n, free, near := 0, 0, 0
 		var aMin, aMax, dMin, dMax int32
 		flush := func() {
-			if n >= reuseMinSeeds {
-				ix.reuseWindow(st, aw, int(seeds[s].doc), int(aMin), int(aMax+k), int(dMin), int(dMax+k), minWords)
+			if free >= reuseMinSeeds || free > 0 && near > 0 {
+				ix.reuseWindow(st, aw, doc, int(aMin), int(aMax+k), int(dMin), int(dMax+k), minWords)
 			}
-			n = 0
+			n, free, near = 0, 0, 0
 		}
 		for i := s; i < e; i++ {
 			sd := seeds[i]
-			if covered(st.found, int(sd.ai), int(sd.ai+k)) {
-				continue
-			}
 			if n > 0 && sd.ai-aMax > reuseSeedGap {
 				flush()
+			}
+			switch {
+			case coveredBy(st.found, doc, int(sd.ai), int(sd.ai+k)):
+				near++
+			case covered(st.found, int(sd.ai), int(sd.ai+k)):
+				continue // another document's passage
+			default:
+				free++
 			}
 			if n == 0 {
 				aMin, aMax, dMin, dMax = sd.ai, sd.ai, sd.dj, sd.dj
@@ -160,6 +170,17 @@ func (ix *Index) findReuse(st *matchState, aw []uint32, minWords int) {
 		flush()
 		s = e
 	}
+}
+
+// coveredBy reports whether article words [a, b) lie inside a passage
+// found from document doc.
+func coveredBy(fs []found, doc, a, b int) bool {
+	for _, f := range fs {
+		if f.doc == doc && f.a0 <= a && b <= f.a1 {
+			return true
+		}
+	}
+	return false
 }
 
 // reuseWindow aligns the content words of article words [a0, a1) and
@@ -220,8 +241,8 @@ func (ix *Index) reuseWindow(st *matchState, aw []uint32, doc, a0, a1, d0, d1, m
 	}
 	r.usedD = slices.Grow(r.usedD[:0], len(r.dpos))[:len(r.dpos)]
 	clear(r.usedD)
-
 	r.pieces = r.pieces[:0]
+
 	for range reuseMaxPieces {
 		p, ok := r.bestPiece()
 		if !ok {
@@ -255,10 +276,14 @@ func (ix *Index) reuseWindow(st *matchState, aw []uint32, doc, a0, a1, d0, d1, m
 func (ix *Index) reuseRuns(st *matchState, doc int, ps []rpiece, minWords, needMatched, needPlain int) {
 	bs, be, bm := -1, -1, 0
 	for s := range ps {
-		m := 0
+		m, pieces := 0, 0
 		for e := s; e < len(ps); e++ {
 			m += ps[e].matched
-			if m > bm && ix.reuseOK(st, ps[s:e+1], minWords, needMatched, needPlain) {
+			if ps[e].found < 0 {
+				pieces++
+			}
+			// A run of passages already found alone changes nothing.
+			if pieces > 0 && m > bm && ix.reuseOK(st, ps[s:e+1], minWords, needMatched, needPlain) {
 				bs, be, bm = s, e+1, m
 			}
 		}
@@ -279,31 +304,52 @@ func (ix *Index) reuseOK(st *matchState, ps []rpiece, minWords, needMatched, nee
 	for _, p := range ps {
 		matched += p.matched
 		plain += p.plain
-		words += r.dpos[p.cd1-1] + 1 - r.dpos[p.cd0]
+		words += r.pieceWords(st, p)
 	}
 	span := ps[len(ps)-1].ca1 - ps[0].ca0
 	return matched >= needMatched && plain >= needPlain && words >= minWords && float64(matched) >= reuseDensity*float64(span)
 }
 
-// reusePassage records pieces adjacent in the article as one passage.
+// pieceWords returns the document words a piece covers.
+func (r *reuseState) pieceWords(st *matchState, p rpiece) int {
+	if p.found >= 0 {
+		f := &st.found[p.found]
+		return f.d1 - f.d0
+	}
+	return r.dpos[p.cd1-1] + 1 - r.dpos[p.cd0]
+}
+
+// reusePassage records pieces adjacent in the article as one passage; the
+// passages found before that it includes are dropped (matched < 0).
 func (ix *Index) reusePassage(st *matchState, doc int, ps []rpiece) {
 	r := &st.reuse
-	matched, words := 0, 0
+	f := found{doc: doc, d0: -1}
 	for _, p := range ps {
-		matched += p.matched
-		words += r.dpos[p.cd1-1] + 1 - r.dpos[p.cd0]
-	}
-	f := found{doc: doc, a0: r.apos[ps[0].ca0], a1: r.apos[ps[len(ps)-1].ca1-1] + 1, d0: -1, matched: matched}
-	for _, p := range ps {
+		f.matched += p.matched
+		f.words += r.pieceWords(st, p)
 		pt := part{r.apos[p.ca0], r.apos[p.ca1-1] + 1, r.dpos[p.cd0], r.dpos[p.cd1-1] + 1}
+		if p.found >= 0 {
+			g := &st.found[p.found]
+			pt = part{g.a0, g.a1, g.d0, g.d1}
+			g.matched = -1
+		}
+		if len(f.parts) == 0 {
+			f.a0 = pt.a0
+		}
+		f.a1 = pt.a1
 		if f.d0 < 0 || pt.d0 < f.d0 {
 			f.d0 = pt.d0
 		}
 		f.d1 = max(f.d1, pt.d1)
 		f.parts = append(f.parts, pt)
 	}
-	f.words = words
 	st.found = append(st.found, f)
+}
+
+// lowerBound returns the first index of the sorted xs holding x or more.
+func lowerBound(xs []int, x int) int {
+	i, _ := slices.BinarySearch(xs, x)
+	return i
 }
 
 // bestPiece returns the best local alignment of the article's content
@@ -365,7 +411,7 @@ func (r *reuseState) bestPiece() (rpiece, bool) {
 	if bi < 0 || best.score < reusePieceScore {
 		return rpiece{}, false
 	}
-	return rpiece{int(best.a0), bi + 1, int(best.d0), bj + 1, int(best.matched), int(best.plain)}, true
+	return rpiece{int(best.a0), bi + 1, int(best.d0), bj + 1, int(best.matched), int(best.plain), -1}, true
 }
 
 const caseLower = 1 // the word occurs in lower case in the document

@@ -167,3 +167,93 @@ func TestQuotesReuseCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotesRewritten checks a passage whose clauses were swapped and
+// whose verbs were changed: one passage, in pieces whose offsets point at
+// the right words in both texts; and a text sharing only names and
+// numbers with the document yields nothing.
+func TestQuotesRewritten(t *testing.T) {
+	doc := "The committee met on Tuesday in Lyon. According to the minutes, the treasurer revealed that the regional " +
+		"campaign had spent far more than its budget on posters and hall rentals, and the director promised an " +
+		"internal audit before the end of the month to find out who had approved the extra spending."
+	ix := Build([]Document{{ID: "m1", Text: doc}}, Options{})
+	tests := []struct {
+		name  string
+		text  string
+		parts bool // a passage in several pieces
+		none  bool
+	}{
+		{
+			name: "clauses swapped, verbs changed",
+			text: "Before the month ends, the director has promised an internal audit to find out who approved " +
+				"the extra spending, after the treasurer revealed that the campaign in the region had spent " +
+				"much more than the budget it had on rentals of halls and on posters.",
+			parts: true,
+		},
+		{
+			name: "same names and numbers",
+			text: "In Lyon on Tuesday, the committee's treasurer and the director were not available for comment " +
+				"about the regional campaign.",
+			none: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ps := ix.Quotes(tc.text, 12)
+			if tc.none {
+				if len(ps) != 0 {
+					t.Fatalf("got %d passages: %+v", len(ps), ps)
+				}
+				return
+			}
+			if len(ps) != 1 {
+				t.Fatalf("got %d passages, want 1: %+v", len(ps), ps)
+			}
+			p := ps[0]
+			if tc.parts && len(p.Parts) < 2 {
+				t.Fatalf("got %d parts, want several: %+v", len(p.Parts), p)
+			}
+			if p.Text != tc.text[p.ArticleStart:p.ArticleEnd] || p.DocText != doc[p.DocStart:p.DocEnd] {
+				t.Fatalf("texts do not match offsets: %+v", p)
+			}
+			for _, q := range p.Parts {
+				if q.ArticleStart < p.ArticleStart || q.ArticleEnd > p.ArticleEnd || q.DocStart < p.DocStart || q.DocEnd > p.DocEnd {
+					t.Errorf("part %+v outside the passage", q)
+				}
+				a, d := tc.text[q.ArticleStart:q.ArticleEnd], doc[q.DocStart:q.DocEnd]
+				if f := sharedWords(a, d); f < 0.5 {
+					t.Errorf("part %q / %q: %.2f of the words shared", a, d, f)
+				}
+			}
+			if p.Words < 12 || p.Matched > p.Words {
+				t.Errorf("words %d, matched %d", p.Words, p.Matched)
+			}
+			// Classify passes word hashes only; the pieces are found
+			// there too (the inflected words differ in this article, so
+			// fewer words match).
+			st := statePool.Get().(*matchState)
+			defer statePool.Put(st)
+			tokenize(&st.w, tc.text)
+			if fs := ix.findPassages(st, st.w.hash, 12); len(fs) != 1 {
+				t.Errorf("findPassages without the text: %d passages", len(fs))
+			}
+		})
+	}
+}
+
+// sharedWords returns the fraction of b's words found in a (as a bag).
+func sharedWords(a, b string) float64 {
+	have := map[uint32]int{}
+	for _, h := range wordHashes(a) {
+		have[h]++
+	}
+	bw := wordHashes(b)
+	n := 0
+	for _, h := range bw {
+		if have[h] > 0 {
+			have[h]--
+			n++
+		}
+	}
+	return float64(n) / float64(max(1, len(bw)))
+}

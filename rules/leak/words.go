@@ -148,10 +148,17 @@ func wordClass(w string, l lang) uint32 {
 	if len(w) <= 3 || w[0] >= '0' && w[0] <= '9' {
 		return fnv32(w)
 	}
+	var st string
 	if l == langFR {
-		return fnv32(french.Stem(w, true))
+		st = french.Stem(w, true)
+	} else {
+		st = english.Stem(w, true)
 	}
-	return fnv32(english.Stem(w, true))
+	// An inflected form of a listed word ("ends", "déclarés").
+	if s, ok := synonyms[st]; ok {
+		return fnv32(s)
+	}
+	return fnv32(st)
 }
 
 // buildVocab maps the hash of every word of the corpus to its class, each
