@@ -252,7 +252,6 @@ func (ix *Index) findPassages(st *matchState, aw []uint32, minWords int) []found
 	}
 	// st.seeds is still sorted by document and article position.
 	ix.findReuse(st, aw, minWords)
-	st.found = slices.DeleteFunc(st.found, func(f found) bool { return f.matched < 0 })
 	return resolveOverlaps(st.found)
 }
 

@@ -86,7 +86,6 @@ type rcell struct {
 type rpiece struct {
 	ca0, ca1, cd0, cd1 int // content-word indexes, half open
 	matched, plain     int
-	found              int // a passage found before (index in found), or -1
 }
 
 // articleClass returns the class of article word i, computed once per
@@ -240,7 +239,9 @@ func (ix *Index) reuseWindow(st *matchState, aw []uint32, doc, a0, a1, d0, d1, m
 		r.usedA[x] = covered(st.found, i, i+1)
 	}
 	r.usedD = slices.Grow(r.usedD[:0], len(r.dpos))[:len(r.dpos)]
-	clear(r.usedD)
+	for x, j := range r.dpos {
+		r.usedD[x] = docCovered(st.found, doc, j)
+	}
 	r.pieces = r.pieces[:0]
 
 	for range reuseMaxPieces {
@@ -276,14 +277,10 @@ func (ix *Index) reuseWindow(st *matchState, aw []uint32, doc, a0, a1, d0, d1, m
 func (ix *Index) reuseRuns(st *matchState, doc int, ps []rpiece, minWords, needMatched, needPlain int) {
 	bs, be, bm := -1, -1, 0
 	for s := range ps {
-		m, pieces := 0, 0
+		m := 0
 		for e := s; e < len(ps); e++ {
 			m += ps[e].matched
-			if ps[e].found < 0 {
-				pieces++
-			}
-			// A run of passages already found alone changes nothing.
-			if pieces > 0 && m > bm && ix.reuseOK(st, ps[s:e+1], minWords, needMatched, needPlain) {
+			if m > bm && ix.reuseOK(st, ps[s:e+1], minWords, needMatched, needPlain) {
 				bs, be, bm = s, e+1, m
 			}
 		}
@@ -304,35 +301,25 @@ func (ix *Index) reuseOK(st *matchState, ps []rpiece, minWords, needMatched, nee
 	for _, p := range ps {
 		matched += p.matched
 		plain += p.plain
-		words += r.pieceWords(st, p)
+		words += r.pieceWords(p)
 	}
 	span := ps[len(ps)-1].ca1 - ps[0].ca0
 	return matched >= needMatched && plain >= needPlain && words >= minWords && float64(matched) >= reuseDensity*float64(span)
 }
 
 // pieceWords returns the document words a piece covers.
-func (r *reuseState) pieceWords(st *matchState, p rpiece) int {
-	if p.found >= 0 {
-		f := &st.found[p.found]
-		return f.d1 - f.d0
-	}
+func (r *reuseState) pieceWords(p rpiece) int {
 	return r.dpos[p.cd1-1] + 1 - r.dpos[p.cd0]
 }
 
-// reusePassage records pieces adjacent in the article as one passage; the
-// passages found before that it includes are dropped (matched < 0).
+// reusePassage records pieces adjacent in the article as one passage.
 func (ix *Index) reusePassage(st *matchState, doc int, ps []rpiece) {
 	r := &st.reuse
 	f := found{doc: doc, d0: -1}
 	for _, p := range ps {
 		f.matched += p.matched
-		f.words += r.pieceWords(st, p)
+		f.words += r.pieceWords(p)
 		pt := part{r.apos[p.ca0], r.apos[p.ca1-1] + 1, r.dpos[p.cd0], r.dpos[p.cd1-1] + 1}
-		if p.found >= 0 {
-			g := &st.found[p.found]
-			pt = part{g.a0, g.a1, g.d0, g.d1}
-			g.matched = -1
-		}
 		if len(f.parts) == 0 {
 			f.a0 = pt.a0
 		}
@@ -346,10 +333,15 @@ func (ix *Index) reusePassage(st *matchState, doc int, ps []rpiece) {
 	st.found = append(st.found, f)
 }
 
-// lowerBound returns the first index of the sorted xs holding x or more.
-func lowerBound(xs []int, x int) int {
-	i, _ := slices.BinarySearch(xs, x)
-	return i
+// docCovered reports whether word j of document doc lies inside a
+// passage found from it.
+func docCovered(fs []found, doc, j int) bool {
+	for _, f := range fs {
+		if f.doc == doc && f.d0 <= j && j < f.d1 {
+			return true
+		}
+	}
+	return false
 }
 
 // bestPiece returns the best local alignment of the article's content
@@ -411,7 +403,7 @@ func (r *reuseState) bestPiece() (rpiece, bool) {
 	if bi < 0 || best.score < reusePieceScore {
 		return rpiece{}, false
 	}
-	return rpiece{int(best.a0), bi + 1, int(best.d0), bj + 1, int(best.matched), int(best.plain), -1}, true
+	return rpiece{int(best.a0), bi + 1, int(best.d0), bj + 1, int(best.matched), int(best.plain)}, true
 }
 
 const caseLower = 1 // the word occurs in lower case in the document
