@@ -169,7 +169,7 @@ func buildVocab(docs []indexedDoc, workers int) map[uint32]uint32 {
 		doc int
 		cls uint32
 	}
-	parts := make([]map[uint32]entry, workers)
+	parts := make([]map[uint32]entry, max(1, min(workers, len(docs))))
 	var wg sync.WaitGroup
 	next := make(chan int, 256)
 	for p := range parts {
