@@ -2,7 +2,9 @@
 // it (mail files, mbox archives, text, Markdown, HTML and JSON exports) into
 // documents, indexing them with winnowed word k-gram fingerprints, finding
 // the passages of an article that were copied from them (seeded local
-// alignment tolerant to light edits), and labelling an article as reporting
+// alignment tolerant to light edits, then a piecewise alignment of content
+// words, compared by stem and synonym, for rewritten passages whose clauses
+// were reordered), and labelling an article as reporting
 // the leak's content, its existence, the regulator's guidance or none of
 // these, with the signals that decided it.
 //

@@ -100,6 +100,9 @@ type Index struct {
 	// fingerprint (nil when none): used while learning terms, then freed.
 	boilerMask [][]bool
 
+	// vocab maps every word of the corpus (hash) to its class (words.go).
+	vocab map[uint32]uint32
+
 	bg    background // document frequencies of the background sample
 	terms *termModel
 	ids   *identifierSet
@@ -244,6 +247,7 @@ func (ix *Index) fingerprintDocs(todo []int) {
 // the inverted table with the boilerplate bound, and the term model.
 func (ix *Index) finish() {
 	ix.buildTable()
+	ix.vocab = buildVocab(ix.docs, ix.opts.Workers)
 	ix.terms = learnTerms(ix.docs, ix.boilerMask, ix.bg)
 	ix.boilerMask = nil
 	ix.ids = newIdentifierSet(ix.opts.Identifiers, ix.opts.Names, ix.docs)

@@ -32,6 +32,22 @@ type Passage struct {
 	Matched int    `json:"matched"`
 	Text    string `json:"text"`     // the article's text of the passage
 	DocText string `json:"doc_text"` // the document's text of the passage
+	// Parts, for a rewritten passage found piece by piece (clauses
+	// reordered, synonyms swapped: see reuse.go), are its pieces in
+	// article order; DocStart and DocEnd then span all of them, Words is
+	// the sum of the pieces' document words and Matched counts matched
+	// content words only (stop words left out). Empty for a copy aligned
+	// in one piece.
+	Parts []PassagePart `json:"parts,omitempty"`
+}
+
+// PassagePart is one piece of a rewritten passage: byte offsets into the
+// article text and into the document's Text.
+type PassagePart struct {
+	ArticleStart int `json:"article_start"`
+	ArticleEnd   int `json:"article_end"`
+	DocStart     int `json:"doc_start"`
+	DocEnd       int `json:"doc_end"`
 }
 
 // Alignment parameters. Scores are per word: a changed, dropped or
@@ -88,6 +104,10 @@ type matchState struct {
 	row      []cell
 	prev     []cell
 	found    []found
+	reuse    reuseState
+	// text is the article's words when their text is known (Quotes), so
+	// that words absent from the corpus can be stemmed; nil otherwise.
+	text *wordSeq
 	// The diagonals the current alignment may use (banded alignment).
 	diaLo, diaHi int
 }
@@ -98,6 +118,10 @@ type found struct {
 	doc            int
 	a0, a1, d0, d1 int // words [a0,a1) of the article, [d0,d1) of the document
 	matched        int
+	// words and parts: for a rewritten passage (reuse.go), the document
+	// words of its pieces and the pieces; else zero and nil.
+	words int
+	parts []part
 }
 
 // Quotes returns the passages of text, of at least minWords words, copied
@@ -111,7 +135,9 @@ func (ix *Index) Quotes(text string, minWords int) []Passage {
 	st := statePool.Get().(*matchState)
 	defer statePool.Put(st)
 	tokenize(&st.w, text)
+	st.text = &st.w
 	fs := ix.findPassages(st, st.w.hash, minWords)
+	st.text = nil
 	if len(fs) == 0 {
 		return nil
 	}
@@ -130,7 +156,7 @@ func (ix *Index) passage(f found, field article.Field, aw, dw *wordSeq) Passage 
 	tokenize(dw, d.Text)
 	as, ae := aw.span(f.a0, f.a1)
 	ds, de := dw.span(f.d0, f.d1)
-	return Passage{
+	p := Passage{
 		Field:        field,
 		ArticleStart: as, ArticleEnd: ae,
 		DocID: d.ID, DocTitle: d.Title(),
@@ -138,6 +164,16 @@ func (ix *Index) passage(f found, field article.Field, aw, dw *wordSeq) Passage 
 		Words: f.d1 - f.d0, Matched: f.matched,
 		Text: aw.norm.Original[as:ae], DocText: d.Text[ds:de],
 	}
+	if f.parts != nil {
+		p.Words = f.words
+		for _, pt := range f.parts {
+			var q PassagePart
+			q.ArticleStart, q.ArticleEnd = aw.span(pt.a0, pt.a1)
+			q.DocStart, q.DocEnd = dw.span(pt.d0, pt.d1)
+			p.Parts = append(p.Parts, q)
+		}
+	}
+	return p
 }
 
 // findPassages finds aligned passages between the article words aw and the
@@ -214,6 +250,8 @@ func (ix *Index) findPassages(st *matchState, aw []uint32, minWords int) []found
 		st.diaLo, st.diaHi = int(cl.diaMin)-alignBand, int(cl.diaMax)+alignBand
 		ix.alignRegion(st, aw, d, int(cl.doc), aLo, aHi, dLo, dHi, minWords, 0)
 	}
+	// st.seeds is still sorted by document and article position.
+	ix.findReuse(st, aw, minWords)
 	return resolveOverlaps(st.found)
 }
 
