@@ -306,7 +306,9 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 
 		// Passages copied from the corpus.
 		st := statePool.Get().(*matchState)
+		st.text = w // the words themselves, so rewritten passages compare stems
 		fs := ix.findPassages(st, w.hash, ix.opts.MinWords)
+		st.text = nil
 		statePool.Put(st)
 		var pubHits []phraseHit
 		if len(fs) > 0 {
