@@ -16,8 +16,8 @@ import (
 	"time"
 
 	silencewatch "github.com/silencewatch/silencewatch"
+	"github.com/silencewatch/silencewatch/calendar"
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/rules/calendar"
 )
 
 // Exit codes shared by every command.

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 // run executes a command in-process from the repository root, where the
@@ -35,17 +35,17 @@ func run(t *testing.T, stdin string, args ...string) (stdout, stderr string, cod
 	return out.String(), errOut.String(), code
 }
 
-func findings(t *testing.T, stdout string) []rules.Finding {
+func findings(t *testing.T, stdout string) []finding.Finding {
 	t.Helper()
-	var fs []rules.Finding
+	var fs []finding.Finding
 	if err := json.Unmarshal([]byte(stdout), &fs); err != nil {
 		t.Fatalf("not a JSON array of findings: %v\n%s", err, stdout)
 	}
 	return fs
 }
 
-func byRule(fs []rules.Finding) map[string]rules.Finding {
-	m := map[string]rules.Finding{}
+func byRule(fs []finding.Finding) map[string]finding.Finding {
+	m := map[string]finding.Finding{}
 	for _, f := range fs {
 		m[f.Rule] = f
 	}

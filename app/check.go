@@ -16,6 +16,7 @@ import (
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/crawler"
 	"github.com/silencewatch/silencewatch/crawler/extract"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/rules"
 	"github.com/silencewatch/silencewatch/store"
 )
@@ -88,7 +89,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 
-	var all []rules.Finding
+	var all []finding.Finding
 	var checked []checkedArticle
 	inputErrors := 0
 	fetcher := crawler.NewFetcher(crawler.FetcherOptions{
@@ -119,7 +120,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	switch *format {
 	case "json":
 		if all == nil {
-			all = []rules.Finding{}
+			all = []finding.Finding{}
 		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
@@ -145,7 +146,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 type checkedArticle struct {
 	target   string
 	article  *article.Article
-	findings []rules.Finding
+	findings []finding.Finding
 }
 
 // readTarget turns a file, an http(s) URL or - (stdin) into articles:

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/terminal"
 )
 
@@ -121,7 +121,7 @@ func describeTime(published, firstSeen time.Time) string {
 
 // windowLines says where the finding falls: the window, then each zone
 // with its local start and how far into the window the article is.
-func windowLines(f *rules.Finding) []string {
+func windowLines(f *finding.Finding) []string {
 	if f.Window == "always" {
 		return []string{"always"}
 	}
@@ -145,7 +145,7 @@ func windowLines(f *rules.Finding) []string {
 }
 
 // localTime shows the basis time in the first zone's local time, then UTC.
-func localTime(f *rules.Finding) string {
+func localTime(f *finding.Finding) string {
 	t := f.BasisTime
 	if len(f.ZoneWindows) > 0 && f.ZoneWindows[0].Zone != "" {
 		t = t.In(f.ZoneWindows[0].Start.Location())

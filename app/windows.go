@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/silencewatch/silencewatch/rules/calendar"
+	"github.com/silencewatch/silencewatch/calendar"
 )
 
 func runWindows(ctx context.Context, args []string, env Env) int {

@@ -24,8 +24,8 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/silencewatch/silencewatch/rules/calendar"
-	"github.com/silencewatch/silencewatch/rules/textmatch"
+	"github.com/silencewatch/silencewatch/calendar"
+	"github.com/silencewatch/silencewatch/textmatch"
 	"github.com/silencewatch/silencewatch/weburl"
 )
 

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/silencewatch/silencewatch/backoff"
 )
 
 // Span is a stretch of time during which a source is polled at its
@@ -106,7 +108,7 @@ func (c *Cadence) Next(prev time.Duration, o Outcome, rnd func() float64) (time.
 		if step == 0 {
 			step = c.MinEvery
 		}
-		next = o.At.Add(Backoff(o.Failures, step, max(ceiling, step), rnd))
+		next = o.At.Add(backoff.Delay(o.Failures, step, max(ceiling, step), rnd))
 		if o.RetryAfter > 0 {
 			next = latest(next, c.retryAfterUntil(o.At, o.RetryAfter, silent))
 		}

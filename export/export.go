@@ -6,7 +6,6 @@ package export
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -95,9 +94,4 @@ func hexSum(sum [32]byte) string {
 		return ""
 	}
 	return hex.EncodeToString(sum[:])
-}
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/store"
 )
 
@@ -42,10 +42,10 @@ func seeded(t *testing.T) *store.SQLite {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := rules.Finding{ID: "k" + guid, Rule: "leak-content", Title: "Leak", Severity: config.SeverityHigh, Window: "silence",
-			Article:  rules.ArticleRef{Source: "fringe", URL: a.URL, Title: a.Title, FirstSeenAt: t0},
-			Evidence: []rules.Evidence{{Kind: "phrase", Field: article.FieldContent, Text: "Selon les courriels", Start: 0, End: 19}}}
-		stored, err := st.SaveFindings(ctx, r.VersionID, []rules.Finding{f}, nil, t0.Add(time.Duration(i)*time.Hour))
+		f := finding.Finding{ID: "k" + guid, Rule: "leak-content", Title: "Leak", Severity: config.SeverityHigh, Window: "silence",
+			Article:  finding.ArticleRef{Source: "fringe", URL: a.URL, Title: a.Title, FirstSeenAt: t0},
+			Evidence: []finding.Evidence{{Kind: "phrase", Field: article.FieldContent, Text: "Selon les courriels", Start: 0, End: 19}}}
+		stored, err := st.SaveFindings(ctx, r.VersionID, []finding.Finding{f}, nil, t0.Add(time.Duration(i)*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}

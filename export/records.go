@@ -8,13 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 // jsonItem is one line of the JSON lines export.
 type jsonItem struct {
-	FindingRow int64         `json:"finding_row"`
-	Finding    rules.Finding `json:"finding"`
+	FindingRow int64           `json:"finding_row"`
+	Finding    finding.Finding `json:"finding"`
 	Version    struct {
 		ID        int64     `json:"id"`
 		Number    int       `json:"number"`

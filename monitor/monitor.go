@@ -18,18 +18,19 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/calendar"
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/rules"
-	"github.com/silencewatch/silencewatch/rules/calendar"
 	"github.com/silencewatch/silencewatch/store"
 )
 
 // Delivery is how findings reach people: the channels a finding is routed
 // to when it is queued, and the outbox that delivers what is queued.
 type Delivery interface {
-	Channels(f *rules.Finding, src config.Source) []string
+	Channels(f *finding.Finding, src config.Source) []string
 	// Wake asks for delivery now: alerts were queued.
 	Wake()
 	// Run delivers until ctx is cancelled, then makes a last pass.
@@ -43,7 +44,7 @@ type Delivery interface {
 // Options wires a Monitor.
 type Options struct {
 	Config   *config.Config
-	Store    store.Store
+	Store    Record
 	Engine   *rules.Engine
 	Fetcher  *crawler.Fetcher
 	Delivery Delivery
@@ -446,7 +447,7 @@ func overlaps(a, b []string) bool {
 func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Article) error {
 	findings := m.opts.Engine.Evaluate(a)
 	src := m.sources[a.Source]
-	route := func(f *rules.Finding) []string { return m.opts.Delivery.Channels(f, src) }
+	route := func(f *finding.Finding) []string { return m.opts.Delivery.Channels(f, src) }
 	if _, err := m.opts.Store.SaveFindings(ctx, versionID, findings, route, m.opts.Clock.Now()); err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
 		return fmt.Errorf("monitor: saving findings of version %d: %w", versionID, err)

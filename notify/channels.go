@@ -12,9 +12,9 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/silencewatch/silencewatch/backoff"
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/crawler"
 )
 
 // ChannelStore keeps the Slack ids of configured channels across
@@ -193,7 +193,7 @@ func (r *Resolver) Resolve(ctx context.Context, dests []Destination) error {
 			r.Logger.Warn("cannot reach Slack to check the channels; using the ids stored by the last run", "channels", names(dests), "err", err)
 			return nil
 		}
-		wait := crawler.Backoff(attempt, time.Second, time.Minute, r.Rand)
+		wait := backoff.Delay(attempt, time.Second, time.Minute, r.Rand)
 		if se != nil && se.RetryAfter > wait {
 			wait = se.RetryAfter
 		}

@@ -13,9 +13,9 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/silencewatch/silencewatch/backoff"
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/crawler"
 	"github.com/silencewatch/silencewatch/store"
 )
 
@@ -216,7 +216,7 @@ func RunSocketMode(ctx context.Context, appToken config.Secret, bot *Slack, hand
 		}
 		err = scrub(err, appToken, bot.token)
 		handler.Metrics.deliveryError("socket_mode", err)
-		wait := crawler.Backoff(attempt, time.Second, time.Minute, nil)
+		wait := backoff.Delay(attempt, time.Second, time.Minute, nil)
 		logger.Error("Socket Mode disconnected: verdict buttons inactive until it reconnects", "err", err, "retry_in", wait)
 		t := time.NewTimer(wait)
 		select {
@@ -262,12 +262,9 @@ func socketOnce(ctx context.Context, api *slack.Client, handler *Verdicts, logge
 			}
 		}
 	})
-	err := client.RunContext(runCtx)
+	err := client.RunContext(runCtx) // never nil: the context's error when stopped
 	cancel()
 	wg.Wait()
-	if err == nil {
-		err = fmt.Errorf("notify: Socket Mode stopped")
-	}
 	return err
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/store"
 )
 
@@ -132,7 +132,7 @@ func header(s string) slack.Block {
 }
 
 // localTime renders t in the finding's first zone.
-func localTime(f *rules.Finding, t time.Time) string {
+func localTime(f *finding.Finding, t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
@@ -142,7 +142,7 @@ func localTime(f *rules.Finding, t time.Time) string {
 // whereWhen says when the article appeared, in the zone's local time and
 // relative to the window: "10 h 0 min into the silence (France
 // métropolitaine)".
-func whereWhen(f *rules.Finding) string {
+func whereWhen(f *finding.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Published:* %s", localTime(f, f.Article.PublishedAt))
 	if f.TimeBasis == "published" {
@@ -175,7 +175,7 @@ func whereWhen(f *rules.Finding) string {
 }
 
 // evidenceText quotes each snippet with the match in bold.
-func evidenceText(f *rules.Finding) string {
+func evidenceText(f *finding.Finding) string {
 	var lines []string
 	for i, e := range f.Evidence {
 		if i == maxEvidence {
@@ -201,7 +201,7 @@ func truncateLeft(s string, n int) string {
 	return "…" + string(r[len(r)-n+1:])
 }
 
-func headline(f *rules.Finding) string {
+func headline(f *finding.Finding) string {
 	title := f.Article.Title
 	if title == "" {
 		title = f.Article.URL
@@ -242,7 +242,7 @@ func Alert(sf *store.StoredFinding, interactive bool, verdict *store.Verdict, ou
 // headline, with no markup a phone would show raw. Slack parses the text
 // field like mrkdwn (a "<!channel>" in it notifies the channel), so it is
 // escaped like the blocks.
-func fallback(f *rules.Finding) string {
+func fallback(f *finding.Finding) string {
 	return truncate(escape(fmt.Sprintf("%s %s: %s (%s: %s)", strings.ToUpper(f.Severity.String()), f.Rule, oneLine(f.Title), f.Article.Source, oneLine(f.Article.Title))), 300)
 }
 
@@ -414,7 +414,7 @@ func ArticleEvent(a *store.Alert) Message {
 // zoneLocation is the finding's first zone's location, by its IANA name
 // (a time read back from the store keeps only its offset, and "AST" reads
 // better than "-0400"); UTC when the finding has no zone.
-func zoneLocation(f *rules.Finding) *time.Location {
+func zoneLocation(f *finding.Finding) *time.Location {
 	if len(f.ZoneWindows) == 0 {
 		return time.UTC
 	}

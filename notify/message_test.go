@@ -14,27 +14,27 @@ import (
 
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-func storedFinding(id int64, f rules.Finding) *store.StoredFinding {
+func storedFinding(id int64, f finding.Finding) *store.StoredFinding {
 	return &store.StoredFinding{ID: id, VersionID: id, ArticleID: id, Finding: f}
 }
 
 func alertsOf(n int) []store.Alert {
 	var out []store.Alert
 	for i := 0; i < n; i++ {
-		f := finding(fmt.Sprintf("%016x", i+1), []string{"lemonde", "rt-fr", "fringe"}[i%3], fmt.Sprintf("Titre %d", i), config.Severity(1+i%5))
+		f := sampleFinding(fmt.Sprintf("%016x", i+1), []string{"lemonde", "rt-fr", "fringe"}[i%3], fmt.Sprintf("Titre %d", i), config.Severity(1+i%5))
 		out = append(out, store.Alert{ID: int64(i + 1), FindingID: int64(i + 1), Finding: *storedFinding(int64(i+1), f)})
 	}
 	return out
 }
 
 func goldenMessages() map[string]Message {
-	f := finding("4af14393d1296520", "lemonde", "Ce que révèlent les courriels de l'équipe de campagne", config.SeverityHigh)
+	f := sampleFinding("4af14393d1296520", "lemonde", "Ce que révèlent les courriels de l'équipe de campagne", config.SeverityHigh)
 	f.OtherWindows = []string{"guidance:cnccep-2017-05-06-content"}
 	sf := storedFinding(42, f)
 	verdict := &store.Verdict{Verdict: ActionConfirm, User: "U024BE7LH", At: time.Date(2017, 5, 6, 8, 30, 0, 0, time.UTC)}
@@ -55,8 +55,8 @@ func goldenMessages() map[string]Message {
 }
 
 // adversarial has a title made to notify everyone and link elsewhere.
-var adversarial = func() rules.Finding {
-	f := finding("5bf14393d1296521", "fringe", "<!channel> <!here|here> <@U999> read <https://evil.example|the leak> & more > now", config.SeverityCritical)
+var adversarial = func() finding.Finding {
+	f := sampleFinding("5bf14393d1296521", "fringe", "<!channel> <!here|here> <@U999> read <https://evil.example|the leak> & more > now", config.SeverityCritical)
 	f.Article.Source = "fringe<!everyone>"
 	return f
 }()
@@ -159,7 +159,7 @@ func TestFallbackTextEscaped(t *testing.T) {
 // source carrying terminal escape sequences (clear screen, set the window
 // title, 8-bit CSI, a bidi override) print without them.
 func TestConsoleStripsTerminalEscapes(t *testing.T) {
-	f := finding("6cf14393d1296522", "fringe\x1b[2J", "Titre\x1b]0;pwned\x07 normal", config.SeverityHigh)
+	f := sampleFinding("6cf14393d1296522", "fringe\x1b[2J", "Titre\x1b]0;pwned\x07 normal", config.SeverityHigh)
 	f.Title = "Rule \x1b[31mred"
 	f.Evidence[0].Text = "selon \u009b31m les courriels"
 	f.Evidence[0].Before = "avant \u202e"
@@ -203,13 +203,13 @@ func walkTexts(v any, fn func(kind, text string)) {
 func TestAdversarialInputStaysWithinLimits(t *testing.T) {
 	long := strings.Repeat("Très long titre 🗳️ עברית العربية <!channel> & <@U999> > ", 200)
 	evidence := strings.Repeat("x&y<z>*", 10000/7)
-	f := finding("ffffffffffffffff", "<!here>|source", long, config.SeverityCritical)
+	f := sampleFinding("ffffffffffffffff", "<!here>|source", long, config.SeverityCritical)
 	f.Title = long
 	f.Reference = long
 	f.Article.URL = "https://evil.example/a|b>c <!channel>"
 	f.TimeNotes = []string{long}
 	for i := 0; i < 30; i++ {
-		f.Evidence = append(f.Evidence, rules.Evidence{Kind: "phrase", Field: article.FieldContent, Text: evidence, Before: long, After: long})
+		f.Evidence = append(f.Evidence, finding.Evidence{Kind: "phrase", Field: article.FieldContent, Text: evidence, Before: long, After: long})
 	}
 	sf := storedFinding(1, f)
 	alerts := alertsOf(60)
@@ -248,7 +248,7 @@ func TestRouter(t *testing.T) {
 		{Channel: "#foreign", Tags: []string{"foreign"}},
 		{Channel: "#antilles", Zones: []string{"antilles"}},
 	}}
-	f := finding("a", "rtbf", "t", config.SeverityCritical)
+	f := sampleFinding("a", "rtbf", "t", config.SeverityCritical)
 	tests := []struct {
 		name string
 		sev  config.Severity

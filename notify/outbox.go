@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/silencewatch/silencewatch/backoff"
 	"github.com/silencewatch/silencewatch/clock"
-	"github.com/silencewatch/silencewatch/crawler"
 	"github.com/silencewatch/silencewatch/store"
 )
 
@@ -270,7 +270,7 @@ func (o *Outbox) backOff(ch string, err error) time.Duration {
 	defer o.mu.Unlock()
 	h := o.holds[ch]
 	h.fails++
-	wait := crawler.Backoff(h.fails, time.Second, 5*time.Minute, o.Rand)
+	wait := backoff.Delay(h.fails, time.Second, 5*time.Minute, o.Rand)
 	if se := asSendError(err); se.Kind == RateLimited && se.RetryAfter > wait {
 		wait = se.RetryAfter
 	}
@@ -692,7 +692,7 @@ func (o *Outbox) send(ctx context.Context, ch string, alerts []store.Alert, m Me
 			}
 			return "", true
 		default:
-			next := now.Add(crawler.Backoff(alerts[0].Attempts+1, time.Second, 5*time.Minute, o.Rand))
+			next := now.Add(backoff.Delay(alerts[0].Attempts+1, time.Second, 5*time.Minute, o.Rand))
 			o.Logger.Warn("alert delivery failed; will retry", "channel", ch, "alerts", ids(alerts), "findings", findingIDs(alerts),
 				"err", err, "next_try", next)
 			for _, a := range alerts {

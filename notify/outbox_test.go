@@ -16,8 +16,8 @@ import (
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/notify/slackfake"
-	"github.com/silencewatch/silencewatch/rules"
 	"github.com/silencewatch/silencewatch/store"
 )
 
@@ -34,17 +34,17 @@ func openStore(t *testing.T) (*store.SQLite, string) {
 	return st, path
 }
 
-func finding(id, source, title string, sev config.Severity) rules.Finding {
+func sampleFinding(id, source, title string, sev config.Severity) finding.Finding {
 	start := time.Date(2017, 5, 6, 0, 0, 0, 0, paris)
-	return rules.Finding{
+	return finding.Finding{
 		ID: id, Rule: "leak-content", Title: "Reporting the contents of the leaked data", Severity: sev,
 		Reference: "CNCCEP communiqué of 6 May 2017", Election: "fr-pres-2017", Round: "round-2", Window: "silence",
 		Zones:       []string{"metropole"},
-		ZoneWindows: []rules.ZoneWindow{{Zone: "metropole", ZoneName: "France métropolitaine", TimeZone: "Europe/Paris", Start: start, End: start.Add(44 * time.Hour), Elapsed: "2 h 14 min into"}},
+		ZoneWindows: []finding.ZoneWindow{{Zone: "metropole", ZoneName: "France métropolitaine", TimeZone: "Europe/Paris", Start: start, End: start.Add(44 * time.Hour), Elapsed: "2 h 14 min into"}},
 		TimeBasis:   "published", BasisTime: start.Add(134 * time.Minute),
-		Article: rules.ArticleRef{URL: "https://" + source + ".example/" + id, Title: title, Source: source,
+		Article: finding.ArticleRef{URL: "https://" + source + ".example/" + id, Title: title, Source: source,
 			PublishedAt: start.Add(134 * time.Minute), FirstSeenAt: start.Add(136 * time.Minute)},
-		Evidence: []rules.Evidence{{Kind: "list", Field: article.FieldContent, Text: "selon les courriels", Start: 10, End: 29, Before: "Le parti, ", After: " consultés"}},
+		Evidence: []finding.Evidence{{Kind: "list", Field: article.FieldContent, Text: "selon les courriels", Start: 10, End: 29, Before: "Le parti, ", After: " consultés"}},
 	}
 }
 
@@ -62,7 +62,7 @@ func seed(t *testing.T, st *store.SQLite, n int, channel string, body func(i int
 		if err != nil {
 			t.Fatal(err)
 		}
-		stored, err := st.SaveFindings(ctx, r.VersionID, []rules.Finding{finding(fmt.Sprintf("f%04d", i), src, a.Title, config.SeverityHigh)}, store.To(channel), time.Now())
+		stored, err := st.SaveFindings(ctx, r.VersionID, []finding.Finding{sampleFinding(fmt.Sprintf("f%04d", i), src, a.Title, config.SeverityHigh)}, routeTo(channel), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,7 +282,7 @@ func saveStory(t *testing.T, st *store.SQLite, source, guid, content, findingKey
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SaveFindings(ctx, r.VersionID, []rules.Finding{finding(findingKey, source, a.Title, config.SeverityHigh)}, store.To("#alerts"), time.Now()); err != nil {
+	if _, err := st.SaveFindings(ctx, r.VersionID, []finding.Finding{sampleFinding(findingKey, source, a.Title, config.SeverityHigh)}, routeTo("#alerts"), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -608,4 +608,9 @@ func TestHistoryCheckBacksOff(t *testing.T) {
 			t.Errorf("gaps do not grow: %v", asked)
 		}
 	}
+}
+
+// routeTo routes every finding to the same channels.
+func routeTo(channels ...string) store.Route {
+	return func(*finding.Finding) []string { return channels }
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/terminal"
 )
 
@@ -12,11 +12,11 @@ import (
 // what, where, when (in the zone's local time and relative to its window),
 // which rule, and the evidence with the match marked. Control characters
 // from the outlet's text (terminal escape sequences) are removed.
-func PlainText(f *rules.Finding) string {
+func PlainText(f *finding.Finding) string {
 	return terminal.Clean(plainText(f))
 }
 
-func plainText(f *rules.Finding) string {
+func plainText(f *finding.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %s: %s\n", strings.ToUpper(f.Severity.String()), f.Rule, f.Title)
 	source := f.Article.Source

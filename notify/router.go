@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 // Router picks the channels a finding goes to.
@@ -15,7 +15,7 @@ type Router struct {
 
 // Channels returns the channels of the routes that match f, in order,
 // each once; the default channel when none matches.
-func (r Router) Channels(f *rules.Finding, src config.Source) []string {
+func (r Router) Channels(f *finding.Finding, src config.Source) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, route := range r.Routes {
@@ -36,7 +36,7 @@ func (r Router) Channels(f *rules.Finding, src config.Source) []string {
 	return out
 }
 
-func matches(route config.Route, f *rules.Finding, src config.Source) bool {
+func matches(route config.Route, f *finding.Finding, src config.Source) bool {
 	if route.MinSeverity != 0 && f.Severity < route.MinSeverity {
 		return false
 	}

@@ -7,8 +7,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/rules/leak"
-	"github.com/silencewatch/silencewatch/rules/textmatch"
+	"github.com/silencewatch/silencewatch/textmatch"
 )
 
 // segmentSep joins an article's fields: a control byte survives
@@ -37,7 +38,7 @@ type scratch struct {
 	snippets  map[snippetKey]snippet // contexts built for this article
 	engine    *Engine
 	article   *article.Article
-	quotes    map[string][]Evidence // leak id + min words → passages
+	quotes    map[string][]finding.Evidence // leak id + min words → passages
 	reports   map[string]*leak.Report
 }
 
@@ -52,8 +53,8 @@ type snippet struct{ before, after string }
 type hitRef struct {
 	n      *node
 	m      textmatch.Match
-	regex  bool      // m holds cased-text offsets from a regex
-	direct *Evidence // evidence already in original field offsets (leak conditions)
+	regex  bool              // m holds cased-text offsets from a regex
+	direct *finding.Evidence // evidence already in original field offsets (leak conditions)
 	report *leak.Report
 }
 
@@ -61,7 +62,7 @@ func (e *Engine) getScratch() *scratch {
 	if s, ok := e.scratch.Get().(*scratch); ok {
 		return s
 	}
-	return &scratch{snippets: map[snippetKey]snippet{}, quotes: map[string][]Evidence{}, reports: map[string]*leak.Report{}}
+	return &scratch{snippets: map[snippetKey]snippet{}, quotes: map[string][]finding.Evidence{}, reports: map[string]*leak.Report{}}
 }
 
 func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
@@ -188,7 +189,7 @@ func (s *scratch) eval(n *node) ([]hitRef, bool) {
 			if sig.Field == "" || sig.End <= sig.Start {
 				continue
 			}
-			out = append(out, hitRef{n: n, direct: &Evidence{Kind: "leak_signal", Field: sig.Field, Start: sig.Start, End: sig.End,
+			out = append(out, hitRef{n: n, direct: &finding.Evidence{Kind: "leak_signal", Field: sig.Field, Start: sig.Start, End: sig.End,
 				Pattern: fmt.Sprintf("%s (%+.2f)", sig.Name, sig.Weight)}})
 		}
 		return out, true
@@ -313,18 +314,18 @@ func quoteKey(leakID string, minWords int) string { return fmt.Sprintf("%s/%d", 
 
 // leakQuotes finds, once per article, the passages each field copies
 // from the leak's corpus.
-func (s *scratch) leakQuotes(leakID string, minWords int) []Evidence {
+func (s *scratch) leakQuotes(leakID string, minWords int) []finding.Evidence {
 	key := quoteKey(leakID, minWords)
 	if q, ok := s.quotes[key]; ok {
 		return q
 	}
 	ix := s.engine.leaks[leakID]
-	var out []Evidence
+	var out []finding.Evidence
 	for _, seg := range s.article.Segments() {
 		for _, p := range ix.Quotes(seg.Text, minWords) {
-			out = append(out, Evidence{Kind: "leak_quote", Field: seg.Field, Start: p.ArticleStart, End: p.ArticleEnd,
+			out = append(out, finding.Evidence{Kind: "leak_quote", Field: seg.Field, Start: p.ArticleStart, End: p.ArticleEnd,
 				Pattern: fmt.Sprintf("%d words of %s", p.Words, p.DocTitle),
-				Source: &LeakSource{Leak: leakID, DocID: p.DocID, DocTitle: p.DocTitle, DocStart: p.DocStart, DocEnd: p.DocEnd,
+				Source: &finding.LeakSource{Leak: leakID, DocID: p.DocID, DocTitle: p.DocTitle, DocStart: p.DocStart, DocEnd: p.DocEnd,
 					Words: p.Words, Matched: p.Matched, DocText: p.DocText}})
 		}
 	}
@@ -344,11 +345,11 @@ func (s *scratch) leakReport(leakID string) *leak.Report {
 
 // assessment is the leak classifier's verdict among the hits, if one
 // decided the finding.
-func (s *scratch) assessment(hits []hitRef) *LeakAssessment {
+func (s *scratch) assessment(hits []hitRef) *finding.LeakAssessment {
 	for _, h := range hits {
 		if h.report != nil {
 			r := h.report
-			return &LeakAssessment{Leak: h.n.leak, Label: r.Label, Score: r.Score, Scores: r.Scores, Signals: r.Signals}
+			return &finding.LeakAssessment{Leak: h.n.leak, Label: r.Label, Score: r.Score, Scores: r.Scores, Signals: r.Signals}
 		}
 	}
 	return nil
@@ -356,8 +357,8 @@ func (s *scratch) assessment(hits []hitRef) *LeakAssessment {
 
 // evidence maps hits back to the original text of their field, drops
 // matches contained in longer ones, and adds context to what remains.
-func (s *scratch) evidence(hits []hitRef) []Evidence {
-	out := make([]Evidence, 0, len(hits))
+func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
+	out := make([]finding.Evidence, 0, len(hits))
 	for _, h := range hits {
 		if h.report != nil && h.direct == nil {
 			continue // the assessment itself, not a span
@@ -385,7 +386,7 @@ func (s *scratch) evidence(hits []hitRef) []Evidence {
 		if segEnd := s.segEnd(seg); end > segEnd {
 			end = segEnd
 		}
-		out = append(out, Evidence{
+		out = append(out, finding.Evidence{
 			Kind:    kindOf(h.n),
 			Field:   s.segFields[seg],
 			Text:    s.doc[start:end],

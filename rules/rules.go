@@ -18,94 +18,12 @@ import (
 	"time"
 
 	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/calendar"
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/rules/calendar"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/rules/leak"
-	"github.com/silencewatch/silencewatch/rules/textmatch"
+	"github.com/silencewatch/silencewatch/textmatch"
 )
-
-// Finding is one rule firing on one article.
-type Finding struct {
-	ID        string          `json:"id"`
-	Rule      string          `json:"rule"`
-	Title     string          `json:"title"`
-	Severity  config.Severity `json:"severity"`
-	Reference string          `json:"reference"`
-
-	Election     string       `json:"election"` // election id; guidance id for guidance windows; "" for always
-	Round        string       `json:"round,omitempty"`
-	Window       string       `json:"window"` // window name, "guidance:ID" or "always"
-	Zones        []string     `json:"zones"`
-	ZoneWindows  []ZoneWindow `json:"zone_windows,omitempty"`
-	OtherWindows []string     `json:"other_windows,omitempty"`
-
-	TimeBasis           string    `json:"time_basis"` // "published" (claimed by the outlet) or "first_seen"
-	BasisTime           time.Time `json:"basis_time"`
-	TimeNotes           []string  `json:"time_notes,omitempty"`
-	BackdatingSuspected bool      `json:"backdating_suspected,omitempty"`
-
-	Article  ArticleRef `json:"article"`
-	Evidence []Evidence `json:"evidence"`
-	// Leak is the leak classifier's assessment, when a leak_report
-	// condition decided the finding.
-	Leak *LeakAssessment `json:"leak,omitempty"`
-}
-
-// LeakAssessment is what the leak classifier concluded about an article.
-type LeakAssessment struct {
-	Leak    string             `json:"leak"`
-	Label   string             `json:"label"`
-	Score   float64            `json:"score"`
-	Scores  map[string]float64 `json:"scores,omitempty"`
-	Signals []leak.Signal      `json:"signals"`
-}
-
-// LeakSource is where in the leaked corpus a quoted passage comes from.
-type LeakSource struct {
-	Leak     string `json:"leak"`
-	DocID    string `json:"doc_id"`
-	DocTitle string `json:"doc_title"`
-	DocStart int    `json:"doc_start"`
-	DocEnd   int    `json:"doc_end"`
-	Words    int    `json:"words"`
-	Matched  int    `json:"matched"`
-	DocText  string `json:"doc_text"`
-}
-
-// ZoneWindow is the window of one zone a finding falls in.
-type ZoneWindow struct {
-	Zone     string    `json:"zone"`
-	ZoneName string    `json:"zone_name"`
-	TimeZone string    `json:"tz"`
-	Start    time.Time `json:"start"`
-	End      time.Time `json:"end,omitzero"`
-	Elapsed  string    `json:"elapsed"` // "2 h 14 min into"
-}
-
-// ArticleRef identifies the article a finding is about.
-type ArticleRef struct {
-	URL         string    `json:"url"`
-	Title       string    `json:"title"`
-	Source      string    `json:"source"`
-	GUID        string    `json:"guid,omitempty"`
-	PublishedAt time.Time `json:"published_at,omitzero"`
-	FirstSeenAt time.Time `json:"first_seen_at,omitzero"`
-}
-
-// Evidence is one matched passage. Start and End are byte offsets into the
-// ORIGINAL text of Field.
-type Evidence struct {
-	Kind    string        `json:"kind"` // term, phrase, list, regex, near
-	Field   article.Field `json:"field"`
-	Text    string        `json:"text"`
-	Start   int           `json:"start"`
-	End     int           `json:"end"`
-	Pattern string        `json:"pattern"` // what the rule asked for, as written
-	Before  string        `json:"before"`  // text just before the match, whitespace collapsed
-	After   string        `json:"after"`   // text just after the match
-	// Source is set on a leak_quote passage: the leaked document it copies.
-	Source *LeakSource `json:"source,omitempty"`
-}
 
 // Engine evaluates articles against compiled rules. It is safe for
 // concurrent use.
@@ -401,7 +319,7 @@ func (e *Engine) compileNode(b *textmatch.Builder, m *config.Match, lists map[st
 
 // Evaluate returns the findings of every rule that fires on a, most severe
 // first. It never reads the clock: the article carries its times.
-func (e *Engine) Evaluate(a *article.Article) []Finding {
+func (e *Engine) Evaluate(a *article.Article) []finding.Finding {
 	basis := e.timeBasis(a)
 	src, known := e.sources[a.Source]
 	// Outside every rule's windows there is nothing to scan for.
@@ -412,7 +330,7 @@ func (e *Engine) Evaluate(a *article.Article) []Finding {
 	defer e.scratch.Put(s)
 	s.prepare(a, e.set)
 	s.engine = e
-	var findings []Finding
+	var findings []finding.Finding
 	for _, i := range s.candidates(e) {
 		cr := e.rules[i]
 		if !cr.inScope(a, src, known) || (!cr.cfg.Since.IsZero() && basis.t.Before(cr.cfg.Since)) {
@@ -555,11 +473,11 @@ func roundDuration(d time.Duration) string {
 	return d.Truncate(time.Minute).String()
 }
 
-func (e *Engine) finding(cr *compiledRule, a *article.Article, basis timeBasis, hit windowHit, evidence []Evidence) Finding {
-	f := Finding{
+func (e *Engine) finding(cr *compiledRule, a *article.Article, basis timeBasis, hit windowHit, evidence []finding.Evidence) finding.Finding {
+	f := finding.Finding{
 		Rule: cr.cfg.ID, Title: cr.cfg.Title, Severity: cr.cfg.Severity, Reference: cr.cfg.Reference,
 		TimeBasis: basis.name, BasisTime: basis.t, TimeNotes: basis.notes, BackdatingSuspected: basis.suspect,
-		Article: ArticleRef{URL: a.URL, Title: a.Title, Source: a.Source, GUID: a.GUID,
+		Article: finding.ArticleRef{URL: a.URL, Title: a.Title, Source: a.Source, GUID: a.GUID,
 			PublishedAt: a.PublishedAt, FirstSeenAt: a.FirstSeenAt},
 		Evidence:     evidence,
 		Zones:        []string{},
@@ -571,7 +489,7 @@ func (e *Engine) finding(cr *compiledRule, a *article.Article, basis timeBasis, 
 	case len(hit.windows) > 0 && hit.windows[0].Kind == calendar.KindGuidance:
 		w := hit.windows[0]
 		f.Election, f.Window = w.Name, w.Ref()
-		f.ZoneWindows = []ZoneWindow{zoneWindow(&w, basis.t)}
+		f.ZoneWindows = []finding.ZoneWindow{zoneWindow(&w, basis.t)}
 	default:
 		f.Election, f.Round, f.Window = hit.windows[0].Election, hit.windows[0].Round, hit.windows[0].Name
 		for i := range hit.windows {
@@ -585,8 +503,8 @@ func (e *Engine) finding(cr *compiledRule, a *article.Article, basis timeBasis, 
 	return f
 }
 
-func zoneWindow(w *calendar.Window, t time.Time) ZoneWindow {
-	return ZoneWindow{Zone: w.Zone, ZoneName: w.ZoneName, TimeZone: w.Location.String(),
+func zoneWindow(w *calendar.Window, t time.Time) finding.ZoneWindow {
+	return finding.ZoneWindow{Zone: w.Zone, ZoneName: w.ZoneName, TimeZone: w.Location.String(),
 		Start: w.Start.In(w.Location), End: endIn(w.End, w.Location), Elapsed: calendar.Elapsed(w, t)}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 const calendarYAML = `
@@ -52,8 +53,8 @@ func at(s string) time.Time {
 	return t
 }
 
-func fires(e *Engine, a *article.Article) map[string]Finding {
-	out := map[string]Finding{}
+func fires(e *Engine, a *article.Article) map[string]finding.Finding {
+	out := map[string]finding.Finding{}
 	for _, f := range e.Evaluate(a) {
 		out[f.Rule] = f
 	}
@@ -110,7 +111,7 @@ func TestMatchSemantics(t *testing.T) {
 	}
 }
 
-func keys(m map[string]Finding) []string {
+func keys(m map[string]finding.Finding) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 // storyText is long enough to identify a story across outlets.
@@ -19,7 +19,7 @@ func TestThreadsAndSyndication(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
 	at := t0.Add(time.Hour)
-	save := func(source, guid, content string, finding string) int64 {
+	save := func(source, guid, content string, key string) int64 {
 		t.Helper()
 		a := testArticle(guid, "https://"+source+".example/"+guid, content)
 		a.Source = source
@@ -27,9 +27,9 @@ func TestThreadsAndSyndication(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := testFinding(finding)
+		f := testFinding(key)
 		f.Article.Source = source
-		stored, err := s.SaveFindings(ctx, r.VersionID, []rules.Finding{f}, To("#c"), at)
+		stored, err := s.SaveFindings(ctx, r.VersionID, []finding.Finding{f}, routeTo("#c"), at)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestVerdicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored, err := s.SaveFindings(ctx, r.VersionID, []rules.Finding{testFinding("f")}, nil, t0)
+	stored, err := s.SaveFindings(ctx, r.VersionID, []finding.Finding{testFinding("f")}, nil, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestVerdictHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored, err := s.SaveFindings(ctx, r.VersionID, []rules.Finding{testFinding("f")}, nil, t0)
+	stored, err := s.SaveFindings(ctx, r.VersionID, []finding.Finding{testFinding("f")}, nil, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,9 +248,9 @@ func TestDigestsAndRefreshes(t *testing.T) {
 
 	// Refreshes: a syndicated reply marks its root, in the same write.
 	r, _ := s.SaveArticle(ctx, testArticle("g", "https://x.example/g", "x"), fetchAt(t0))
-	stored, _ := s.SaveFindings(ctx, r.VersionID, []rules.Finding{testFinding("f")}, To("#c"), t0)
+	stored, _ := s.SaveFindings(ctx, r.VersionID, []finding.Finding{testFinding("f")}, routeTo("#c"), t0)
 	r2, _ := s.SaveArticle(ctx, testArticle("h", "https://x.example/h", "y"), fetchAt(t0))
-	stored2, _ := s.SaveFindings(ctx, r2.VersionID, []rules.Finding{testFinding("f2")}, To("#c"), t0)
+	stored2, _ := s.SaveFindings(ctx, r2.VersionID, []finding.Finding{testFinding("f2")}, routeTo("#c"), t0)
 	as, _ := s.Alerts(ctx)
 	root, reply := as[0], as[1]
 	if err := s.MarkAlertDelivered(ctx, root.ID, Delivery{TS: "200.1"}, t0); err != nil {
@@ -352,4 +352,9 @@ func TestMigrationScrubsCredentials(t *testing.T) {
 			t.Errorf("after migration, no %q in\n%s", want, got)
 		}
 	}
+}
+
+// routeTo routes every finding to the same channels.
+func routeTo(channels ...string) Route {
+	return func(*finding.Finding) []string { return channels }
 }

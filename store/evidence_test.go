@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 func TestResponsesAndPruning(t *testing.T) {
@@ -34,7 +34,7 @@ func TestResponsesAndPruning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SaveFindings(ctx, res.VersionID, []rules.Finding{testFinding("f")}, nil, t0); err != nil {
+	if _, err := s.SaveFindings(ctx, res.VersionID, []finding.Finding{testFinding("f")}, nil, t0); err != nil {
 		t.Fatal(err)
 	}
 	n, err := s.PruneResponses(ctx, t0.Add(24*time.Hour))
@@ -69,7 +69,7 @@ func TestVisitedRevisitsAndDeletion(t *testing.T) {
 	s.SaveArticle(ctx, old, Fetch{FetchedAt: t0})
 	flagged := testArticle("fl", "https://x.example/fl", "signalé")
 	rf, _ := s.SaveArticle(ctx, flagged, Fetch{FetchedAt: t0})
-	s.SaveFindings(ctx, rf.VersionID, []rules.Finding{testFinding("k")}, To("#c"), t0)
+	s.SaveFindings(ctx, rf.VersionID, []finding.Finding{testFinding("k")}, routeTo("#c"), t0)
 	recent := testArticle("new", "https://x.example/new", "récent")
 	s.SaveArticle(ctx, recent, Fetch{FetchedAt: t0.Add(10 * time.Hour)})
 

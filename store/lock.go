@@ -63,7 +63,7 @@ func AcquireLock(path string) (*Lock, error) {
 		f.Close()
 		return nil, &LockedError{Path: path, LockPath: lp, PID: pid}
 	}
-	if err := f.Truncate(0); err == nil {
+	if err = f.Truncate(0); err == nil {
 		_, err = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	if err != nil {

@@ -48,8 +48,6 @@ type SQLite struct {
 	OnHeadersTruncated func(source, url string, dropped int)
 }
 
-var _ Store = (*SQLite)(nil)
-
 // OpenSQLite opens (creating if needed) the database at path and applies
 // pending migrations. path is a file name or ":memory:".
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/silencewatch/silencewatch/article"
-	"github.com/silencewatch/silencewatch/rules/textmatch"
+	"github.com/silencewatch/silencewatch/textmatch"
 )
 
 const articleByGUIDSQL = `SELECT id, first_seen_at FROM articles WHERE source = ? AND guid = ?`

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 // SaveFindings records one evaluation of a version in one transaction:
@@ -17,7 +17,7 @@ import (
 // the version's evaluated_at (the first evaluation's time is kept), and
 // one pending alert per finding and channel, due at at (queued once per
 // idempotency key). It returns every finding stored for the version.
-func (s *SQLite) SaveFindings(ctx context.Context, versionID int64, findings []rules.Finding, route Route, at time.Time) ([]StoredFinding, error) {
+func (s *SQLite) SaveFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time) ([]StoredFinding, error) {
 	if at.IsZero() {
 		// evaluated_at NULL means "not evaluated": a zero time would lose it.
 		return nil, fmt.Errorf("store: save findings of version %d: zero time", versionID)
@@ -149,25 +149,25 @@ SELECT f.id, f.version_id, f.article_id, f.finding, f.created_at FROM findings f
 	return out, rows.Err()
 }
 
-// findingDoc reads a rules.Finding back from JSON. config.Severity
+// findingDoc reads a finding.Finding back from JSON. config.Severity
 // marshals as its name but has no UnmarshalText, so the shallower
 // Severity field here takes the name and it is parsed by hand.
 type findingDoc struct {
-	rules.Finding
+	finding.Finding
 	Severity string `json:"severity"`
 }
 
-func decodeFinding(doc string) (rules.Finding, error) {
+func decodeFinding(doc string) (finding.Finding, error) {
 	var d findingDoc
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return rules.Finding{}, err
+		return finding.Finding{}, err
 	}
 	sev, err := config.ParseSeverity(d.Severity)
 	if err != nil {
 		// An out-of-range severity marshals as "severity(N)": keep N.
 		var n int
 		if _, scanErr := fmt.Sscanf(d.Severity, "severity(%d)", &n); scanErr != nil {
-			return rules.Finding{}, err
+			return finding.Finding{}, err
 		}
 		sev = config.Severity(n)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 // t0 is Saturday 6 May 2017, 10:00 Paris: inside the silence period. The
@@ -57,17 +57,17 @@ func fetchAt(at time.Time) Fetch {
 	return Fetch{URL: "https://www.lemonde.fr/rss/une.xml", SHA256: [32]byte{1, 2, 3}, FetchedAt: at}
 }
 
-func testFinding(id string) rules.Finding {
+func testFinding(id string) finding.Finding {
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		panic(err)
 	}
-	return rules.Finding{
+	return finding.Finding{
 		ID: id, Rule: "leak-content", Title: "Contents of the leaked documents",
 		Severity: config.SeverityCritical, Reference: "CNCCEP communiqué du 6 mai 2017",
 		Election: "fr-pres-2017", Round: "round-2", Window: "silence",
 		Zones: []string{"metro", "guadeloupe"},
-		ZoneWindows: []rules.ZoneWindow{
+		ZoneWindows: []finding.ZoneWindow{
 			{Zone: "metro", ZoneName: "Métropole", TimeZone: "Europe/Paris",
 				Start:   time.Date(2017, 5, 6, 0, 0, 0, 0, paris),
 				End:     time.Date(2017, 5, 7, 20, 0, 0, 0, paris),
@@ -79,9 +79,9 @@ func testFinding(id string) rules.Finding {
 		TimeBasis:    "first_seen", BasisTime: t0.In(paris),
 		TimeNotes:           []string{"no publication time claimed"},
 		BackdatingSuspected: true,
-		Article: rules.ArticleRef{URL: "https://www.lemonde.fr/a", Title: "Fuite", Source: "lemonde",
+		Article: finding.ArticleRef{URL: "https://www.lemonde.fr/a", Title: "Fuite", Source: "lemonde",
 			GUID: "g1", FirstSeenAt: t0},
-		Evidence: []rules.Evidence{
+		Evidence: []finding.Evidence{
 			{Kind: "phrase", Field: article.FieldContent, Text: "« MacronLeaks »", Start: 12, End: 30,
 				Pattern: "macronleaks", Before: "le mot-dièse", After: "circule"},
 			{Kind: "near", Field: article.FieldTitle, Text: "courriels", Start: 0, End: 9,
@@ -92,11 +92,11 @@ func testFinding(id string) rules.Finding {
 
 // utcTimes puts every time of f in UTC: JSON keeps the instant and the
 // offset but not the *time.Location, which is not what is being tested.
-func utcTimes(f rules.Finding) rules.Finding {
+func utcTimes(f finding.Finding) finding.Finding {
 	f.BasisTime = f.BasisTime.UTC()
 	f.Article.PublishedAt = f.Article.PublishedAt.UTC()
 	f.Article.FirstSeenAt = f.Article.FirstSeenAt.UTC()
-	zw := make([]rules.ZoneWindow, len(f.ZoneWindows))
+	zw := make([]finding.ZoneWindow, len(f.ZoneWindows))
 	for i, w := range f.ZoneWindows {
 		w.Start, w.End = w.Start.UTC(), w.End.UTC()
 		zw[i] = w
@@ -426,7 +426,7 @@ func TestUnevaluatedVersionsAndSaveFindings(t *testing.T) {
 	channels := []string{"slack:#silence", "console"}
 	f := testFinding("9f86d081884c7d65")
 	at := t0.Add(5 * time.Second)
-	stored, err := s.SaveFindings(ctx, ra.VersionID, []rules.Finding{f}, To(channels...), at)
+	stored, err := s.SaveFindings(ctx, ra.VersionID, []finding.Finding{f}, routeTo(channels...), at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +435,7 @@ func TestUnevaluatedVersionsAndSaveFindings(t *testing.T) {
 		t.Fatalf("SaveFindings = %+v", stored)
 	}
 	// No finding still marks the version evaluated.
-	if got, err := s.SaveFindings(ctx, rb.VersionID, nil, To(channels...), at); err != nil || len(got) != 0 {
+	if got, err := s.SaveFindings(ctx, rb.VersionID, nil, routeTo(channels...), at); err != nil || len(got) != 0 {
 		t.Fatalf("SaveFindings(no findings) = %v, %v", got, err)
 	}
 	if vs, err := s.UnevaluatedVersions(ctx); err != nil || len(vs) != 0 {
@@ -443,7 +443,7 @@ func TestUnevaluatedVersionsAndSaveFindings(t *testing.T) {
 	}
 
 	t.Run("twice is a no-op", func(t *testing.T) {
-		again, err := s.SaveFindings(ctx, ra.VersionID, []rules.Finding{f}, To(channels...), at.Add(time.Minute))
+		again, err := s.SaveFindings(ctx, ra.VersionID, []finding.Finding{f}, routeTo(channels...), at.Add(time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -464,7 +464,7 @@ func TestUnevaluatedVersionsAndSaveFindings(t *testing.T) {
 	})
 
 	t.Run("unknown version", func(t *testing.T) {
-		_, err := s.SaveFindings(ctx, 9999, []rules.Finding{f}, To(channels...), at)
+		_, err := s.SaveFindings(ctx, 9999, []finding.Finding{f}, routeTo(channels...), at)
 		if !errors.Is(err, ErrNotFound) || !strings.HasPrefix(err.Error(), "store:") {
 			t.Errorf("SaveFindings(9999) = %v, want ErrNotFound", err)
 		}
@@ -477,7 +477,7 @@ func TestUnevaluatedVersionsAndSaveFindings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SaveFindings(ctx, r2.VersionID, []rules.Finding{f}, To(channels[:1]...), at.Add(time.Hour)); err != nil {
+		if _, err := s.SaveFindings(ctx, r2.VersionID, []finding.Finding{f}, routeTo(channels[:1]...), at.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		all, _ := s.Alerts(ctx)
@@ -494,11 +494,11 @@ func TestFindingJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []rules.Finding{testFinding("0000000000000001"), testFinding("0000000000000002")}
+	want := []finding.Finding{testFinding("0000000000000001"), testFinding("0000000000000002")}
 	want[1].Severity = config.Severity(0) // out of range: must still round-trip
 	want[1].Evidence = nil
 	want[1].ZoneWindows = nil
-	if _, err := s.SaveFindings(ctx, r.VersionID, want, To("console"), t0); err != nil {
+	if _, err := s.SaveFindings(ctx, r.VersionID, want, routeTo("console"), t0); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Findings(ctx)
@@ -535,8 +535,8 @@ func TestAlertLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.SaveFindings(ctx, r.VersionID, []rules.Finding{testFinding("aa"), testFinding("bb")},
-		To("slack", "console"), t0)
+	_, err = s.SaveFindings(ctx, r.VersionID, []finding.Finding{testFinding("aa"), testFinding("bb")},
+		routeTo("slack", "console"), t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -629,7 +629,7 @@ func TestRestart(t *testing.T) {
 	}
 	r1, _ := s.SaveArticle(ctx, testArticle("g1", "https://www.lemonde.fr/1", "un"), fetchAt(t0))
 	r2, _ := s.SaveArticle(ctx, testArticle("g2", "https://www.lemonde.fr/2", "deux"), fetchAt(t0))
-	if _, err := s.SaveFindings(ctx, r1.VersionID, []rules.Finding{testFinding("aa")}, To("slack"), t0); err != nil {
+	if _, err := s.SaveFindings(ctx, r1.VersionID, []finding.Finding{testFinding("aa")}, routeTo("slack"), t0); err != nil {
 		t.Fatal(err)
 	}
 	findings, _ := s.Findings(ctx)

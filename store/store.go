@@ -9,13 +9,12 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/silencewatch/silencewatch/article"
-	"github.com/silencewatch/silencewatch/rules"
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
@@ -130,7 +129,7 @@ type StoredFinding struct {
 	ID        int64
 	VersionID int64
 	ArticleID int64
-	Finding   rules.Finding
+	Finding   finding.Finding
 	CreatedAt time.Time
 }
 
@@ -197,97 +196,4 @@ type Verdict struct {
 }
 
 // Route names the channels a finding's alerts go to; nil queues none.
-type Route func(f *rules.Finding) []string
-
-// To routes every finding to the same channels.
-func To(channels ...string) Route {
-	return func(*rules.Finding) []string { return channels }
-}
-
-// Store is the durable record.
-type Store interface {
-	// SourceState returns the saved state of a source; found is false
-	// when the source has never been polled.
-	SourceState(ctx context.Context, name string) (st SourceState, found bool, err error)
-	// SaveSourceState writes a source's state in one statement: the whole
-	// cost of a poll answered 304.
-	SaveSourceState(ctx context.Context, st SourceState) error
-	AddEvent(ctx context.Context, e Event) error
-	Events(ctx context.Context, source string) ([]Event, error)
-
-	// SaveArticle records an article seen at fetch.FetchedAt. It is
-	// deduplicated by GUID, else by normalised URL, within its source. A
-	// version is added only when the text changed; the first-seen time
-	// stays that of the first version.
-	SaveArticle(ctx context.Context, a *article.Article, fetch Fetch) (SaveResult, error)
-	// SeenUnchanged tells, for each article, the id of its stored article
-	// when SaveArticle would write nothing for it (with onlyNew: when it
-	// is stored at all), else 0; it only reads. TouchArticles then records
-	// those sightings in one transaction.
-	SeenUnchanged(ctx context.Context, source string, as []*article.Article, onlyNew bool) ([]int64, error)
-	TouchArticles(ctx context.Context, ids []int64, at time.Time) error
-	// UnevaluatedVersions lists versions saved but not yet evaluated (a
-	// crash between saving and evaluating), oldest first.
-	UnevaluatedVersions(ctx context.Context) ([]Version, error)
-	// SaveFindings records the findings of one version's evaluation, marks
-	// the version evaluated, and queues one alert per finding and channel,
-	// all in one transaction. Saving the same version's findings twice is
-	// a no-op.
-	SaveFindings(ctx context.Context, versionID int64, findings []rules.Finding, route Route, at time.Time) ([]StoredFinding, error)
-	Findings(ctx context.Context) ([]StoredFinding, error)
-	FindingByID(ctx context.Context, id int64) (StoredFinding, error)
-
-	// DueAlerts returns pending alerts whose next try is at or before now,
-	// oldest first.
-	DueAlerts(ctx context.Context, now time.Time, limit int) ([]Alert, error)
-	MarkAlertSent(ctx context.Context, id int64, messageTS string, at time.Time) error
-	MarkAlertDelivered(ctx context.Context, id int64, d Delivery, at time.Time) error
-	// MarkAlertAttempt records that a send starts; see Alert.AttemptAt.
-	MarkAlertAttempt(ctx context.Context, id int64, at time.Time) error
-	ThreadRoot(ctx context.Context, channel string, findingID, alertID int64) (Thread, bool, error)
-	ThreadSources(ctx context.Context, channel, rootTS string) ([]string, error)
-	// SetVerdict records a verdict: kept in the history, and the latest
-	// one returned by Verdict.
-	SetVerdict(ctx context.Context, findingID int64, v Verdict) error
-	Verdict(ctx context.Context, findingID int64) (Verdict, bool, error)
-	VerdictHistory(ctx context.Context, findingID int64) ([]Verdict, error)
-
-	// Delivery state that must survive a crash.
-	ChannelIDs(ctx context.Context) (map[string]string, error)
-	SaveChannelID(ctx context.Context, name, id string, at time.Time) error
-	MarkAlertAttemptIn(ctx context.Context, id int64, threadTS string, at time.Time) error
-	PendingRefreshes(ctx context.Context) ([]Alert, error)
-	MarkRefreshed(ctx context.Context, id, seq int64) error
-	RefreshFinding(ctx context.Context, findingID int64) (int, error)
-	OpenDigest(ctx context.Context, channel string) (Digest, bool, error)
-	StartDigest(ctx context.Context, channel string, waiting int, at time.Time) (int64, error)
-	RetryDigest(ctx context.Context, id int64, at time.Time) error
-	MarkDigestPosted(ctx context.Context, id int64, ts string, at time.Time) error
-	CloseDigest(ctx context.Context, channel string, at time.Time) error
-
-	// Evidence and revisions.
-	SaveResponse(ctx context.Context, r Response) (int64, error)
-	ResponseByID(ctx context.Context, id int64) (Response, error)
-	VersionInfo(ctx context.Context, versionID int64) (VersionInfo, error)
-	PruneResponses(ctx context.Context, cutoff time.Time) (int, error)
-	IsVisited(ctx context.Context, source, key string) (bool, error)
-	MarkVisited(ctx context.Context, source, key string, at time.Time) error
-	RevisitCandidates(ctx context.Context, source string, recentSince, fetchedBefore time.Time, limit int) ([]Version, error)
-	TouchArticle(ctx context.Context, articleID int64, at time.Time) error
-	VersionFlagged(ctx context.Context, versionID int64) (bool, error)
-	ArticleGone(ctx context.Context, articleID int64, detail string, at time.Time) (bool, error)
-	ArticleEvents(ctx context.Context, articleID int64) ([]ArticleEvent, error)
-	QueueArticleAlert(ctx context.Context, articleID int64, kind, detail, key string, at time.Time) (int, error)
-
-	// Leak indexes.
-	LeakIndex(ctx context.Context, leak string) (key string, blob []byte, stats string, found bool, err error)
-	SaveLeakIndex(ctx context.Context, leak, key string, blob []byte, stats string, at time.Time) error
-	// MarkAlertRetry records a failed attempt and when to try again.
-	MarkAlertRetry(ctx context.Context, id int64, errText string, next time.Time) error
-	// MarkAlertFailed records a permanent failure; the alert stays visible.
-	MarkAlertFailed(ctx context.Context, id int64, errText string, at time.Time) error
-	Alerts(ctx context.Context) ([]Alert, error)
-	AlertByID(ctx context.Context, id int64) (Alert, error)
-
-	Close() error
-}
+type Route func(f *finding.Finding) []string

@@ -487,7 +487,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.o.Interval > 0 && !ch.lastPost.IsZero() {
-		if wait := ch.lastPost.Add(s.o.Interval).Sub(time.Now()); wait > 0 {
+		if wait := time.Until(ch.lastPost.Add(s.o.Interval)); wait > 0 {
 			s.n429++
 			s.notify()
 			s.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 // Report is the label of an article and why.
@@ -22,24 +23,8 @@ type Report struct {
 	// Signals are the evidence that decided the label, strongest first.
 	// Weight is the signal's contribution to Label's log-odds against the
 	// average label: positive pushes towards Label, negative away.
-	Signals  []Signal  `json:"signals"`
-	Passages []Passage `json:"passages,omitempty"`
-}
-
-// Signal is one piece of evidence.
-type Signal struct {
-	Name string `json:"name"`
-	// Rule is set on the signal of a rule that decided the label whatever
-	// the model says (satire, published before the disclosure); its
-	// Weight is 0.
-	Rule     bool          `json:"rule,omitempty"`
-	Weight   float64       `json:"weight"`
-	Evidence string        `json:"evidence"`
-	Field    article.Field `json:"field,omitempty"`
-	// Start and End are byte offsets into Field's text; both 0 when the
-	// signal is about the whole article.
-	Start int `json:"start"`
-	End   int `json:"end"`
+	Signals  []finding.Signal `json:"signals"`
+	Passages []Passage        `json:"passages,omitempty"`
 }
 
 // The features of the linear model, in the order of Model.Weights rows.
@@ -181,7 +166,7 @@ func (ix *Index) Classify(a *article.Article) Report {
 		r.Label, r.Score = LabelOther, 1
 		r.Scores = map[string]float64{LabelContent: 0, LabelExistence: 0, LabelGuidance: 0, LabelOther: 1}
 		for _, e := range an.ev[rule][:min(len(an.ev[rule]), 5)] {
-			r.Signals = append(r.Signals, Signal{Name: signalNames[rule], Rule: true, Evidence: e.text, Field: e.field, Start: e.start, End: e.end})
+			r.Signals = append(r.Signals, finding.Signal{Name: signalNames[rule], Rule: true, Evidence: e.text, Field: e.field, Start: e.start, End: e.end})
 		}
 		// The model's signals still follow, for the record.
 		break
@@ -201,7 +186,7 @@ func (ix *Index) Classify(a *article.Article) Report {
 		}
 		r.Signals = appendSignals(r.Signals, f, contrib, an.x[f], an.ev[f])
 	}
-	slices.SortStableFunc(r.Signals, func(a, b Signal) int {
+	slices.SortStableFunc(r.Signals, func(a, b finding.Signal) int {
 		if a.Rule != b.Rule {
 			if a.Rule {
 				return -1
@@ -216,11 +201,11 @@ func (ix *Index) Classify(a *article.Article) Report {
 // appendSignals turns one feature's contribution into signals: terms as
 // one signal listing them, quotes one per passage weighted by its words,
 // other evidence one per occurrence (five at most, then one for the rest).
-func appendSignals(dst []Signal, f int, contrib, x float64, evs []evidence) []Signal {
+func appendSignals(dst []finding.Signal, f int, contrib, x float64, evs []evidence) []finding.Signal {
 	name := featureNames[f]
 	switch {
 	case len(evs) == 0:
-		return append(dst, Signal{Name: name, Weight: round3(contrib), Evidence: name + " " + strconv.FormatFloat(x, 'g', 3, 64)})
+		return append(dst, finding.Signal{Name: name, Weight: round3(contrib), Evidence: name + " " + strconv.FormatFloat(x, 'g', 3, 64)})
 	case f == fSpecificTerms || f == fTargetTerms:
 		terms := make([]string, 0, len(evs))
 		for _, e := range evs[:min(len(evs), 12)] {
@@ -231,23 +216,23 @@ func appendSignals(dst []Signal, f int, contrib, x float64, evs []evidence) []Si
 			text += ", …"
 		}
 		text += fmt.Sprintf(" (%d terms)", len(evs))
-		return append(dst, Signal{Name: name, Weight: round3(contrib), Evidence: text, Field: evs[0].field, Start: evs[0].start, End: evs[0].end})
+		return append(dst, finding.Signal{Name: name, Weight: round3(contrib), Evidence: text, Field: evs[0].field, Start: evs[0].start, End: evs[0].end})
 	case f == fQuoteWords || f == fPublicQuoteWords:
 		total := 0.0
 		for _, e := range evs {
 			total += e.weight
 		}
 		for _, e := range evs {
-			dst = append(dst, Signal{Name: name, Weight: round3(contrib * e.weight / total), Evidence: e.text, Field: e.field, Start: e.start, End: e.end})
+			dst = append(dst, finding.Signal{Name: name, Weight: round3(contrib * e.weight / total), Evidence: e.text, Field: e.field, Start: e.start, End: e.end})
 		}
 		return dst
 	}
 	per := contrib / float64(len(evs))
 	for i, e := range evs {
 		if i == 5 {
-			return append(dst, Signal{Name: name, Weight: round3(per * float64(len(evs)-5)), Evidence: fmt.Sprintf("%d more occurrences", len(evs)-5)})
+			return append(dst, finding.Signal{Name: name, Weight: round3(per * float64(len(evs)-5)), Evidence: fmt.Sprintf("%d more occurrences", len(evs)-5)})
 		}
-		dst = append(dst, Signal{Name: name, Weight: round3(per), Evidence: e.text, Field: e.field, Start: e.start, End: e.end})
+		dst = append(dst, finding.Signal{Name: name, Weight: round3(per), Evidence: e.text, Field: e.field, Start: e.start, End: e.end})
 	}
 	return dst
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 )
@@ -22,9 +21,6 @@ const (
 // model's weights.
 var labels = []string{LabelContent, LabelExistence, LabelGuidance, LabelOther}
 
-// Labels returns the labels in the order of a Matrix's rows and columns.
-func Labels() []string { return slices.Clone(labels) }
-
 func labelIndex(l string) int {
 	for i, x := range labels {
 		if x == l {
@@ -35,7 +31,7 @@ func labelIndex(l string) int {
 }
 
 // Matrix is a confusion matrix: Counts[true][predicted], indexed like
-// Labels().
+// the labels above.
 type Matrix struct {
 	Split  string
 	Counts [4][4]int

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/silencewatch/silencewatch/rules/textmatch"
+	"github.com/silencewatch/silencewatch/textmatch"
 )
 
 // background holds document frequencies of terms in a sample of general

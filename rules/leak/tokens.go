@@ -1,7 +1,7 @@
 package leak
 
 import (
-	"github.com/silencewatch/silencewatch/rules/textmatch"
+	"github.com/silencewatch/silencewatch/textmatch"
 )
 
 // wordSeq is the word sequence of a text as every part of this package

@@ -1,11 +1,13 @@
-package crawler
+// Package backoff computes retry delays: exponential, capped, with jitter,
+// shared by polling and delivery so both slow down the same way.
+package backoff
 
 import (
 	"math/rand/v2"
 	"time"
 )
 
-// Backoff returns how long to wait before the next attempt after failures
+// Delay returns how long to wait before the next attempt after failures
 // consecutive failures: base doubled per failure after the first, capped at
 // max, with "equal jitter" (a uniform draw in [d/2, d)). Half the delay is
 // kept so a failing source reliably slows down; the other half is random so
@@ -14,7 +16,7 @@ import (
 //
 // failures <= 0 gives 0. max <= 0 means no cap. rnd returns values in
 // [0, 1); nil uses math/rand/v2. Overflow is impossible whatever failures is.
-func Backoff(failures int, base, max time.Duration, rnd func() float64) time.Duration {
+func Delay(failures int, base, max time.Duration, rnd func() float64) time.Duration {
 	if failures <= 0 || base <= 0 {
 		return 0
 	}

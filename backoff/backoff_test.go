@@ -1,4 +1,4 @@
-package crawler
+package backoff
 
 import (
 	"testing"
@@ -37,8 +37,8 @@ func TestBackoff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Backoff(tt.failures, tt.base, tt.max, tt.rnd); got != tt.want {
-				t.Errorf("Backoff(%d, %v, %v) = %v, want %v", tt.failures, tt.base, tt.max, got, tt.want)
+			if got := Delay(tt.failures, tt.base, tt.max, tt.rnd); got != tt.want {
+				t.Errorf("Delay(%d, %v, %v) = %v, want %v", tt.failures, tt.base, tt.max, got, tt.want)
 			}
 		})
 	}
@@ -48,8 +48,8 @@ func TestBackoffGrowsAndIsJittered(t *testing.T) {
 	// Lower bounds grow with failures until the cap, whatever the draw.
 	prevLow := time.Duration(0)
 	for f := 1; f <= 12; f++ {
-		low := Backoff(f, time.Second, time.Minute, func() float64 { return 0 })
-		high := Backoff(f, time.Second, time.Minute, func() float64 { return 0.999 })
+		low := Delay(f, time.Second, time.Minute, func() float64 { return 0 })
+		high := Delay(f, time.Second, time.Minute, func() float64 { return 0.999 })
 		if low < prevLow {
 			t.Errorf("failure %d: %v is shorter than %v", f, low, prevLow)
 		}
@@ -63,8 +63,8 @@ func TestBackoffGrowsAndIsJittered(t *testing.T) {
 	}
 	// The default source of randomness stays within [d/2, d).
 	for range 100 {
-		if d := Backoff(3, time.Second, time.Minute, nil); d < 2*time.Second || d >= 4*time.Second {
-			t.Fatalf("Backoff(3) = %v, want within [2s, 4s)", d)
+		if d := Delay(3, time.Second, time.Minute, nil); d < 2*time.Second || d >= 4*time.Second {
+			t.Fatalf("Delay(3) = %v, want within [2s, 4s)", d)
 		}
 	}
 }
