@@ -120,6 +120,38 @@ func init() {
 	statementSet.addAll("statement", statementCues...)
 }
 
+// The phrase kinds analyse looks for, in the order of phraseFeatures.
+const (
+	kLeakNoun = iota
+	kGuidance
+	kExistence
+	kWriting
+	kSatire
+	kIdentifier
+	kPeople
+	kClaim
+	nPhraseKinds
+)
+
+// phraseFeatures says, per phrase kind, where its phrases come from, the
+// feature each occurrence counts for (-1: none, it only serves the
+// constructions), the feature its occurrences in the title count for, and
+// whether overlapping occurrences are kept apart (raw).
+var phraseFeatures = [nPhraseKinds]struct {
+	set                   func(*Index) *phraseSet
+	feature, titleFeature int
+	raw                   bool
+}{
+	kLeakNoun:   {func(*Index) *phraseSet { return leakNounSet }, fLeakNouns, -1, true},
+	kGuidance:   {func(*Index) *phraseSet { return guidanceSet }, fGuidance, -1, false},
+	kExistence:  {func(*Index) *phraseSet { return existenceSet }, fExistence, fTitleExistence, false},
+	kWriting:    {func(*Index) *phraseSet { return writingSet }, fWriting, -1, false},
+	kSatire:     {func(*Index) *phraseSet { return satireSet }, fSatire, -1, false},
+	kIdentifier: {func(ix *Index) *phraseSet { return ix.ids.ids }, fIdentifiers, -1, false},
+	kPeople:     {func(ix *Index) *phraseSet { return ix.ids.people }, -1, -1, false},
+	kClaim:      {func(*Index) *phraseSet { return claimCueSet }, fClaim, fTitleClaim, false},
+}
+
 // evidence is one occurrence behind a feature.
 type evidence struct {
 	text       string
@@ -243,7 +275,6 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 // article the crawler fetches, on several goroutines.
 type classifyState struct {
 	w, dw    wordSeq
-	hits     []phraseHit
 	seen     map[uint32]bool // distinct terms and people of the article
 	docTerms []*docTerm      // the article's distinct rare terms
 	scores   []float64       // per document, for bestDocument
@@ -271,23 +302,12 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 	cs.docTerms = cs.docTerms[:0]
 	an := &analysis{}
 	w := &cs.w
-	hits := cs.hits[:0]
-	defer func() { cs.hits = hits[:0] }()
 	target, satireInTitle := false, false
 	totalWords, nEvents, nClaims := 0, 0, 0
 	var years []yearRef
 	clear(cs.names)
-	counts := [nSignals]int{}
 	for _, seg := range a.Segments() {
 		tokenize(w, seg.Text)
-		add := func(f int, s, e int, label string) {
-			counts[f]++
-			os, oe := w.span(s, e)
-			if label == "" {
-				label = seg.Text[os:oe]
-			}
-			an.ev[f] = append(an.ev[f], evidence{text: label, field: seg.Field, start: os, end: oe})
-		}
 
 		// Passages copied from the corpus.
 		st := statePool.Get().(*matchState)
@@ -324,41 +344,33 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			}
 		}
 
-		// Phrases.
-		leak := leakNounSet.find(nil, w)
-		for _, h := range leak {
-			add(fLeakNouns, h.start, h.end, "")
-		}
-		hits = guidanceSet.find(hits[:0], w)
-		for _, h := range dedupHits(hits) {
-			add(fGuidance, h.start, h.end, "")
-		}
-		existHits := dedupHits(existenceSet.find(nil, w))
-		for _, h := range existHits {
-			add(fExistence, h.start, h.end, "")
-		}
-		hits = writingSet.find(hits[:0], w)
-		for _, h := range dedupHits(hits) {
-			add(fWriting, h.start, h.end, "")
-		}
-		hits = satireSet.find(hits[:0], w)
-		for _, h := range dedupHits(hits) {
-			add(fSatire, h.start, h.end, "")
-			if seg.Field == article.FieldTitle {
-				satireInTitle = true
+		// Phrases: one evidence per occurrence (overlapping occurrences
+		// merged), kept by kind for the constructions below.
+		var ph [nPhraseKinds][]phraseHit
+		for k, pf := range phraseFeatures {
+			ph[k] = pf.set(ix).find(nil, w)
+			if !pf.raw {
+				ph[k] = dedupHits(ph[k])
+			}
+			for _, h := range ph[k] {
+				if pf.feature >= 0 {
+					addSpan(an, pf.feature, seg, w, wordSpan{h.start, h.end})
+				}
+				if pf.titleFeature >= 0 && seg.Field == article.FieldTitle {
+					addSpan(an, pf.titleFeature, seg, w, wordSpan{h.start, h.end})
+				}
 			}
 		}
-		idHits := dedupHits(ix.ids.ids.find(nil, w))
-		for _, h := range idHits {
-			add(fIdentifiers, h.start, h.end, "")
-			target = true
-		}
-		peopleHits := dedupHits(ix.ids.people.find(nil, w))
+		leak, writing, claims := ph[kLeakNoun], ph[kWriting], ph[kClaim]
+		existHits, idHits := ph[kExistence], ph[kIdentifier]
+		satireInTitle = satireInTitle || (seg.Field == article.FieldTitle && len(ph[kSatire]) > 0)
+		target = target || len(idHits) > 0
+		// People count once each, however often named.
+		peopleHits := ph[kPeople]
 		for _, h := range peopleHits {
-			// People are told apart from terms by the top bit.
-			if key := uint32(h.pat) | 1<<31; !cs.seen[key] {
+			if key := uint32(h.pat) | 1<<31; !cs.seen[key] { // the top bit tells people from terms
 				cs.seen[key] = true
-				add(fPeople, h.start, h.end, "")
+				addSpan(an, fPeople, seg, w, wordSpan{h.start, h.end})
 			}
 			target = true
 		}
@@ -376,10 +388,10 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			}
 			if _, ok := ix.terms.specific[string(tb)]; ok {
 				if ix.terms.target[string(tb)] {
-					add(fTargetTerms, i, i+1, "")
+					addSpan(an, fTargetTerms, seg, w, wordSpan{i, i + 1})
 					target = true
 				} else {
-					add(fSpecificTerms, i, i+1, "")
+					addSpan(an, fSpecificTerms, seg, w, wordSpan{i, i + 1})
 				}
 			}
 		}
@@ -387,14 +399,13 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		// Dates inside the mailbox's period.
 		for _, d := range findDates(w) {
 			if ix.inPeriod(d.month, d.day) {
-				add(fDatedRefs, d.start, d.end, "")
+				addSpan(an, fDatedRefs, seg, w, wordSpan{d.start, d.end})
 			}
 		}
 
 		// Details of the material, attributed to it: dropped below, like
 		// reporting constructions, when the article turns out not to be
 		// about this leak's target.
-		writing := writingSet.find(nil, w)
 		for _, d := range findMessageDates(w) {
 			if nearAny(d, leak, detailWindow) {
 				addSpan(an, fMessageDetail, seg, w, d)
@@ -403,18 +414,6 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		for _, h := range dedupHits(messageCueSet.find(nil, w)) {
 			if nearAny(wordSpan{h.start, h.end}, leak, detailWindow) {
 				addSpan(an, fMessageDetail, seg, w, wordSpan{h.start, h.end})
-			}
-		}
-		claims := dedupHits(claimCueSet.find(nil, w))
-		for _, h := range claims {
-			addSpan(an, fClaim, seg, w, wordSpan{h.start, h.end})
-			if seg.Field == article.FieldTitle {
-				addSpan(an, fTitleClaim, seg, w, wordSpan{h.start, h.end})
-			}
-		}
-		if seg.Field == article.FieldTitle {
-			for _, h := range dedupHits(existenceSet.find(nil, w)) {
-				addSpan(an, fTitleExistence, seg, w, wordSpan{h.start, h.end})
 			}
 		}
 		statements := statementSet.find(nil, w)
@@ -578,20 +577,20 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 	an.x[fReporting] = capf(float64(len(an.ev[fReporting])), 3)
 	an.x[fQuoteWords] = capf(an.x[fQuoteWords]/40, 2)
 	an.x[fPublicQuoteWords] = capf(an.x[fPublicQuoteWords]/40, 2)
-	an.x[fWriting] = capf(float64(counts[fWriting]), 3)
-	an.x[fLeakNouns] = capf(float64(counts[fLeakNouns])/3, 2)
-	an.x[fIdentifiers] = capf(float64(counts[fIdentifiers]), 2)
-	an.x[fTargetTerms] = capf(float64(counts[fTargetTerms])/2, 2)
-	an.x[fSpecificTerms] = capf(float64(counts[fSpecificTerms])/4, 2.5)
-	an.x[fPeople] = capf(float64(counts[fPeople]), 3)
+	an.x[fWriting] = capf(float64(len(an.ev[fWriting])), 3)
+	an.x[fLeakNouns] = capf(float64(len(an.ev[fLeakNouns]))/3, 2)
+	an.x[fIdentifiers] = capf(float64(len(an.ev[fIdentifiers])), 2)
+	an.x[fTargetTerms] = capf(float64(len(an.ev[fTargetTerms]))/2, 2)
+	an.x[fSpecificTerms] = capf(float64(len(an.ev[fSpecificTerms]))/4, 2.5)
+	an.x[fPeople] = capf(float64(len(an.ev[fPeople])), 3)
 	an.x[fDocMatch] = capf(an.x[fDocMatch]/8, 2)
-	an.x[fDatedRefs] = capf(float64(counts[fDatedRefs]), 3)
-	an.x[fGuidance] = capf(float64(counts[fGuidance])/2, 3)
-	an.x[fExistence] = capf(float64(counts[fExistence])/3, 2)
+	an.x[fDatedRefs] = capf(float64(len(an.ev[fDatedRefs])), 3)
+	an.x[fGuidance] = capf(float64(len(an.ev[fGuidance]))/2, 3)
+	an.x[fExistence] = capf(float64(len(an.ev[fExistence]))/3, 2)
 	// Satire says so in its title ("(satire)") or more than once in its
 	// body (a disclaimer, "made up", "imaginaires"); one "parodie" in a
 	// news article is not enough.
-	if satireInTitle || counts[fSatire] >= 2 {
+	if satireInTitle || len(an.ev[fSatire]) >= 2 {
 		an.x[fSatire] = 1
 	} else {
 		an.ev[fSatire] = nil
