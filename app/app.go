@@ -142,6 +142,27 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
 	return 0, false
 }
 
+// parseInterspersed parses flags wherever they stand among the
+// positional arguments ("check a.html -fail-on high" as well as "check
+// -fail-on high a.html"); "--" ends the flags, and "-" alone is a
+// positional argument (stdin).
+func parseInterspersed(fs *flag.FlagSet, args []string) (positional []string, code int, done bool) {
+	for {
+		if code, done := parseFlags(fs, args); done {
+			return nil, code, true
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, 0, false
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(positional, rest...), 0, false
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
 const defaultConfig = "config.yaml"
 
 // loadConfig reads -config; when it was not given and there is no

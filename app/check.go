@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/config"
@@ -33,14 +36,15 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	failOn := fs.String("fail-on", "low", "exit 1 when a finding reaches this severity: info, low, medium, high, critical")
 	sourceName := fs.String("source", "", "treat the targets as published by this configured source (its tags, zones and language apply)")
 	allowPrivate := allowPrivateFlag(fs)
-	if code, done := parseFlags(fs, args); done {
+	targets, code, done := parseInterspersed(fs, args)
+	if done {
 		return code
 	}
 	if *format != "text" && *format != "json" {
 		fmt.Fprintf(env.Stderr, "silencewatch check: -format %q: want text or json\n", *format)
 		return ExitUsage
 	}
-	threshold, err := config.ParseSeverity(*failOn)
+	threshold, err := config.ParseSeverity(strings.ToLower(*failOn))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "silencewatch check: -fail-on %q: want info, low, medium, high or critical\n", *failOn)
 		return ExitUsage
@@ -52,7 +56,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 			return ExitUsage
 		}
 	}
-	if fs.NArg() == 0 {
+	if len(targets) == 0 {
 		fs.Usage()
 		return ExitUsage
 	}
@@ -96,7 +100,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		ContactURL: cfg.Crawler.ContactURL, Timeout: cfg.Crawler.Timeout, MaxBodyBytes: cfg.Crawler.MaxBodyBytes,
 		AllowPrivate: append(slices.Clone(cfg.Crawler.AllowPrivate), *allowPrivate...), Now: env.Now,
 	})
-	for _, target := range fs.Args() {
+	for _, target := range targets {
 		articles, err := readTarget(ctx, fetcher, target, env.Stdin, firstSeen)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "silencewatch check: %v\n", err)
@@ -175,16 +179,16 @@ func readTarget(ctx context.Context, fetcher *crawler.Fetcher, target string, st
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s: empty: nothing to check", target)
+	}
 	switch sniff(target, data) {
 	case kindFeed:
 		feed, err := crawler.ParseFeed(data, contentType, url, firstSeen)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", target, err)
 		}
-		if len(feed.Items) == 0 {
-			return nil, fmt.Errorf("%s: the feed has no items", target)
-		}
-		return feed.Items, nil
+		return feed.Items, nil // an empty feed is 0 articles, not an error
 	case kindPage:
 		res, err := extract.Extract(data, contentType, url, extract.Feed{})
 		if err != nil {
@@ -193,7 +197,40 @@ func readTarget(ctx context.Context, fetcher *crawler.Fetcher, target string, st
 		return []article.Article{{URL: res.URL, GUID: res.URL, Title: res.Title, Author: res.Author, Content: res.Text,
 			Language: res.Language, PublishedAt: res.PublishedAt, UpdatedAt: res.ModifiedAt, FirstSeenAt: firstSeen}}, nil
 	}
-	return []article.Article{textArticle(string(data), url, firstSeen)}, nil
+	if off, ok := binaryAt(data); ok {
+		return nil, fmt.Errorf("%s: binary data, not text (byte %#02x at offset %d): give a feed, an HTML page or a text file", target, data[off], off)
+	}
+	a := textArticle(string(data), url, firstSeen)
+	if target == "-" {
+		// Each text on stdin is its own article: its id comes from its
+		// content, not from where it was read.
+		sum := sha256.Sum256(data)
+		a.GUID = "stdin:" + hex.EncodeToString(sum[:8])
+	}
+	return []article.Article{a}, nil
+}
+
+// binaryAt finds, in the first 8 KiB, what text never holds: a NUL or
+// another control character other than tab, line feed, form feed and
+// carriage return, or bytes that are not UTF-8.
+func binaryAt(data []byte) (int, bool) {
+	head := data[:min(len(data), 8<<10)]
+	for i := 0; i < len(head); {
+		c := head[i]
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' || c == 0x7f {
+			return i, true
+		}
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && size == 1 && i+utf8.UTFMax < len(head) { // a rune cut at the 8 KiB mark is fine
+			return i, true
+		}
+		i += size
+	}
+	return 0, false
 }
 
 type targetKind int

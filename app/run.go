@@ -40,7 +40,7 @@ func runDaemon(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	logger := newLogger(env.Stderr, env.IsTerminal)
-	err = Daemon(ctx, DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once, InitStore: *initStore})
+	err = Daemon(ctx, DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once, Summary: env.Stdout, InitStore: *initStore})
 	switch {
 	case errors.Is(err, ErrNoStore) || errors.Is(err, store.ErrLocked):
 		// Refused before starting: said plainly, like a config error.
@@ -74,8 +74,10 @@ type DaemonOptions struct {
 	SlackHTTP *http.Client
 	// Ready, when set, receives the HTTP listener's address once serving.
 	Ready func(addr string)
-	// Once polls every source once and returns instead of running.
-	Once bool
+	// Once polls every source once and returns instead of running;
+	// Summary, when set, gets one line saying what the cycle did.
+	Once    bool
+	Summary io.Writer
 	// DeliveryClock paces alert delivery; Clock when nil. The demo runs
 	// the pipeline on simulated time but talks to Slack in real time.
 	DeliveryClock clock.Clock
@@ -180,7 +182,11 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 		})
 	}
 	if o.Once {
-		err = mon.PollOnce(ctx)
+		var c monitor.Cycle
+		c, err = mon.PollOnce(ctx)
+		if o.Summary != nil && err == nil {
+			fmt.Fprintf(o.Summary, "run -once: %s\n", c)
+		}
 	} else {
 		err = mon.Run(ctx)
 	}

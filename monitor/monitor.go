@@ -64,6 +64,32 @@ type Monitor struct {
 	mu     sync.Mutex
 	verify map[string]int
 	bodies map[string][32]byte // last full body hash per source, to catch lying validators
+	// cycle counts what PollOnce did; nil while running as a daemon.
+	cycle *Cycle
+}
+
+// Cycle is what one poll cycle (PollOnce) did.
+type Cycle struct {
+	Sources     int // polled
+	Failed      int // the poll failed
+	NotModified int // the feed answered 304 or was unchanged
+	Items       int // items (or pages) seen
+	NewItems    int // never seen before
+	Findings    int // findings raised by the versions evaluated
+}
+
+// String reads as a sentence: what was polled and found.
+func (c Cycle) String() string {
+	return fmt.Sprintf("polled %d sources (%d failed, %d not modified): %d items, %d new; %d findings",
+		c.Sources, c.Failed, c.NotModified, c.Items, c.NewItems, c.Findings)
+}
+
+func (m *Monitor) count(f func(c *Cycle)) {
+	m.mu.Lock()
+	if m.cycle != nil {
+		f(m.cycle)
+	}
+	m.mu.Unlock()
 }
 
 // verifyEvery is how many conditional polls pass between two full GETs
@@ -245,6 +271,17 @@ func (m *Monitor) poll(ctx context.Context, name string) time.Time {
 		st.ETag, st.LastModified = res.ETag, res.LastModified
 	}
 	m.opts.Metrics.failures.WithLabelValues(name).Set(float64(st.Failures))
+	m.count(func(c *Cycle) {
+		c.Sources++
+		if out.Failures > 0 {
+			c.Failed++
+		}
+		if out.NotModified {
+			c.NotModified++
+		}
+		c.Items += out.Items
+		c.NewItems += out.NewItems
+	})
 	st.NextPollAt, st.Interval = m.cadences[name].Next(st.Interval, out, m.opts.Rand)
 	m.saveState(ctx, log, st)
 	return st.NextPollAt
@@ -452,6 +489,7 @@ func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Arti
 		m.opts.Metrics.evaluateErrors.Inc()
 		return fmt.Errorf("monitor: saving findings of version %d: %w", versionID, err)
 	}
+	m.count(func(c *Cycle) { c.Findings += len(findings) })
 	for _, f := range findings {
 		m.opts.Metrics.findings.WithLabelValues(f.Rule).Inc()
 	}
@@ -462,10 +500,18 @@ func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Arti
 }
 
 // PollOnce polls every source once on the worker pool, delivers the
-// alerts found, and returns: one full poll cycle.
-func (m *Monitor) PollOnce(ctx context.Context) error {
+// alerts found, and returns what it did: one full poll cycle.
+func (m *Monitor) PollOnce(ctx context.Context) (Cycle, error) {
+	m.mu.Lock()
+	m.cycle = &Cycle{}
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		m.cycle = nil
+		m.mu.Unlock()
+	}()
 	if err := m.recover(ctx); err != nil {
-		return err
+		return Cycle{}, err
 	}
 	jobs := make(chan string)
 	var wg sync.WaitGroup
@@ -487,7 +533,10 @@ func (m *Monitor) PollOnce(ctx context.Context) error {
 	close(jobs)
 	wg.Wait()
 	m.opts.Delivery.DeliverDue(ctx)
-	return ctx.Err()
+	m.mu.Lock()
+	c := *m.cycle
+	m.mu.Unlock()
+	return c, ctx.Err()
 }
 
 // pruneEvery is how often old response bodies are dropped.

@@ -458,7 +458,7 @@ func (e *Engine) timeBasis(a *article.Article) timeBasis {
 	switch {
 	case gap > e.tolerance:
 		return timeBasis{t: a.PublishedAt, name: "published", suspect: true, notes: []string{
-			fmt.Sprintf("claimed publication time is %s before first seen (tolerance %s): possible backdating", roundDuration(gap), e.tolerance)}}
+			fmt.Sprintf("claimed publication time is %s before first seen, more than the %s allowed: possible backdating", roundDuration(gap), roundDuration(e.tolerance))}}
 	case -gap > e.tolerance:
 		return timeBasis{t: a.FirstSeenAt, name: "first_seen", notes: []string{
 			fmt.Sprintf("claimed publication time is %s after first seen: first-seen time used", roundDuration(-gap))}}
@@ -466,7 +466,13 @@ func (e *Engine) timeBasis(a *article.Article) timeBasis {
 	return timeBasis{t: a.PublishedAt, name: "published"}
 }
 
+// roundDuration prints d to the minute (in days from 48 h), or to the
+// second under an hour, so a gap just over a tolerance never reads as
+// equal to it.
 func roundDuration(d time.Duration) string {
+	if d < time.Hour {
+		return d.Round(time.Second).String()
+	}
 	if d >= 48*time.Hour {
 		return fmt.Sprintf("%d days", int(d.Hours()/24))
 	}
