@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -159,6 +160,12 @@ func walkEntity(e *message.Entity, out *mimeParts, depth int) error {
 	if name == "" {
 		name = params["name"]
 	}
+	if name == "" {
+		name = extendedParam(e.Header.Get("Content-Disposition"), "filename")
+	}
+	if name == "" {
+		name = extendedParam(e.Header.Get("Content-Type"), "name")
+	}
 	name = decodeHeader(name)
 
 	if strings.HasPrefix(mediaType, "multipart/") {
@@ -217,6 +224,26 @@ func walkEntity(e *message.Entity, out *mimeParts, depth int) error {
 		out.html = append(out.html, string(textenc.HTML(data, ct).Text))
 	}
 	return nil
+}
+
+// extendedParamRE finds an RFC 2231 extended parameter (key*=charset'lang'value).
+var extendedParamRE = regexp.MustCompile(`(?i)(?:^|;)\s*([a-z]+)\*=\s*"?([^'";\s]*)'[^']*'([^";\s]*)`)
+
+// extendedParam decodes the RFC 2231 parameter key of a header in a
+// charset other than UTF-8 and US-ASCII, the only ones mime.ParseMediaType
+// decodes (it drops the others): "filename*=iso-8859-1”r%E9sum%E9.xls".
+func extendedParam(header, key string) string {
+	for _, m := range extendedParamRE.FindAllStringSubmatch(header, -1) {
+		if !strings.EqualFold(m[1], key) {
+			continue
+		}
+		v, err := url.PathUnescape(m[3])
+		if err != nil {
+			return ""
+		}
+		return textenc.String([]byte(v), m[2])
+	}
+	return ""
 }
 
 func decodeHeader(s string) string {
