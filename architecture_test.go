@@ -21,6 +21,8 @@ var forbidden = []struct {
 	{"export", []string{"rules", "crawler", "notify", "monitor"}, "exports read the record only"},
 	{"calendar", []string{"rules", "crawler", "store", "notify", "monitor"}, "the calendar is data"},
 	{"textmatch", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "matching text is a leaf"},
+	{"htmltext", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "HTML to text is a leaf"},
+	{"textenc", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "decoding text is a leaf"},
 }
 
 const module = "github.com/silencewatch/silencewatch"

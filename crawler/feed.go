@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"mime"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,11 +13,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
-	"golang.org/x/net/html/charset"
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/language"
 
 	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/htmltext"
+	"github.com/silencewatch/silencewatch/textenc"
 	"github.com/silencewatch/silencewatch/weburl"
 )
 
@@ -48,10 +47,7 @@ func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fail(errors.New("empty body"))
 	}
-	data, err := feedUTF8(body, contentType)
-	if err != nil {
-		return nil, fail(err)
-	}
+	data := feedUTF8(body, contentType)
 	parsed, err := parseGofeed(data)
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		return nil, fail(fmt.Errorf("not an RSS, Atom or JSON feed (Content-Type %q): %w", contentType, err))
@@ -63,7 +59,7 @@ func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*
 	base := baseURL(feedURL)
 	sourceURL := weburl.Redact(feedURL)
 	feed := &Feed{
-		Title:    oneLine(HTMLText(parsed.Title)),
+		Title:    htmltext.OneLine(htmltext.Fragment(parsed.Title)),
 		Language: primaryLanguage(parsed.Language),
 		Items:    make([]article.Article, 0, len(parsed.Items)),
 	}
@@ -75,10 +71,10 @@ func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*
 			SourceURL:   sourceURL,
 			URL:         itemURL(it, base),
 			GUID:        strings.TrimSpace(it.GUID),
-			Title:       oneLine(HTMLText(it.Title)),
+			Title:       htmltext.OneLine(htmltext.Fragment(it.Title)),
 			Author:      itemAuthor(it),
-			Summary:     HTMLText(it.Description),
-			Content:     HTMLText(it.Content),
+			Summary:     htmltext.Fragment(it.Description),
+			Content:     htmltext.Fragment(it.Content),
 			Language:    feed.Language,
 			PublishedAt: utcOrZero(it.PublishedParsed),
 			UpdatedAt:   utcOrZero(it.UpdatedParsed),
@@ -128,77 +124,35 @@ var (
 
 // feedUTF8 returns body in the encoding gofeed will read it as, transcoding
 // at most once. gofeed honours the prolog's encoding and ignores HTTP, so:
-//   - prolog names a non-UTF-8 encoding: untouched, gofeed converts;
-//   - otherwise, a non-UTF-8 charset in contentType: converted here, unless
-//     the body is valid UTF-8 with non-ASCII text, which no Latin-1 French
-//     text is (servers often default the header to ISO-8859-1 wrongly);
-//   - what is left must be UTF-8; invalid bytes are repaired (see repairUTF8)
-//     because encoding/xml rejects the whole feed for one bad byte.
-func feedUTF8(body []byte, contentType string) ([]byte, error) {
+//   - prolog names a non-UTF-8 encoding, or a UTF-16 byte order mark:
+//     untouched, gofeed converts;
+//   - otherwise the body is read by textenc.Decode, with the charset of
+//     contentType unless the prolog says UTF-8: valid UTF-8 stays UTF-8
+//     (servers often default the header to ISO-8859-1 wrongly, and no
+//     Latin-1 French text is valid UTF-8), a non-UTF-8 charset is
+//     converted, and invalid UTF-8 is repaired (stray bytes replaced, or
+//     read as windows-1252 when it has no more valid multi-byte sequences
+//     than invalid bytes) because encoding/xml rejects the whole feed for
+//     one bad byte.
+func feedUTF8(body []byte, contentType string) []byte {
 	if bytes.HasPrefix(body, []byte{0xfe, 0xff}) || bytes.HasPrefix(body, []byte{0xff, 0xfe}) {
-		return body, nil // UTF-16 with a BOM: gofeed's own business
+		return body
 	}
 	head := bytes.TrimPrefix(body, utf8BOM)
 	if len(head) > 512 {
 		head = head[:512]
 	}
+	label := textenc.HeaderCharset(contentType)
 	if m := prologEncoding.FindSubmatch(head); m != nil {
-		if _, name := charset.Lookup(string(m[1])); name != "utf-8" {
-			return body, nil
+		if _, name := textenc.Lookup(string(m[1])); name != "utf-8" {
+			return body
 		}
-		return repairUTF8(body), nil
+		label = "utf-8"
 	}
-	if _, params, err := mime.ParseMediaType(contentType); err == nil {
-		if enc, name := charset.Lookup(params["charset"]); enc != nil && name != "utf-8" {
-			if utf8.Valid(body) && !isASCII(body) {
-				return body, nil
-			}
-			out, err := enc.NewDecoder().Bytes(body)
-			if err != nil {
-				return nil, fmt.Errorf("decoding %s: %w", name, err)
-			}
-			return out, nil
-		}
-	}
-	return repairUTF8(body), nil
-}
-
-// repairUTF8 makes body valid UTF-8. A body with no valid multi-byte
-// sequence but invalid bytes is taken as undeclared Windows-1252 (Latin-1),
-// the usual legacy encoding of French sites; otherwise stray bad bytes are
-// replaced with U+FFFD so the rest of the feed survives.
-func repairUTF8(body []byte) []byte {
 	if utf8.Valid(body) {
-		return body
+		return body // a UTF-8 byte order mark is gofeed's to skip
 	}
-	good, bad := 0, 0
-	for i := 0; i < len(body); {
-		r, n := utf8.DecodeRune(body[i:])
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			bad++
-		case n > 1:
-			good++
-		}
-		i += max(n, 1)
-	}
-	if good >= bad {
-		return bytes.ToValidUTF8(body, []byte("\uFFFD"))
-	}
-	out, err := charmap.Windows1252.NewDecoder().Bytes(body)
-	if err != nil { // cannot happen: every byte maps to a rune
-		return bytes.ToValidUTF8(body, []byte("\uFFFD"))
-	}
-	return out
-}
-
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
+	return textenc.Decode(body, label).Text
 }
 
 // itemURL is the item's link resolved against the feed URL, fragment
@@ -258,7 +212,7 @@ func itemAuthor(it *gofeed.Item) string {
 		if p == nil {
 			continue
 		}
-		name := oneLine(HTMLText(p.Name))
+		name := htmltext.OneLine(htmltext.Fragment(p.Name))
 		if name == "" {
 			name = strings.TrimSpace(p.Email)
 		}

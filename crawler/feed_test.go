@@ -369,14 +369,13 @@ func TestFeedUTF8(t *testing.T) {
 		{"undeclared Latin-1 guessed", latin, "", "<rss><channel><title>Résumé à la une</title></channel></rss>"},
 		{"stray bad byte in UTF-8 replaced", "<rss>é è \xff</rss>", "", "<rss>é è \uFFFD</rss>"},
 		{"unknown header charset ignored", "<rss>é</rss>", "text/xml; charset=x-bogus", "<rss>é</rss>"},
+		{"prolog says UTF-8, header Latin-1, stray byte replaced", `<?xml version="1.0" encoding="utf-8"?><rss>é è ` + "\xff</rss>", "text/xml; charset=iso-8859-1",
+			`<?xml version="1.0" encoding="utf-8"?><rss>é è ` + "\uFFFD</rss>"},
+		{"UTF-16 left to gofeed", "\xff\xfe<\x00r\x00", "text/xml; charset=iso-8859-1", "\xff\xfe<\x00r\x00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := feedUTF8([]byte(tt.body), tt.contentType)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != tt.want {
+			if got := feedUTF8([]byte(tt.body), tt.contentType); string(got) != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})

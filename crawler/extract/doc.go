@@ -11,22 +11,15 @@
 //
 // # Charset
 //
-// The body is decoded once, before any parsing, and both extractors get the
-// decoded document, so nothing is transcoded twice:
-//
-//  1. A byte order mark decides.
-//  2. A body that is entirely valid UTF-8 is UTF-8, whatever is declared
-//     (pure ASCII reads the same in every declared charset, and legacy
-//     text with accents is almost never valid UTF-8).
-//  3. Otherwise a non-UTF-8 charset declared by the Content-Type header,
-//     then by <meta charset> or <meta http-equiv="Content-Type"> in the
-//     first 64 KiB, is used. A header claiming UTF-8 for a body that is
-//     not (a static file server's default) does not stop the meta
-//     declaration from being read.
-//  4. A body declared UTF-8 with more valid multi-byte sequences than
-//     invalid bytes is UTF-8 with stray bytes replaced by U+FFFD.
-//  5. Otherwise the charset is detected from the bytes (the detector the
-//     extractors themselves use), windows-1252 when unsure.
+// The body is decoded once, before any parsing, by textenc.HTML, and both
+// extractors get the decoded document, so nothing is transcoded twice: a
+// byte order mark decides; a body that is entirely valid UTF-8 is UTF-8
+// whatever is declared; otherwise a non-UTF-8 charset declared by the
+// Content-Type header, then by <meta> in the first 64 KiB, is used; a body
+// with more valid multi-byte sequences than invalid bytes is UTF-8 with
+// stray bytes replaced; the rest is detected from the bytes, windows-1252
+// when unsure. How the body was read is in Result.Notes when it was not
+// simply valid UTF-8.
 //
 // # Extractor chain
 //

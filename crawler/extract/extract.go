@@ -15,6 +15,8 @@ import (
 	readability "codeberg.org/readeck/go-readability/v2"
 	"github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
+
+	"github.com/silencewatch/silencewatch/textenc"
 )
 
 // The extractors, as recorded in Result.Extractor.
@@ -87,8 +89,7 @@ type Result struct {
 // for the charset, chain and time rules.
 //
 // A page yielding no text is not an error: Extractor is then
-// ExtractorFeed or ExtractorNone. Errors are ErrNotHTML or a decoding
-// failure.
+// ExtractorFeed or ExtractorNone. The only error is ErrNotHTML.
 func Extract(body []byte, contentType, pageURL string, feed Feed) (Result, error) {
 	res := Result{URL: cleanURL(pageURL)}
 	feedText := fragmentText(feed.Content)
@@ -100,19 +101,17 @@ func Extract(body []byte, contentType, pageURL string, feed Feed) (Result, error
 		if !isHTML(body, contentType) {
 			return Result{}, fmt.Errorf("%w (Content-Type %q)", ErrNotHTML, contentType)
 		}
-		d, err := decodeHTML(body, contentType)
-		if err != nil {
-			return Result{}, err
+		d := textenc.HTML(body, contentType)
+		if d.Note != "" {
+			res.note(d.Note)
 		}
-		if d.note != "" {
-			res.note(d.note)
-		}
-		doc, err = html.Parse(bytes.NewReader(d.data))
+		var err error
+		doc, err = html.Parse(bytes.NewReader(d.Text))
 		if err != nil {
 			// The parser refuses pages nested deeper than 512 elements (a
 			// guard against quadratic blow-up): read such a page flat
 			// rather than lose it.
-			title, text := flatText(d.data)
+			title, text := flatText(d.Text)
 			res.note("page nested too deeply for the HTML parser (" + err.Error() + "): text read flat")
 			res.Title, res.Text, res.Extractor = field(firstNonEmpty(title, feed.Title)), text, ExtractorFlat
 			if res.Text == "" && feedText != "" {

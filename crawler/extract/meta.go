@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/silencewatch/silencewatch/htmltext"
 )
 
 // pageMeta is what one pass over the document collects; each field keeps
@@ -276,11 +278,7 @@ func ldAuthor(v any) string {
 
 // innerText is the one-line text under n.
 func innerText(n *html.Node) string {
-	var tb textBuilder
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		tb.walk(c)
-	}
-	return tb.String()
+	return compactParagraphs(htmltext.Node(n, htmltext.Options{}))
 }
 
 func attr(n *html.Node, key string) string {

@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/silencewatch/silencewatch/htmltext"
 )
 
 // seeAlsoMarkers open a block that points to other stories. Matched at the
@@ -67,7 +69,7 @@ func prune(doc *html.Node) {
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode || skipped(c.DataAtom) {
+			if c.Type != html.ElementNode || htmltext.Hidden(c.DataAtom) {
 				continue
 			}
 			if c.DataAtom != atom.Body && c.DataAtom != atom.A && (isSeeAlso(c) || isWall(c)) {
@@ -155,10 +157,10 @@ func leadingText(n *html.Node, limit int) string {
 				}
 			}
 		case html.ElementNode:
-			if skipped(n.DataAtom) {
+			if htmltext.Hidden(n.DataAtom) {
 				return true
 			}
-			if isBlock(n.DataAtom) || n.DataAtom == atom.Br {
+			if htmltext.Block(n.DataAtom) || n.DataAtom == atom.Br {
 				space = b.Len() > 0
 			}
 		}
@@ -185,7 +187,7 @@ func countChars(n *html.Node, inLink bool, total, links *int) {
 		}
 		return
 	case html.ElementNode:
-		if skipped(n.DataAtom) {
+		if htmltext.Hidden(n.DataAtom) {
 			return
 		}
 		if n.DataAtom == atom.A {

@@ -5,11 +5,12 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/gocolly/colly/v2/storage"
+
+	"github.com/silencewatch/silencewatch/weburl"
 )
 
 // Visited is the persistent set of article URLs a source has fetched. The
@@ -140,43 +141,17 @@ func (s *CollyStorage) SetCookies(u *url.URL, cookies string) {
 }
 
 // NormalizeURL returns the key an article URL is stored under in Visited:
-// scheme and host in lower case, default port, userinfo and fragment
-// dropped, an empty path made "/", and utm_* tracking parameters removed
-// (the other parameters keep their order). It fails on anything but an
-// absolute http or https URL.
+// weburl.Normalize of it, the rules the store's article key follows too
+// (scheme and host in lower case, no default port, user information,
+// fragment, trailing slash or utm_* parameters). It fails on anything but
+// an absolute http or https URL.
 func NormalizeURL(raw string) (string, error) {
 	u, err := parseHTTPURL(raw)
 	if err != nil {
 		return "", err
 	}
-	return normalize(u), nil
+	return weburl.NormalizeURL(u), nil
 }
 
-func normalize(in *url.URL) string {
-	u := *in
-	u.User = nil
-	u.Fragment, u.RawFragment = "", ""
-	u.Scheme = strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Host)
-	if u.Scheme == "http" {
-		host = strings.TrimSuffix(host, ":80")
-	} else {
-		host = strings.TrimSuffix(host, ":443")
-	}
-	u.Host = host
-	if u.Path == "" && u.RawPath == "" {
-		u.Path = "/"
-	}
-	if u.RawQuery != "" && strings.Contains(strings.ToLower(u.RawQuery), "utm_") {
-		parts := strings.Split(u.RawQuery, "&")
-		kept := parts[:0]
-		for _, p := range parts {
-			if !strings.HasPrefix(strings.ToLower(p), "utm_") {
-				kept = append(kept, p)
-			}
-		}
-		u.RawQuery = strings.Join(kept, "&")
-	}
-	u.ForceQuery = false
-	return u.String()
-}
+// normalize is NormalizeURL for a URL parseHTTPURL accepted.
+func normalize(u *url.URL) string { return weburl.NormalizeURL(u) }

@@ -17,7 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/silencewatch/silencewatch/htmltext"
+	"github.com/silencewatch/silencewatch/textenc"
 )
 
 // Document kinds.
@@ -243,7 +245,7 @@ func readFileDocs(name, rel string, partial *[]Skipped) ([]Document, string) {
 	case KindText:
 		return []Document{{ID: rel, Kind: KindText, FileName: base, Text: normalizeNewlines(decodeUnknown(raw)), SHA256: sha(raw)}}, ""
 	case KindHTML:
-		title, text, err := htmlText(decodeHTML(raw))
+		title, text, err := htmltext.Document(string(textenc.HTML(raw, "").Text), htmltext.Options{Lines: true})
 		if err != nil {
 			return nil, "malformed HTML: " + err.Error()
 		}
@@ -275,16 +277,10 @@ func normalizeNewlines(s string) string {
 	return strings.ReplaceAll(s, "\r", "\n")
 }
 
-// decodeUnknown reads bytes of unknown encoding: UTF-8 when valid (a BOM
-// removed), windows-1252 otherwise, the usual case for files from Windows
-// desktops.
-func decodeUnknown(b []byte) string {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return decodeCharset(b, "windows-1252")
-}
+// decodeUnknown reads bytes of unknown encoding (textenc.Decode without a
+// label): UTF-8 when valid (a BOM removed), windows-1252 otherwise, the
+// usual case for files from Windows desktops.
+func decodeUnknown(b []byte) string { return textenc.String(b, "") }
 
 // jsonEntry field names, by role, in order of preference.
 var (

@@ -257,6 +257,16 @@ func TestParseEmailMIME(t *testing.T) {
 			"Co\u203at € “ok”\n", []string{"devis été.pdf"}},
 		{"base64 crlf", "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nTGlnbmUgdW4NCkxpZ25lIGRldXgNCg==\r\n",
 			"Ligne un\nLigne deux\n", nil},
+		{"rfc 2231 file name", "Content-Type: multipart/mixed; boundary=M\n\n--M\nContent-Type: text/plain\n\nVoir la pièce.\n--M\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename*=iso-8859-1''r%E9sum%E9%20d%E9penses.xls\n\nxx\n--M--\n",
+			"Voir la pièce.\n", []string{"résumé dépenses.xls"}},
+		{"rfc 2231 utf-8 name, continuation", "Content-Type: multipart/mixed; boundary=M\n\n--M\nContent-Type: text/plain\n\nCi-joint.\n--M\nContent-Type: application/pdf; name*0*=utf-8''%C3%A9t; name*1*=%C3%A9.pdf\n\nxx\n--M--\n",
+			"Ci-joint.\n", []string{"été.pdf"}},
+		{"forwarded message/rfc822", "Content-Type: multipart/mixed; boundary=M\n\n--M\nContent-Type: message/rfc822\n\nSubject: inner\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nLe tr=E9sorier\n--M--\n",
+			"Le trésorier\n", nil},
+		{"indented base64, unknown charset label", "Content-Type: text/plain; charset=x-unknown\nContent-Transfer-Encoding: base64\n\n  w4l0w6k=\n",
+			"Été\n", nil},
+		{"html part with meta charset only", "Content-Type: text/html\nContent-Transfer-Encoding: 8bit\n\n<html><head><meta charset=\"windows-1252\"></head><body><p>D\xe9j\xe0 \x80</p></body></html>\n",
+			"Déjà €\n", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,22 +3,31 @@ package leak
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/mail"
-	"net/textproto"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/net/html/charset"
+	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
+
+	"github.com/silencewatch/silencewatch/htmltext"
+	"github.com/silencewatch/silencewatch/textenc"
 )
+
+// Mail is read with go-message: header fields, the MIME tree and the
+// transfer encodings (base64, quoted-printable). Charsets are left to
+// textenc, for the mislabelled text (UTF-8 labelled Latin-1, Latin-1
+// labelled UTF-8) go-message would refuse or garble: go-message's
+// package-level CharsetReader is never set, so each entity's body comes
+// out transfer-decoded and still in its own charset, with an error that
+// only says the charset was not converted.
 
 // maxMIMEDepth bounds nested multiparts, so a hostile message cannot make
 // the reader recurse without end.
@@ -26,38 +35,14 @@ const maxMIMEDepth = 8
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}
 
-// charsetReader converts from a named charset to UTF-8. WHATWG labels are
-// used, so "iso-8859-1" reads as windows-1252, which is what senders who
-// label Latin-1 actually write (curly quotes and € in 0x80–0x9F).
+// charsetReader converts an RFC 2047 encoded word from its charset to
+// UTF-8 by textenc's rules.
 func charsetReader(label string, r io.Reader) (io.Reader, error) {
-	return charset.NewReaderLabel(label, r)
-}
-
-// decodeCharset converts b from the named charset to UTF-8. UTF-8 and
-// ASCII labels with bytes that are not valid UTF-8, and unknown labels,
-// fall back to windows-1252 rather than failing: a mislabelled message is
-// still worth indexing.
-func decodeCharset(b []byte, label string) string {
-	label = strings.ToLower(strings.TrimSpace(label))
-	switch label {
-	case "", "utf-8", "utf8", "us-ascii", "ascii":
-		if utf8.Valid(b) {
-			return string(b)
-		}
-		label = "windows-1252"
-	}
-	r, err := charset.NewReaderLabel(label, bytes.NewReader(b))
+	b, err := io.ReadAll(r)
 	if err != nil {
-		if utf8.Valid(b) {
-			return string(b)
-		}
-		r, _ = charset.NewReaderLabel("windows-1252", bytes.NewReader(b))
+		return nil, err
 	}
-	out, err := io.ReadAll(r)
-	if err != nil {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	return string(out)
+	return bytes.NewReader(textenc.Decode(b, label).Text), nil
 }
 
 // mimeParts is what the walk over a message's MIME tree collects.
@@ -74,23 +59,39 @@ type attachment struct {
 	raw  []byte
 }
 
+// readEntity reads an entity's header; an error that only says go-message
+// did not convert the charset or did not know the transfer encoding is
+// not one (the body is then left as it is).
+func readEntity(r io.Reader) (*message.Entity, error) {
+	e, err := message.Read(r)
+	if err != nil && !notConverted(err) {
+		return nil, err
+	}
+	return e, nil
+}
+
+func notConverted(err error) bool {
+	return message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)
+}
+
 // parseEmail reads one RFC 5322 message. Text attachments become extra
 // documents after the message itself.
 func parseEmail(raw []byte, id, fileName string) ([]Document, error) {
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	msg, err := readEntity(bytes.NewReader(raw))
 	if err != nil {
 		return nil, err
 	}
+	h := gomail.Header{Header: msg.Header}
 	d := Document{ID: id, Kind: KindEmail, FileName: fileName, SHA256: sha(raw)}
-	d.Subject = decodeHeader(msg.Header.Get("Subject"))
-	d.From = firstAddress(msg.Header, "From")
-	d.To = addresses(msg.Header, "To")
-	d.Cc = addresses(msg.Header, "Cc")
-	if t, err := msg.Header.Date(); err == nil {
+	d.Subject = decodeHeader(h.Get("Subject"))
+	d.From = firstAddress(h, "From")
+	d.To = addresses(h, "To")
+	d.Cc = addresses(h, "Cc")
+	if t, err := h.Date(); err == nil {
 		d.Date = t
 	}
 	var parts mimeParts
-	if err := walkPart(textproto.MIMEHeader(msg.Header), msg.Body, &parts, 0); err != nil {
+	if err := walkEntity(msg, &parts, 0); err != nil {
 		return nil, err
 	}
 	var body string
@@ -102,7 +103,7 @@ func parseEmail(raw []byte, id, fileName string) ([]Document, error) {
 		// alternative: the plain part is what the sender's client wrote.
 		var texts []string
 		for _, h := range parts.html {
-			if _, t, err := htmlText(h); err == nil {
+			if _, t, err := htmltext.Document(h, htmltext.Options{Lines: true}); err == nil {
 				texts = append(texts, t)
 			}
 		}
@@ -131,54 +132,64 @@ func parseEmail(raw []byte, id, fileName string) ([]Document, error) {
 	return docs, nil
 }
 
-// walkPart collects the text, HTML and attachments of one MIME entity.
-func walkPart(h textproto.MIMEHeader, body io.Reader, out *mimeParts, depth int) error {
+// contentType is an entity's media type and parameters. RFC 2045: a
+// missing or broken Content-Type means text/plain; the parameters of a
+// broken one (spaces around "=") are still read when they can be.
+func contentType(h message.Header) (string, map[string]string) {
+	mediaType, params, err := h.ContentType()
+	if err == nil && mediaType != "" {
+		return mediaType, params
+	}
+	params = map[string]string{}
+	if ct := h.Get("Content-Type"); ct != "" {
+		if _, p, err := mime.ParseMediaType(strings.ReplaceAll(ct, " ", "")); err == nil {
+			params = p
+		}
+	}
+	return "text/plain", params
+}
+
+// walkEntity collects the text, HTML and attachments of one MIME entity.
+func walkEntity(e *message.Entity, out *mimeParts, depth int) error {
 	if depth > maxMIMEDepth {
 		return errors.New("MIME parts nested too deep")
 	}
-	ct := h.Get("Content-Type")
-	mediaType, params, err := mime.ParseMediaType(ct)
-	if err != nil || ct == "" {
-		// RFC 2045: a missing or broken Content-Type means text/plain.
-		mediaType, params = "text/plain", map[string]string{}
-		if err != nil {
-			if _, p, perr := mime.ParseMediaType(strings.ReplaceAll(ct, " ", "")); perr == nil {
-				params = p
-			}
-		}
-	}
-	disp, dparams, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
+	mediaType, params := contentType(e.Header)
+	disp, dparams, _ := e.Header.ContentDisposition()
 	name := dparams["filename"]
 	if name == "" {
 		name = params["name"]
 	}
+	if name == "" {
+		name = extendedParam(e.Header.Get("Content-Disposition"), "filename")
+	}
+	if name == "" {
+		name = extendedParam(e.Header.Get("Content-Type"), "name")
+	}
 	name = decodeHeader(name)
 
 	if strings.HasPrefix(mediaType, "multipart/") {
-		boundary := params["boundary"]
-		if boundary == "" {
+		mr := e.MultipartReader()
+		if params["boundary"] == "" || mr == nil {
 			return errors.New("multipart without boundary")
 		}
-		mr := multipart.NewReader(body, boundary)
 		for {
-			// NextRawPart: the transfer encoding is decoded below, the
-			// same way for every part.
-			p, err := mr.NextRawPart()
+			p, err := mr.NextPart()
 			if err == io.EOF {
 				return nil
 			}
-			if err != nil {
+			if err != nil && (p == nil || !notConverted(err)) {
 				if depth > 0 {
 					return nil // a truncated inner multipart keeps what was read
 				}
 				return fmt.Errorf("multipart: %w", err)
 			}
-			if err := walkPart(p.Header, p, out, depth+1); err != nil {
+			if err := walkEntity(p, out, depth+1); err != nil {
 				return err
 			}
 		}
 	}
-	data, err := io.ReadAll(transferDecoder(h.Get("Content-Transfer-Encoding"), body))
+	data, err := io.ReadAll(e.Body)
 	if err != nil {
 		// A broken base64 or QP tail still leaves readable text.
 		if len(data) == 0 {
@@ -186,8 +197,8 @@ func walkPart(h textproto.MIMEHeader, body io.Reader, out *mimeParts, depth int)
 		}
 	}
 	if mediaType == "message/rfc822" {
-		if inner, err := mail.ReadMessage(bytes.NewReader(data)); err == nil {
-			return walkPart(textproto.MIMEHeader(inner.Header), inner.Body, out, depth+1)
+		if inner, err := readEntity(bytes.NewReader(data)); err == nil {
+			return walkEntity(inner, out, depth+1)
 		}
 	}
 	isAttachment := disp == "attachment" || (name != "" && disp != "inline")
@@ -197,53 +208,42 @@ func walkPart(h textproto.MIMEHeader, body io.Reader, out *mimeParts, depth int)
 		}
 		out.attachments = append(out.attachments, name)
 		if strings.HasPrefix(mediaType, "text/") && mediaType != "text/html" {
-			out.textAttach = append(out.textAttach, attachment{name: name, text: normalizeNewlines(decodeCharset(data, params["charset"])), raw: data})
+			out.textAttach = append(out.textAttach, attachment{name: name, text: normalizeNewlines(textenc.String(data, params["charset"])), raw: data})
 		}
 		return nil
 	}
 	switch mediaType {
 	case "text/plain":
-		out.plain = append(out.plain, decodeCharset(data, params["charset"]))
+		out.plain = append(out.plain, textenc.String(data, params["charset"]))
 	case "text/html":
-		label := params["charset"]
-		if label == "" {
-			if _, name, ok := charset.DetermineEncoding(data, "text/html"); ok {
-				label = name
-			}
+		// The part's charset, else the page's own <meta> declaration.
+		ct := "text/html"
+		if cs := params["charset"]; cs != "" {
+			ct = mime.FormatMediaType(ct, map[string]string{"charset": cs})
 		}
-		out.html = append(out.html, decodeCharset(data, label))
+		out.html = append(out.html, string(textenc.HTML(data, ct).Text))
 	}
 	return nil
 }
 
-func transferDecoder(cte string, r io.Reader) io.Reader {
-	switch strings.ToLower(strings.TrimSpace(cte)) {
-	case "base64":
-		// The decoder ignores CR and LF; other stray bytes are removed
-		// first so one bad line does not lose the whole part.
-		return base64.NewDecoder(base64.StdEncoding, &base64Filter{r: r})
-	case "quoted-printable":
-		return quotedprintable.NewReader(r)
-	}
-	return r
-}
+// extendedParamRE finds an RFC 2231 extended parameter (key*=charset'lang'value).
+var extendedParamRE = regexp.MustCompile(`(?i)(?:^|;)\s*([a-z]+)\*=\s*"?([^'";\s]*)'[^']*'([^";\s]*)`)
 
-// base64Filter drops bytes outside the base64 alphabet (spaces, tabs).
-type base64Filter struct{ r io.Reader }
-
-func (f *base64Filter) Read(p []byte) (int, error) {
-	n, err := f.r.Read(p)
-	j := 0
-	for _, c := range p[:n] {
-		if ('A' <= c && c <= 'Z') || ('a' <= c && c <= 'z') || ('0' <= c && c <= '9') || c == '+' || c == '/' || c == '=' {
-			p[j] = c
-			j++
+// extendedParam decodes the RFC 2231 parameter key of a header in a
+// charset other than UTF-8 and US-ASCII, the only ones mime.ParseMediaType
+// decodes (it drops the others): "filename*=iso-8859-1”r%E9sum%E9.xls".
+func extendedParam(header, key string) string {
+	for _, m := range extendedParamRE.FindAllStringSubmatch(header, -1) {
+		if !strings.EqualFold(m[1], key) {
+			continue
 		}
+		v, err := url.PathUnescape(m[3])
+		if err != nil {
+			return ""
+		}
+		return textenc.String([]byte(v), m[2])
 	}
-	if j == 0 && n > 0 && err == nil {
-		return f.Read(p)
-	}
-	return j, err
+	return ""
 }
 
 func decodeHeader(s string) string {
@@ -254,7 +254,7 @@ func decodeHeader(s string) string {
 		s = out
 	}
 	if !utf8.ValidString(s) {
-		s = decodeCharset([]byte(s), "windows-1252")
+		s = textenc.String([]byte(s), "windows-1252")
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
@@ -268,7 +268,7 @@ func formatAddress(a *mail.Address) string {
 	return a.Name + " <" + a.Address + ">"
 }
 
-func addresses(h mail.Header, key string) []string {
+func addresses(h gomail.Header, key string) []string {
 	v := h.Get(key)
 	if v == "" {
 		return nil
@@ -284,7 +284,7 @@ func addresses(h mail.Header, key string) []string {
 	return out
 }
 
-func firstAddress(h mail.Header, key string) string {
+func firstAddress(h gomail.Header, key string) string {
 	if l := addresses(h, key); len(l) > 0 {
 		return l[0]
 	}

@@ -1,4 +1,4 @@
-package extract
+package textenc
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ func latin1(t *testing.T, s string) []byte {
 	return b
 }
 
-func TestDecodeHTML(t *testing.T) {
+func TestHTML(t *testing.T) {
 	const text = "Les pêcheurs sétois dénoncent « une décision à deux vitesses »"
 	page := func(head string) string {
 		return "<html><head>" + head + "<title>t</title></head><body><p>" + text + "</p></body></html>"
@@ -54,57 +54,27 @@ func TestDecodeHTML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := decodeHTML(tt.body, tt.contentType)
-			if err != nil {
-				t.Fatal(err)
+			d := HTML(tt.body, tt.contentType)
+			if d.Charset != tt.charset {
+				t.Errorf("charset = %q, want %q (%s)", d.Charset, tt.charset, d.Note)
 			}
-			if d.charset != tt.charset {
-				t.Errorf("charset = %q, want %q (%s)", d.charset, tt.charset, d.note)
+			if (d.Note != "") != tt.noted {
+				t.Errorf("note = %q, want a note: %v", d.Note, tt.noted)
 			}
-			if (d.note != "") != tt.noted {
-				t.Errorf("note = %q, want a note: %v", d.note, tt.noted)
-			}
-			if !bytes.Contains(d.data, []byte(text)) {
-				t.Errorf("decoded body lacks %q:\n%s", text, d.data)
+			if !bytes.Contains(d.Text, []byte(text)) {
+				t.Errorf("decoded body lacks %q:\n%s", text, d.Text)
 			}
 		})
 	}
 }
 
-// TestDecodeHTMLStrayBytes: a UTF-8 page with a stray Latin-1 byte (an ad
+// TestHTMLStrayBytes: a UTF-8 page with a stray Latin-1 byte (an ad
 // snippet pasted in) stays UTF-8; only the stray byte is replaced.
-func TestDecodeHTMLStrayBytes(t *testing.T) {
+func TestHTMLStrayBytes(t *testing.T) {
 	body := []byte("<html><head><meta charset=utf-8></head><body><p>Élection présidentielle, décision du Conseil d’État</p><p>caf\xe9</p></body></html>")
-	d, err := decodeHTML(body, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.charset != "utf-8" || !bytes.Contains(d.data, []byte("Conseil d’État")) || !bytes.Contains(d.data, []byte("caf\uFFFD")) {
-		t.Errorf("charset %q, note %q, data %s", d.charset, d.note, d.data)
-	}
-}
-
-// TestExtractLatin1Page runs the whole chain on the Latin-1 fixture with
-// the headers a crawler meets: none, a bare text/html, and the "utf-8"
-// a static file server adds.
-func TestExtractLatin1Page(t *testing.T) {
-	page, _ := readFixture(t, "fr_latin1_meta")
-	for _, ct := range []string{"", "text/html", "text/html; charset=utf-8", "text/html; charset=iso-8859-1"} {
-		res, err := Extract(page, ct, "http://www.petit-heraultais.example/sete/port/thon-rouge-fermeture.html", Feed{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, want := range []string{"pêcheurs sétois", "« à deux vitesses »", "interrégionale", "À la criée"} {
-			if !strings.Contains(res.Text, want) {
-				t.Errorf("Content-Type %q: text lacks %q", ct, want)
-			}
-		}
-		if strings.ContainsAny(res.Text+res.Title, "\uFFFDÃ") {
-			t.Errorf("Content-Type %q: mojibake in %q / %q", ct, res.Title, res.Text)
-		}
-		if res.Title != "Sète : les pêcheurs inquiets après la fermeture anticipée du thon rouge" {
-			t.Errorf("Content-Type %q: Title = %q", ct, res.Title)
-		}
+	d := HTML(body, "")
+	if d.Charset != "utf-8" || !bytes.Contains(d.Text, []byte("Conseil d’État")) || !bytes.Contains(d.Text, []byte("caf\uFFFD")) {
+		t.Errorf("charset %q, note %q, data %s", d.Charset, d.Note, d.Text)
 	}
 }
 
@@ -119,8 +89,8 @@ func TestMetaCharset(t *testing.T) {
 		`<!-- <meta charset="iso-8859-2"> --><meta charset="iso-8859-1">`:      "iso-8859-1",
 	}
 	for head, want := range tests {
-		if got := metaCharset([]byte("<html><head>" + head)); got != want {
-			t.Errorf("metaCharset(%q) = %q, want %q", head, got, want)
+		if got := MetaCharset([]byte("<html><head>" + head)); got != want {
+			t.Errorf("MetaCharset(%q) = %q, want %q", head, got, want)
 		}
 	}
 }

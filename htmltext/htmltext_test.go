@@ -1,8 +1,8 @@
-package crawler
+package htmltext
 
 import "testing"
 
-func TestHTMLText(t *testing.T) {
+func TestFragment(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
@@ -30,9 +30,40 @@ func TestHTMLText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := HTMLText(tt.in); got != tt.want {
-				t.Errorf("HTMLText(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			if got := Fragment(tt.in); got != tt.want {
+				t.Errorf("Fragment(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestNodeLines(t *testing.T) {
+	tests := []struct{ name, in, title, want string }{
+		{"blocks one per line, head and style hidden", "<html><head><title> Plan\n presse </title><style>p{font-family:x}</style></head><body><p>Le co\u00fbt <b>final</b></p><p>Deux</p></body></html>",
+			"Plan presse", "Le coût final\nDeux\n"},
+		{"table cells on lines of their own", "<table><caption>Agenda</caption><tr><td>Lundi</td><td>Lille</td></tr><tr><th>Mardi</th><td>Lyon</td></tr></table>",
+			"", "Agenda\nLundi\nLille\nMardi\nLyon\n"},
+		{"br ends a line, never a blank line", "<p>Un<br><br>deux</p><div></div><ul><li>trois</li></ul>", "", "Un\ndeux\ntrois\n"},
+		{"svg title is not the page title", "<body><svg><title>icône</title></svg>Texte</body>", "", "Texte\n"},
+		{"empty", "<html><body> </body></html>", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			title, text, err := Document(tt.in, Options{Lines: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if title != tt.title || text != tt.want {
+				t.Errorf("Document(%q)\n got %q, %q\nwant %q, %q", tt.in, title, text, tt.title, tt.want)
+			}
+		})
+	}
+}
+
+func TestTokens(t *testing.T) {
+	page := "<html><head><title>Le  titre</title><script>var p = '<p>';</script></head><body><p>Un</p>Deux<br>trois<table><tr><td>A</td><td>B</td></tr></table><noscript>x</noscript></body></html>"
+	title, text := Tokens([]byte(page))
+	if title != "Le titre" || text != "Un\n\nDeux\ntrois\n\nA B" {
+		t.Errorf("Tokens = %q, %q", title, text)
 	}
 }
