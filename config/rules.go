@@ -92,7 +92,7 @@ func (v *validator) rules(cfg *Config, raws []rawRule) {
 		if rr.Match == nil {
 			v.errorf(path.with("match"), "is required")
 		} else {
-			r.Match = v.match(path.with("match"), rr.Match, cfg.Lists, leakIDs(cfg.Leaks), true)
+			r.Match = v.match(path.with("match"), rr.Match, cfg.Lists, leakIDs(cfg.Leaks))
 		}
 		cfg.Rules = append(cfg.Rules, r)
 	}
