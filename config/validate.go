@@ -13,10 +13,11 @@ import (
 
 // Error is one problem in a config file.
 type Error struct {
-	File string
-	Line int
-	Path string // e.g. rules[3].windows[0]; "" when not known
-	Msg  string
+	File   string
+	Line   int
+	Column int    // 1-based, in characters; 0 when not known
+	Path   string // e.g. rules[3].windows[0]; "" when not known
+	Msg    string
 }
 
 func (e Error) Error() string {
@@ -24,6 +25,9 @@ func (e Error) Error() string {
 	b.WriteString(e.File)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, ":%d", e.Column)
+		}
 	}
 	b.WriteString(": ")
 	if e.Path != "" {
