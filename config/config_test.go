@@ -81,7 +81,11 @@ rules:
 }
 
 func TestExampleConfigLoads(t *testing.T) {
-	cfg, err := Load("../config.yaml")
+	data, err := os.ReadFile("../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse("../config.yaml", data, noEnv)
 	if err != nil {
 		t.Fatalf("the shipped config.yaml must load:\n%v", err)
 	}

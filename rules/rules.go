@@ -230,7 +230,8 @@ func (e *Engine) compileNode(b *textmatch.Builder, m *config.Match, lists map[st
 	if m == nil {
 		return nil, fmt.Errorf("empty match")
 	}
-	if m.IsGroup() {
+	kind := m.Kind()
+	if kind == config.MatchGroup {
 		n := &node{kind: nodeGroup}
 		for _, part := range []struct {
 			src []*config.Match
@@ -275,34 +276,34 @@ func (e *Engine) compileNode(b *textmatch.Builder, m *config.Match, lists map[st
 		}
 		return nil
 	}
-	switch {
-	case m.Term != "":
+	switch kind {
+	case config.MatchTerm:
 		n := &node{kind: nodeLiteral, label: "term", hasLiteral: true}
 		return n, add(n, m.Term)
-	case m.Phrase != "":
+	case config.MatchPhrase:
 		n := &node{kind: nodeLiteral, label: "phrase", hasLiteral: true}
 		return n, add(n, m.Phrase)
-	case m.Terms != nil:
+	case config.MatchTerms:
 		n := &node{kind: nodeLiteral, label: "term", hasLiteral: true}
 		return n, add(n, m.Terms...)
-	case m.List != "":
+	case config.MatchList:
 		terms, ok := lists[m.List]
 		if !ok {
 			return nil, fmt.Errorf("unknown list %q", m.List)
 		}
 		n := &node{kind: nodeLiteral, label: "list:" + m.List, hasLiteral: true}
 		return n, add(n, terms...)
-	case m.Near != nil:
+	case config.MatchNear:
 		n := &node{kind: nodeNear, label: "near", within: m.Near.Within, hasLiteral: true}
 		return n, add(n, m.Near.Terms...)
-	case m.Regex != nil:
+	case config.MatchRegex:
 		return &node{kind: nodeRegex, label: "regex", regex: m.Regex}, nil
-	case m.LeakQuote != nil:
+	case config.MatchLeakQuote:
 		if e.leaks[m.LeakQuote.Leak] == nil {
 			return nil, fmt.Errorf("leak_quote needs the index of leak %q: give the leak a corpus and run 'silencewatch leaks index'", m.LeakQuote.Leak)
 		}
 		return &node{kind: nodeLeakQuote, label: "leak_quote", leak: m.LeakQuote.Leak, within: m.LeakQuote.MinWords}, nil
-	case m.LeakReport != nil:
+	case config.MatchLeakReport:
 		if e.leaks[m.LeakReport.Leak] == nil {
 			// No corpus index: the classifier runs on what the config
 			// says of the leak, its identifiers and names.

@@ -1,0 +1,124 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/silencewatch/silencewatch/weburl"
+)
+
+// cronParser accepts an optional seconds field, descriptors such as @every,
+// and CRON_TZ= prefixes.
+var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// parseCron guards against the library's panic on a spec of only CRON_TZ=X
+// (robfig/cron issue #554).
+func parseCron(spec string) (s cron.Schedule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("invalid spec: %v", r)
+		}
+	}()
+	return cronParser.Parse(spec)
+}
+
+func (v *validator) sources(cfg *Config, raws []rawSource, zoneIDs map[string]bool) {
+	seen := map[string]bool{}
+	for i, rs := range raws {
+		path := p{"sources", i}
+		v.id(path.with("name"), rs.Name, seen, "source")
+		s := Source{Name: rs.Name, URL: rs.URL, Kind: rs.Kind, Language: strings.ToLower(rs.Language), Tags: rs.Tags, Zones: rs.Zones, Cron: rs.Cron}
+		if s.Kind == "" {
+			s.Kind = "feed"
+		}
+		if s.Kind != "feed" && s.Kind != "site" {
+			v.errorf(path.with("kind"), "unknown kind %q (expected feed or site)", rs.Kind)
+		}
+		s.Username, s.LinkHosts = rs.Username, rs.LinkHosts
+		s.Password = v.secret(path, "password", rs.Password, "password_file", rs.PasswordFile)
+		if s.Password.IsSet() && s.Username == "" {
+			v.errorf(path.with("username"), "is required with password")
+		}
+		for j, h := range rs.LinkHosts {
+			if h == "" || strings.ContainsAny(h, "/:@ ") {
+				v.errorf(path.with("link_hosts", j), "%q is not a host name", h)
+			}
+		}
+		if v.required(path.with("url"), rs.URL) {
+			if u, err := url.Parse(rs.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				v.errorf(path.with("url"), "%q is not an http(s) URL", weburl.Redact(rs.URL))
+			} else if _, hasPass := u.User.Password(); hasPass {
+				v.errorf(path.with("url"), "has a password in it; config files get committed: set username and password: ${ENV_VAR} (or password_file)")
+			}
+		}
+		for j, z := range rs.Zones {
+			if !zoneIDs[z] {
+				v.errorf(path.with("zones", j), "unknown zone %q (known zones: %s)", z, strings.Join(sortedKeys(zoneIDs), ", "))
+			}
+		}
+		if rs.Every != "" && rs.Cron != "" {
+			v.errorf(path.with("cron"), "set every or cron, not both")
+		}
+		s.Every = v.duration(path.with("every"), rs.Every, 0)
+		if rs.Cron != "" {
+			sched, err := parseCron(rs.Cron)
+			if err != nil {
+				v.errorf(path.with("cron"), "cron spec %q: %v", rs.Cron, err)
+			}
+			s.Schedule = sched
+		} else if s.Every == 0 {
+			s.Every = 5 * time.Minute
+		}
+		if s.Every != 0 && s.Every < time.Second {
+			v.errorf(path.with("every"), "%s is shorter than one second", s.Every)
+		}
+		s.SilenceEvery = v.duration(path.with("silence_every"), rs.SilenceEvery, time.Minute)
+		s.Preroll = v.duration(path.with("preroll"), rs.Preroll, 6*time.Hour)
+		s.MinEvery = v.duration(path.with("min_every"), rs.MinEvery, 30*time.Second)
+		s.MaxEvery = v.duration(path.with("max_every"), rs.MaxEvery, 30*time.Minute)
+		if s.MinEvery > s.MaxEvery {
+			v.errorf(path.with("min_every"), "min_every %s exceeds max_every %s", s.MinEvery, s.MaxEvery)
+		}
+		s.StartURLs, s.Sitemaps, s.MaxDepth, s.MaxPages, s.FetchFullText = rs.StartURLs, rs.Sitemaps, rs.MaxDepth, rs.MaxPages, rs.FetchFullText
+		if s.Kind == "site" && len(s.StartURLs) == 0 {
+			s.StartURLs = []string{s.URL}
+		}
+		for j, u := range append(append([]string{}, rs.StartURLs...), rs.Sitemaps...) {
+			if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+				key := "start_urls"
+				if j >= len(rs.StartURLs) {
+					key, j = "sitemaps", j-len(rs.StartURLs)
+				}
+				v.errorf(path.with(key, j), "%q is not an http(s) URL", u)
+			}
+		}
+		for j, pat := range rs.Follow {
+			re, err := regexp.Compile(pat)
+			if err != nil {
+				v.errorf(path.with("follow", j), "regex %q does not compile: %v", pat, err)
+				continue
+			}
+			s.Follow = append(s.Follow, re)
+		}
+		if s.Kind == "site" && len(s.Follow) == 0 && len(s.Sitemaps) == 0 {
+			v.errorf(path.with("follow"), "a site source needs follow patterns (article URLs) or sitemaps")
+		}
+		if s.Kind != "site" && (len(rs.Follow) > 0 || len(rs.StartURLs) > 0 || rs.MaxDepth != 0) {
+			v.errorf(path.with("kind"), "start_urls, follow and max_depth are for kind: site")
+		}
+		if s.MaxDepth <= 0 {
+			s.MaxDepth = 2
+		}
+		if s.MaxPages <= 0 {
+			s.MaxPages = 500
+		}
+		s.RevisitEvery = v.duration(path.with("revisit_every"), rs.RevisitEvery, 10*time.Minute)
+		s.RevisitRecent = v.duration(path.with("revisit_recent"), rs.RevisitRecent, 6*time.Hour)
+		cfg.Sources = append(cfg.Sources, s)
+	}
+}
