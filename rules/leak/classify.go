@@ -284,6 +284,13 @@ type classifyState struct {
 	names    map[uint32]bool // distinct proper nouns of the article
 }
 
+// markWords sets bit on words [s, e).
+func markWords(marks []uint8, bit uint8, s, e int) {
+	for i := s; i < e && i < len(marks); i++ {
+		marks[i] |= bit
+	}
+}
+
 // Word marks for sentence analysis.
 const (
 	sMaterial uint8 = 1 << iota
@@ -455,33 +462,18 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		// the reactions that makes no such claim is the event.
 		cs.marks = slices.Grow(cs.marks[:0], len(w.hash))[:len(w.hash)]
 		clear(cs.marks)
-		mark := func(bit uint8, s, e int) {
-			for i := s; i < e && i < len(cs.marks); i++ {
-				cs.marks[i] |= bit
-			}
-		}
-		for _, h := range leak {
-			mark(sMaterial, h.start, h.end)
-		}
-		for _, h := range idHits {
-			mark(sMaterial, h.start, h.end)
-		}
 		// The leak's own people and bodies are its victims, part of the
 		// event: naming them is not a claim about someone.
-		for _, h := range peopleHits {
-			mark(sVictim, h.start, h.end)
-		}
-		for _, h := range claims {
-			mark(sClaim, h.start, h.end)
-		}
-		for _, h := range writing {
-			mark(sClaim, h.start, h.end)
+		for _, m := range []struct {
+			hits []phraseHit
+			bit  uint8
+		}{{leak, sMaterial}, {idHits, sMaterial}, {peopleHits, sVictim}, {claims, sClaim}, {writing, sClaim}, {existHits, sEvent}} {
+			for _, h := range m.hits {
+				markWords(cs.marks, m.bit, h.start, h.end)
+			}
 		}
 		for _, a := range amounts {
-			mark(sClaim, a.start, a.end)
-		}
-		for _, h := range existHits {
-			mark(sEvent, h.start, h.end)
+			markWords(cs.marks, sClaim, a.start, a.end)
 		}
 		sents := sentences(w)
 		cs.proper = properNouns(w, sents, cs.proper)
