@@ -15,6 +15,31 @@ import (
 	"github.com/silencewatch/silencewatch/weburl"
 )
 
+// Event is something that happened to a source: a possible gap, a
+// failure streak, a recovery.
+type Event struct {
+	Source string
+	Kind   string // "gap", "failing", "recovered", "validators-unreliable"
+	Detail string
+	At     time.Time
+}
+
+// SourceState is a source's fetch state, kept across restarts so that a
+// restart neither refetches everything nor forgets a failing source.
+type SourceState struct {
+	Name           string
+	URL            string
+	ETag           string
+	LastModified   string
+	ConditionalOff bool // validators proved unreliable: poll with full GETs
+	Failures       int  // consecutive failed polls
+	LastPollAt     time.Time
+	LastSuccessAt  time.Time
+	NextPollAt     time.Time
+	Interval       time.Duration // current adaptive interval
+	LastItems      []string      // item keys seen by the last successful full poll
+}
+
 //go:embed migrations/*.sql
 var migrations embed.FS
 

@@ -15,6 +15,36 @@ import (
 	"github.com/silencewatch/silencewatch/textmatch"
 )
 
+// Version is a stored article version awaiting or past evaluation.
+type Version struct {
+	ArticleID int64
+	VersionID int64
+	Version   int
+	Article   article.Article
+}
+
+// SaveResult says what SaveArticle did.
+type SaveResult struct {
+	ArticleID int64
+	VersionID int64
+	Version   int  // 1 for the first version
+	New       bool // the article was not known
+	Changed   bool // a new version was stored (true for a new article too)
+}
+
+// Fetch describes the response an article version came from.
+type Fetch struct {
+	URL        string
+	SHA256     [32]byte // of the response body
+	FetchedAt  time.Time
+	ResponseID int64  // the stored response, 0 when not kept
+	Extractor  string // what produced the text: "feed", "trafilatura", …
+	TimesFrom  string // where the publication time came from
+	// OnlyNew records a first sighting only: a known article is left as
+	// it is (its page, not the feed's teaser, is its text).
+	OnlyNew bool
+}
+
 const articleByGUIDSQL = `SELECT id, first_seen_at FROM articles WHERE source = ? AND guid = ?`
 
 // Oldest first: should two articles share a normalised URL (one had a

@@ -8,6 +8,68 @@ import (
 	"time"
 )
 
+// Verdict is staff's judgement of a finding.
+type Verdict struct {
+	Verdict string // "confirmed", "false_positive", "acknowledged"
+	User    string // Slack user id
+	Team    string // the user's Slack team id ("" when unknown)
+	At      time.Time
+}
+
+// Thread is where a follow-up alert goes: under RootTS.
+type Thread struct {
+	RootAlertID int64
+	RootTS      string
+	SameArticle bool // false: a syndicated copy of the root's story
+}
+
+// Digest is a digest summary posted (or being posted) to a channel.
+type Digest struct {
+	ID        int64
+	Channel   string
+	Waiting   int
+	TS        string    // "" until Slack's answer is recorded
+	AttemptAt time.Time // last post started
+	PostedAt  time.Time
+}
+
+// Delivery is how an alert reached its channel.
+type Delivery struct {
+	TS       string // the message's Slack ts (or the notifier's id)
+	ThreadTS string
+	Digest   bool
+	// RefreshRoot, when set, is a sent top-level alert this delivery makes
+	// stale (a syndicated copy in its thread changes its outlet count): it
+	// is marked for an edit in the same transaction.
+	RefreshRoot int64
+}
+
+// Alert is one finding to deliver to one channel.
+type Alert struct {
+	ID        int64
+	FindingID int64
+	Channel   string
+	Key       string // idempotency key: finding id and channel
+	Status    string // "pending", "sent", "failed"
+	Kind      string // "finding", or an article event: "edited", "deleted"
+	Detail    string // for article events
+	Attempts  int
+	LastError string
+	MessageTS string
+	ThreadTS  string    // the message it was posted under; "" at top level
+	Digest    bool      // delivered as part of a digest
+	AttemptAt time.Time // last send started; non-zero on a pending alert: outcome unknown
+	// AttemptThreadTS is the thread the last attempt was posted under, ""
+	// for the channel itself: where to look for it.
+	AttemptThreadTS string
+	// RefreshSeq is non-zero when the sent message must be edited (see
+	// PendingRefreshes); MarkRefreshed takes it back.
+	RefreshSeq int64
+	NextTryAt  time.Time
+	SentAt     time.Time
+	Finding    StoredFinding
+}
+
 // execQuerier is what *sql.DB and *sql.Tx share for writes.
 type execQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -18,6 +18,50 @@ import (
 	"github.com/silencewatch/silencewatch/weburl"
 )
 
+// ArticleEvent is something that happened to an article: an edit of a
+// flagged article, a deletion.
+type ArticleEvent struct {
+	ArticleID int64
+	Kind      string
+	Detail    string
+	At        time.Time
+}
+
+// VersionInfo is a stored version's text and provenance.
+type VersionInfo struct {
+	VersionID, ArticleID int64
+	Version              int
+	Title, Summary       string
+	Content              string
+	Extractor, TimesFrom string
+	Diff                 string
+	ResponseID           int64 // 0 when the response was not kept
+	FetchedAt            time.Time
+}
+
+// Response is a fetched HTTP response kept as evidence.
+type Response struct {
+	ID            int64
+	Source        string
+	Kind          string // "feed", "page", "sitemap"
+	Method        string
+	URL           string
+	FinalURL      string
+	RequestHeader http.Header
+	Proto         string
+	Status        int
+	Header        http.Header
+	// HeaderTruncated is how many bytes of the serialised headers the
+	// store's cap (MaxHeaderBytes) dropped; 0 when they are complete. Read
+	// back, such a Header also carries TruncatedHeader.
+	HeaderTruncated int
+	Body            []byte // raw, as received (decompressed transfer encoding); nil once pruned
+	BodySize        int
+	SHA256          [32]byte
+	FetchedAt       time.Time
+	Pruned          bool
+}
+
 // gzipWriters are reused: each holds several hundred KB of compression
 // state, and a poll cycle saves thousands of responses, many at once.
 var gzipWriters = sync.Pool{New: func() any {

@@ -12,6 +12,19 @@ import (
 	"github.com/silencewatch/silencewatch/finding"
 )
 
+// Route names the channels a finding's alerts go to; nil queues none.
+type Route func(f *finding.Finding) []string
+
+// StoredFinding is a finding as recorded, tied to the version it was
+// found in.
+type StoredFinding struct {
+	ID        int64
+	VersionID int64
+	ArticleID int64
+	Finding   finding.Finding
+	CreatedAt time.Time
+}
+
 // SaveFindings records one evaluation of a version in one transaction:
 // the findings (a finding already stored for this version is kept as is),
 // the version's evaluated_at (the first evaluation's time is kept), and

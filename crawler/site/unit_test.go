@@ -17,23 +17,30 @@ import (
 	"github.com/silencewatch/silencewatch/weburl"
 )
 
-// TestNormalizeURL: the visited key is weburl.Normalize (whose rules are
+// TestVisitedKey: the visited key is weburl.Normalize (whose rules are
 // tested there) of an absolute http(s) URL, and nothing else is a key.
-func TestNormalizeURL(t *testing.T) {
+func TestVisitedKey(t *testing.T) {
+	key := func(raw string) (string, error) {
+		u, err := parseHTTPURL(raw)
+		if err != nil {
+			return "", err
+		}
+		return normalize(u), nil
+	}
 	for _, in := range []string{
 		"http://Example.ORG",
 		"HTTPS://example.org:443/a/b.html#comments",
 		"http://user:pw@example.org:8080/a/?utm_campaign=z",
 		"https://example.org/2017/05/élection.html",
 	} {
-		got, err := NormalizeURL(in)
+		got, err := key(in)
 		if want := weburl.Normalize(in); err != nil || got != want {
-			t.Errorf("NormalizeURL(%q) = %q, %v; want %q", in, got, err, want)
+			t.Errorf("key(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"/relative", "mailto:a@b.c", "ftp://example.org/", "http://", "::"} {
-		if _, err := NormalizeURL(bad); err == nil {
-			t.Errorf("NormalizeURL(%q) succeeded", bad)
+		if _, err := key(bad); err == nil {
+			t.Errorf("key(%q) succeeded", bad)
 		}
 	}
 }

@@ -140,18 +140,7 @@ func (s *CollyStorage) SetCookies(u *url.URL, cookies string) {
 	s.jar.SetCookies(u, storage.UnstringifyCookies(cookies))
 }
 
-// NormalizeURL returns the key an article URL is stored under in Visited:
-// weburl.Normalize of it, the rules the store's article key follows too
-// (scheme and host in lower case, no default port, user information,
-// fragment, trailing slash or utm_* parameters). It fails on anything but
-// an absolute http or https URL.
-func NormalizeURL(raw string) (string, error) {
-	u, err := parseHTTPURL(raw)
-	if err != nil {
-		return "", err
-	}
-	return weburl.NormalizeURL(u), nil
-}
-
-// normalize is NormalizeURL for a URL parseHTTPURL accepted.
+// normalize is the key an article URL is stored under in Visited, for a
+// URL parseHTTPURL accepted: weburl.NormalizeURL, the rules the store's
+// article key follows too.
 func normalize(u *url.URL) string { return weburl.NormalizeURL(u) }
