@@ -127,21 +127,22 @@ func (b Boundary) String() string { return b.text }
 // ParseBoundary reads a window boundary:
 //
 //	eve-midnight | polls-open | polls-close | last-close | close:ZONE | RFC 3339 instant
-//	DURATION before|after ANCHOR      (e.g. "48h before polls-open")
+//	DURATION before|after ANCHOR      (e.g. "48h before polls-open", "2 days before polls-open")
 func ParseBoundary(s string) (Boundary, error) {
 	text := strings.TrimSpace(s)
 	b := Boundary{text: text}
 	anchor := text
-	if fields := strings.Fields(text); len(fields) == 3 && (fields[1] == "before" || fields[1] == "after") {
-		d, err := time.ParseDuration(fields[0])
-		if err != nil || d < 0 {
-			return Boundary{}, fmt.Errorf("calendar: boundary %q: %q is not a duration such as 48h or 90m", s, fields[0])
+	if fields := strings.Fields(text); len(fields) >= 3 && (fields[len(fields)-2] == "before" || fields[len(fields)-2] == "after") {
+		amount := strings.Join(fields[:len(fields)-2], " ")
+		d, err := ParseDuration(amount)
+		if err != nil {
+			return Boundary{}, fmt.Errorf("calendar: boundary %q: %q is not a duration: want %s", s, amount, DurationForms)
 		}
-		if fields[1] == "before" {
+		if fields[len(fields)-2] == "before" {
 			d = -d
 		}
 		b.Offset = d
-		anchor = fields[2]
+		anchor = fields[len(fields)-1]
 	}
 	switch {
 	case anchor == "eve-midnight":

@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -237,7 +238,11 @@ func TestParseBoundary(t *testing.T) {
 		{"close:metropole", AnchorZoneClose, 0, false},
 		{"2017-05-07T20:00:00+02:00", AnchorInstant, 0, false},
 		{"close:", 0, 0, true},
-		{"48 hours before polls-open", 0, 0, true},
+		{"48 hours before polls-open", AnchorPollsOpen, -48 * time.Hour, false},
+		{"8 days before polls-open", AnchorPollsOpen, -8 * 24 * time.Hour, false},
+		{"1 day and 12 hours after polls-close", AnchorPollsClose, 36 * time.Hour, false},
+		{"8 dayz before polls-open", 0, 0, true},
+		{"before polls-open", 0, 0, true},
 		{"noon", 0, 0, true},
 		{"-3h before polls-open", 0, 0, true},
 	}
@@ -317,5 +322,23 @@ func TestWallClockInAGap(t *testing.T) {
 	got := wallClock(2017, 10, 29, 2, 30, paris)
 	if !got.Equal(utc("2017-10-29T00:30:00Z")) && !got.Equal(utc("2017-10-29T01:30:00Z")) {
 		t.Errorf("got %s", got.UTC())
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"48h": 48 * time.Hour, "1h30m": 90 * time.Minute, "90m": 90 * time.Minute, "2 days": 48 * time.Hour,
+		"1 day 12 hours": 36 * time.Hour, "1 day and 6 hours": 30 * time.Hour, "90 minutes": 90 * time.Minute,
+		"2days": 48 * time.Hour, "1.5 hours": 90 * time.Minute, "30 s": 30 * time.Second, "1 week": 7 * 24 * time.Hour,
+		"20 seconds": 20 * time.Second,
+	} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "soon", "2 dayz", "-1h", "h", "and", "3", "1 day 3"} {
+		if _, err := ParseDuration(bad); err == nil || !strings.Contains(err.Error(), "2 days") {
+			t.Errorf("ParseDuration(%q): %v, want an error naming the accepted forms", bad, err)
+		}
 	}
 }

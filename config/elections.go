@@ -50,14 +50,18 @@ func (v *validator) elections(cfg *Config, raws []rawElection) map[string]bool {
 					v.errorf(zpath.with("date"), "%q is not a date (expected YYYY-MM-DD)", rz.Date)
 					valid = false
 				}
-				if z.Opens, err = calendar.ParseClock(rz.Opens); err != nil {
-					v.errorf(zpath.with("opens"), "%q is not a time of day (expected HH:MM)", rz.Opens)
+				if !v.required(zpath.with("opens"), rz.Opens) {
+					valid = false
+				} else if z.Opens, err = calendar.ParseClock(rz.Opens); err != nil {
+					v.errorf(zpath.with("opens"), "%q is not a time of day (expected HH:MM, local time)", rz.Opens)
 					valid = false
 				}
-				if z.Closes, err = calendar.ParseClock(rz.Closes); err != nil {
-					v.errorf(zpath.with("closes"), "%q is not a time of day (expected HH:MM)", rz.Closes)
+				if !v.required(zpath.with("closes"), rz.Closes) {
 					valid = false
-				} else if z.Closes <= z.Opens {
+				} else if z.Closes, err = calendar.ParseClock(rz.Closes); err != nil {
+					v.errorf(zpath.with("closes"), "%q is not a time of day (expected HH:MM, local time)", rz.Closes)
+					valid = false
+				} else if valid && z.Closes <= z.Opens {
 					v.errorf(zpath.with("closes"), "polls close at %s, not after they open at %s", z.Closes, z.Opens)
 					valid = false
 				}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/silencewatch/silencewatch/calendar"
 )
 
 // Error is one problem in a config file.
@@ -117,9 +119,9 @@ func (v *validator) duration(path p, value string, def time.Duration) time.Durat
 	if value == "" {
 		return def
 	}
-	d, err := time.ParseDuration(value)
-	if err != nil || d < 0 {
-		v.errorf(path, "%q is not a duration (expected e.g. 90s, 5m, 1h30m)", value)
+	d, err := calendar.ParseDuration(value)
+	if err != nil {
+		v.errorf(path, "%s", err)
 		return def
 	}
 	return d
