@@ -40,6 +40,9 @@ type Env struct {
 	// SlackTransport, when set, carries validate's Slack API calls (tests
 	// point it at a local fake). Fetches of outlets never use it.
 	SlackTransport http.RoundTripper
+	// Reload, when set, asks a running `run` to re-read its config (the
+	// binary sends SIGHUP here).
+	Reload <-chan struct{}
 }
 
 // StdEnv is the process's own environment.
@@ -66,6 +69,7 @@ func commands() []command {
 		{"extract", "print what the crawler sees of a page or feed: text, extractor, times", runExtract},
 		{"run", "poll every source, evaluate, store and alert until stopped", runDaemon},
 		{"export", "write findings with their evidence as WARC, JSON lines or CSV", runExport},
+		{"backtest", "replay stored articles through a rule: what it would flag, what it would no longer flag", runBacktest},
 		{"demo", "replay a leak weekend offline through the whole pipeline", runDemo},
 		{"leaks", "index a leaked corpus (leaks index), or evaluate the leak detector (leaks eval)", runLeaks},
 	}

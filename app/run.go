@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/silencewatch/silencewatch/backtest"
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/crawler"
@@ -40,7 +41,18 @@ func runDaemon(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	logger := newLogger(env.Stderr, env.IsTerminal)
-	err = Daemon(ctx, DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once, Summary: env.Stdout, InitStore: *initStore})
+	opts := DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once, Summary: env.Stdout, InitStore: *initStore}
+	if !*once && env.Reload != nil {
+		path := *configPath
+		if path == "" && fileExists(defaultConfig) {
+			path = defaultConfig
+		}
+		if path != "" { // the embedded example cannot change
+			opts.Reload = env.Reload
+			opts.ReadConfig = func() (*config.Config, error) { return loadConfig(path, env) }
+		}
+	}
+	err = Daemon(ctx, opts)
 	switch {
 	case errors.Is(err, ErrNoStore) || errors.Is(err, store.ErrLocked):
 		// Refused before starting: said plainly, like a config error.
@@ -86,6 +98,12 @@ type DaemonOptions struct {
 	// mistyped path must not start an empty store that alerts everything
 	// again.
 	InitStore bool
+	// Reload, when set, re-reads the config with ReadConfig each time it
+	// receives (run wires SIGHUP to it); Reloaded, when set, gets each
+	// reload's outcome (for tests).
+	Reload     <-chan struct{}
+	ReadConfig func() (*config.Config, error)
+	Reloaded   func([]backtest.Result, error)
 }
 
 // Daemon runs the whole pipeline until ctx is cancelled: the store, the
@@ -179,6 +197,28 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 			Allow: notify.NewAllowList(cfg.Slack.VerdictAllow, bot.GroupMembers, o.Clock), Wake: notifier.Wake}
 		socket.Go(func() {
 			notify.RunSocketMode(socketCtx, cfg.Slack.AppToken, bot, verdicts, cfg.Slack.APIURL, o.Logger)
+		})
+	}
+	if o.Reload != nil && o.ReadConfig != nil {
+		r := &reloader{cfg: cfg, read: o.ReadConfig, st: st, mon: mon, logger: o.Logger, now: o.Clock.Now}
+		reloadCtx, stopReload := context.WithCancel(ctx)
+		var reloads sync.WaitGroup
+		defer func() {
+			stopReload()
+			reloads.Wait()
+		}()
+		reloads.Go(func() {
+			for {
+				select {
+				case <-reloadCtx.Done():
+					return
+				case <-o.Reload:
+					results, err := r.reload(reloadCtx)
+					if o.Reloaded != nil {
+						o.Reloaded(results, err)
+					}
+				}
+			}
 		})
 	}
 	if o.Once {

@@ -49,6 +49,7 @@ func (v *validator) crawler(cfg *Config, raw *rawCrawler) {
 
 func (v *validator) evaluation(cfg *Config, raw *rawEvaluation) {
 	cfg.Evaluation.BackdateTolerance = v.duration(p{"evaluation", "backdate_tolerance"}, raw.BackdateTolerance, 30*time.Minute)
+	cfg.Evaluation.AlertLate = raw.AlertLate
 }
 
 func (v *validator) evidence(cfg *Config, raw *rawEvidence) {

@@ -38,6 +38,7 @@ type rawEvidence struct {
 
 type rawEvaluation struct {
 	BackdateTolerance string `yaml:"backdate_tolerance"`
+	AlertLate         bool   `yaml:"alert_late"`
 }
 
 type rawSlack struct {

@@ -72,6 +72,10 @@ type Evaluation struct {
 	// BackdateTolerance is how far an outlet's claimed publication time may
 	// precede our first sighting before the finding says so.
 	BackdateTolerance time.Duration
+	// AlertLate sends alerts for late findings: what a rule added or
+	// changed by a reload would have flagged among the stored articles.
+	// Off, they are stored, marked late, and not alerted.
+	AlertLate bool
 }
 
 // Slack holds the credentials, endpoint and routing of alerts. Neither

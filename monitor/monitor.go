@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -66,6 +67,8 @@ type Monitor struct {
 	bodies map[string][32]byte // last full body hash per source, to catch lying validators
 	// cycle counts what PollOnce did; nil while running as a daemon.
 	cycle *Cycle
+	// engine is the rule set in force: opts.Engine, then what Reload gave.
+	engine atomic.Pointer[rules.Engine]
 }
 
 // Cycle is what one poll cycle (PollOnce) did.
@@ -106,6 +109,7 @@ func New(opts Options) *Monitor {
 	}
 	m := &Monitor{opts: opts, sources: map[string]config.Source{}, cadences: map[string]*crawler.Cadence{},
 		verify: map[string]int{}, bodies: map[string][32]byte{}}
+	m.engine.Store(opts.Engine)
 	windows := opts.Engine.Calendar().Windows()
 	for _, s := range opts.Config.Sources {
 		m.sources[s.Name] = s
@@ -482,7 +486,7 @@ func overlaps(a, b []string) bool {
 // evaluate runs the rules on a stored version and records its findings
 // and their alerts in one step.
 func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Article) error {
-	findings := m.opts.Engine.Evaluate(a)
+	findings := m.engine.Load().Evaluate(a)
 	src := m.sources[a.Source]
 	route := func(f *finding.Finding) []string { return m.opts.Delivery.Channels(f, src) }
 	if _, err := m.opts.Store.SaveFindings(ctx, versionID, findings, route, m.opts.Clock.Now()); err != nil {

@@ -211,6 +211,31 @@ FROM versions v JOIN articles a ON a.id = v.article_id
 WHERE v.evaluated_at IS NULL
 ORDER BY v.id`
 
+// VersionsSince lists every version fetched (or, for versions stored
+// before fetch times were kept, whose article was first seen) at or after
+// since (zero: all), oldest first, each with its article: what a
+// backtest replays.
+func (s *SQLite) VersionsSince(ctx context.Context, since time.Time) ([]Version, error) {
+	from := ts(since)
+	if since.IsZero() {
+		from = ""
+	}
+	rows, err := s.db.QueryContext(ctx, `
+SELECT v.id, v.article_id, v.version, a.source, a.source_url, a.url, COALESCE(a.guid, ''),
+	v.title, v.author, v.summary, v.content, v.language, v.published_at, v.updated_at, a.first_seen_at
+FROM versions v JOIN articles a ON a.id = v.article_id
+WHERE COALESCE(v.fetched_at, a.first_seen_at) >= ?
+ORDER BY v.id`, from)
+	if err != nil {
+		return nil, fmt.Errorf("store: versions since %s: %w", ts(since), err)
+	}
+	out, err := scanVersions(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: versions since %s: %w", ts(since), err)
+	}
+	return out, nil
+}
+
 // UnevaluatedVersions lists versions not yet evaluated, oldest first, each
 // with its article rebuilt from the stored fields.
 func (s *SQLite) UnevaluatedVersions(ctx context.Context) ([]Version, error) {

@@ -23,6 +23,9 @@ type StoredFinding struct {
 	ArticleID int64
 	Finding   finding.Finding
 	CreatedAt time.Time
+	// Late is set on a finding a backtest raised: a rule added or changed
+	// after the version was first evaluated would have flagged it.
+	Late bool
 }
 
 // SaveFindings records one evaluation of a version in one transaction:
@@ -31,6 +34,18 @@ type StoredFinding struct {
 // one pending alert per finding and channel, due at at (queued once per
 // idempotency key). It returns every finding stored for the version.
 func (s *SQLite) SaveFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time) ([]StoredFinding, error) {
+	return s.saveFindings(ctx, versionID, findings, route, at, false)
+}
+
+// SaveLateFindings records findings a backtest raised on a version
+// evaluated before: marked late, their alerts queued only where route
+// gives channels (nil: none). A finding already stored for the version is
+// left as it is.
+func (s *SQLite) SaveLateFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time) ([]StoredFinding, error) {
+	return s.saveFindings(ctx, versionID, findings, route, at, true)
+}
+
+func (s *SQLite) saveFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time, late bool) ([]StoredFinding, error) {
 	if at.IsZero() {
 		// evaluated_at NULL means "not evaluated": a zero time would lose it.
 		return nil, fmt.Errorf("store: save findings of version %d: zero time", versionID)
@@ -63,10 +78,10 @@ func (s *SQLite) SaveFindings(ctx context.Context, versionID int64, findings []f
 		for i := range findings {
 			f := &findings[i]
 			_, err := tx.ExecContext(ctx, `
-INSERT INTO findings (version_id, article_id, finding_key, rule, severity, window, finding, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO findings (version_id, article_id, finding_key, rule, severity, window, finding, created_at, late)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (finding_key, version_id) DO NOTHING`,
-				versionID, articleID, f.ID, f.Rule, f.Severity.String(), f.Window, string(docs[i]), ts(at))
+				versionID, articleID, f.ID, f.Rule, f.Severity.String(), f.Window, string(docs[i]), ts(at), late)
 			if err != nil {
 				return fmt.Errorf("insert finding %s: %w", f.ID, err)
 			}
@@ -140,7 +155,7 @@ type querier interface {
 
 func queryFindings(ctx context.Context, q querier, where string, args ...any) ([]StoredFinding, error) {
 	rows, err := q.QueryContext(ctx, `
-SELECT f.id, f.version_id, f.article_id, f.finding, f.created_at FROM findings f `+where+` ORDER BY f.id`, args...)
+SELECT f.id, f.version_id, f.article_id, f.finding, f.created_at, f.late FROM findings f `+where+` ORDER BY f.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +166,7 @@ SELECT f.id, f.version_id, f.article_id, f.finding, f.created_at FROM findings f
 			sf  StoredFinding
 			doc string
 		)
-		if err := rows.Scan(&sf.ID, &sf.VersionID, &sf.ArticleID, &doc, timeDest{&sf.CreatedAt}); err != nil {
+		if err := rows.Scan(&sf.ID, &sf.VersionID, &sf.ArticleID, &doc, timeDest{&sf.CreatedAt}, &sf.Late); err != nil {
 			return nil, err
 		}
 		if sf.Finding, err = decodeFinding(doc); err != nil {
@@ -450,4 +465,13 @@ func markAlert(ctx context.Context, db execQuerier, id int64, what, update strin
 		return fmt.Errorf("store: mark alert %d %s: %w", id, what, err)
 	}
 	return fmt.Errorf("store: mark alert %d %s: status %s: %w", id, what, status, ErrNotPending)
+}
+
+// FindingsOfRule returns the stored findings of one rule, oldest first.
+func (s *SQLite) FindingsOfRule(ctx context.Context, rule string) ([]StoredFinding, error) {
+	out, err := queryFindings(ctx, s.db, `WHERE f.rule = ?`, rule)
+	if err != nil {
+		return nil, fmt.Errorf("store: findings of rule %q: %w", rule, err)
+	}
+	return out, nil
 }
