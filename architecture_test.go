@@ -20,6 +20,7 @@ var forbidden = []struct {
 	{"notify", []string{"rules", "crawler", "monitor"}, "delivery never fetches or judges"},
 	{"export", []string{"rules", "crawler", "notify", "monitor"}, "exports read the record only"},
 	{"calendar", []string{"rules", "crawler", "store", "notify", "monitor"}, "the calendar is data"},
+	{"preset", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "presets are data"},
 	{"textmatch", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "matching text is a leaf"},
 	{"htmltext", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "HTML to text is a leaf"},
 	{"textenc", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "decoding text is a leaf"},

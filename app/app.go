@@ -63,6 +63,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"init", "write a commented config.yaml for a country preset and election date", runInit},
 		{"validate", "check a config file and print a summary", runValidate},
 		{"windows", "print every silence, ban and guidance window in UTC and local time", runWindows},
 		{"check", "evaluate feeds, pages or text against the rules", runCheck},
