@@ -15,7 +15,10 @@ import (
 type jsonItem struct {
 	FindingRow int64           `json:"finding_row"`
 	Finding    finding.Finding `json:"finding"`
-	Version    struct {
+	// Late: raised by a backtest of a rule added or changed after the
+	// version was first evaluated.
+	Late    bool `json:"late,omitempty"`
+	Version struct {
 		ID        int64     `json:"id"`
 		Number    int       `json:"number"`
 		Title     string    `json:"title"`
@@ -54,7 +57,7 @@ func WriteJSONL(w io.Writer, items []Item) error {
 	enc.SetEscapeHTML(false)
 	for _, it := range items {
 		var j jsonItem
-		j.FindingRow, j.Finding = it.Finding.ID, it.Finding.Finding
+		j.FindingRow, j.Finding, j.Late = it.Finding.ID, it.Finding.Finding, it.Finding.Late
 		v := it.Version
 		j.Version.ID, j.Version.Number, j.Version.Title, j.Version.Summary, j.Version.Content = v.VersionID, v.Version, v.Title, v.Summary, v.Content
 		j.Version.Extractor, j.Version.TimesFrom, j.Version.Diff, j.Version.FetchedAt = v.Extractor, v.TimesFrom, v.Diff, v.FetchedAt
@@ -75,7 +78,7 @@ func WriteJSONL(w io.Writer, items []Item) error {
 // CSVHeader names the CSV export's columns.
 var CSVHeader = []string{"finding_row", "finding_id", "rule", "severity", "election", "window", "zones", "source",
 	"url", "title", "published_at", "first_seen_at", "time_basis", "time_notes", "evidence", "version", "extractor",
-	"response_sha256", "fetched_at", "verdict", "verdict_user", "verdict_at"}
+	"response_sha256", "fetched_at", "verdict", "verdict_user", "verdict_at", "late"}
 
 // WriteCSV writes one row per finding, evidence snippets joined by " | ".
 func WriteCSV(w io.Writer, items []Item) error {
@@ -102,6 +105,7 @@ func WriteCSV(w io.Writer, items []Item) error {
 		} else {
 			row = append(row, "", "", "")
 		}
+		row = append(row, fmt.Sprint(it.Finding.Late))
 		for i := range row {
 			row[i] = neutraliseCell(row[i])
 		}
