@@ -46,7 +46,7 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 	res, err := Demo(ctx, DemoOptions{Speed: *speed, Listen: *listen, Dir: *dir, Fresh: *fresh, Command: invocation(os.Args[0]),
 		Out: env.Stdout, Log: env.Stderr, LookupEnv: env.LookupEnv, Now: env.Now})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "silencewatch demo: %v\n", err)
+		fmt.Fprintf(env.Stderr, "silencewatch demo: %s\n", strings.TrimPrefix(err.Error(), "demo: "))
 		return ExitUsage
 	}
 	if !res.Matches() {
