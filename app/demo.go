@@ -1,7 +1,11 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,10 +14,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/silencewatch/silencewatch/clock"
@@ -30,14 +37,16 @@ const demoDuration = time.Minute
 func runDemo(ctx context.Context, args []string, env Env) int {
 	fs := newFlagSet("demo", env)
 	speed := fs.Float64("speed", 0, "simulated seconds per real second (default: the weekend in about a minute)")
-	listen := fs.String("listen", "127.0.0.1:8080", "address for /healthz and /metrics; empty to disable")
-	dir := fs.String("dir", "", "directory for the store, config and exports (default: a new temporary directory)")
+	listen := fs.String("listen", "127.0.0.1:0", "address for /healthz and /metrics (port 0: a free one, printed at start); empty to disable")
+	dir := fs.String("dir", "", "directory for the store, config and exports (default: a new temporary directory); an earlier run's directory is reused, its edited config.yaml kept")
+	fresh := fs.Bool("fresh", false, "with -dir of an earlier run: start over, regenerating config.yaml and the mailbox")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	res, err := Demo(ctx, DemoOptions{Speed: *speed, Listen: *listen, Dir: *dir, Out: env.Stdout, Log: env.Stderr, LookupEnv: env.LookupEnv, Now: env.Now})
+	res, err := Demo(ctx, DemoOptions{Speed: *speed, Listen: *listen, Dir: *dir, Fresh: *fresh, Command: invocation(os.Args[0]),
+		Out: env.Stdout, Log: env.Stderr, LookupEnv: env.LookupEnv, Now: env.Now})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "silencewatch demo: %v\n", err)
+		fmt.Fprintf(env.Stderr, "silencewatch demo: %s\n", strings.TrimPrefix(err.Error(), "demo: "))
 		return ExitUsage
 	}
 	if !res.Matches() {
@@ -46,11 +55,32 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 	return ExitOK
 }
 
+// invocation is how to run this binary again, for the commands the demo
+// suggests: `go run ./cmd/silencewatch` for a binary `go run` built (in a
+// go-build temporary directory), the name for one found on the PATH, else
+// the path it was run by.
+func invocation(arg0 string) string {
+	slash := filepath.ToSlash(arg0)
+	if strings.Contains(slash, "/go-build") && path.Base(path.Dir(slash)) == "exe" {
+		return "go run ./cmd/silencewatch"
+	}
+	return arg0
+}
+
 // DemoOptions configures Demo.
 type DemoOptions struct {
-	Speed     float64
-	Listen    string
-	Dir       string
+	Speed float64
+	// Listen is the address of /healthz and /metrics ("" for none; port 0
+	// for a free one).
+	Listen string
+	// Dir is where the store, config and exports go; a new temporary
+	// directory when "". An earlier run's directory is reused (see
+	// prepareDemoDir); Fresh starts it over.
+	Dir   string
+	Fresh bool
+	// Command runs this binary, in the commands the summary suggests
+	// ("silencewatch" when "").
+	Command   string
 	Out, Log  io.Writer
 	LookupEnv config.LookupEnv
 	Now       func() time.Time
@@ -71,6 +101,13 @@ type DemoResult struct {
 	WrongZones []string
 	Findings   []store.StoredFinding
 	Timeline   *demo.Timeline
+	// Messages is how many alert messages were sent (printed, without
+	// Slack); Updates how many of them follow up one before (a new
+	// version, an edit or a deletion of an alerted article), printed
+	// with "updated:".
+	Messages, Updates int
+	// KeptConfig is true when the directory's edited config.yaml was used.
+	KeptConfig bool
 }
 
 // Matches reports whether every expectation was met and nothing else found.
@@ -91,15 +128,35 @@ func Demo(ctx context.Context, o DemoOptions) (*DemoResult, error) {
 	if speed <= 0 {
 		speed = float64(weekend) / float64(demoDuration)
 	}
+	if err := checkListen(o.Listen); err != nil {
+		return nil, err
+	}
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		return nil, err
+	}
+	antilles, err := time.LoadLocation("America/Martinique")
+	if err != nil {
+		return nil, err
+	}
 	dir := o.Dir
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "silencewatch-demo-"); err != nil {
 			return nil, err
 		}
 	}
-	mailbox := filepath.Join(dir, "mailbox")
-	if err := copyFS(mailbox); err != nil {
+	if dir, err = filepath.Abs(dir); err != nil {
 		return nil, err
+	}
+	prev, err := prepareDemoDir(dir, o.Fresh)
+	if err != nil {
+		return nil, err
+	}
+	mailbox := filepath.Join(dir, "mailbox")
+	if _, err := os.Stat(mailbox); errors.Is(err, fs.ErrNotExist) {
+		if err := copyFS(mailbox); err != nil {
+			return nil, err
+		}
 	}
 
 	// The pipeline starts ten minutes before the scenario, so its first
@@ -117,22 +174,39 @@ func Demo(ctx context.Context, o DemoOptions) (*DemoResult, error) {
 	if v, ok := o.LookupEnv("SLACK_CHANNEL"); ok && v != "" {
 		channel = v
 	}
-	yaml, err := demo.Config(demo.ConfigParams{Base: "http://" + ln.Addr().String(), Store: filepath.Join(dir, "silencewatch.db"),
+	base := "http://" + ln.Addr().String()
+	generated, err := demo.Config(demo.ConfigParams{Base: base, Store: filepath.Join(dir, demoStore),
 		Mailbox: mailbox, Outlets: tl.Outlets, SlackChannel: channel, SlackAPIURL: o.SlackAPIURL, SlackPace: o.SlackPace})
 	if err != nil {
 		return nil, err
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgPath, yaml, 0o644); err != nil {
+	yaml, kept, err := demoConfig(cfgPath, generated, base, prev)
+	if err != nil {
 		return nil, err
 	}
 	cfg, err := config.Parse(cfgPath, yaml, o.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(o.Out, "silencewatch demo: replaying %s → %s (Paris) at %.0f× — about %s.\n",
-		tl.Start.Format("Mon 2 Jan 15:04"), tl.End.Format("Mon 2 Jan 15:04"), speed, time.Duration(float64(weekend)/speed).Round(time.Second))
-	fmt.Fprintf(o.Out, "Outlets are served on %s; alerts follow as they are found.\n\n", ln.Addr())
+	if err := checkDemoStore(dir, cfg.Store); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Out, "silencewatch demo: replaying %s → %s Paris time (%s → %s in the Antilles) at %.0f× — about %s.\n",
+		tl.Start.In(paris).Format("Mon 2 Jan 15:04"), tl.End.In(paris).Format("Mon 2 Jan 15:04"),
+		tl.Start.In(antilles).Format("Mon 15:04"), tl.End.In(antilles).Format("Mon 15:04"),
+		speed, time.Duration(float64(weekend)/speed).Round(time.Second))
+	if kept {
+		fmt.Fprintf(o.Out, "Using your edited %s (-fresh regenerates it); the run starts on a fresh store.\n", cfgPath)
+	}
+	fmt.Fprintf(o.Out, "Outlets are served on %s; alerts follow as they are found, times in each zone's own with Paris time beside.\n", ln.Addr())
+	ready := func(addr string) {
+		fmt.Fprintf(o.Out, "Metrics on http://%s/metrics (health: /healthz) while it runs.\n\n", addr)
+	}
+	if o.Listen == "" {
+		fmt.Fprintln(o.Out)
+	}
+	alerts := &notify.ConsoleWriter{W: o.Out, Beside: notify.Beside{Loc: paris, Name: "Paris"}}
 
 	run, stop := context.WithCancel(ctx)
 	defer stop()
@@ -152,34 +226,63 @@ func Demo(ctx context.Context, o DemoOptions) (*DemoResult, error) {
 	}()
 	logger := slog.New(slog.NewTextHandler(o.Log, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	started := time.Now()
-	err = Daemon(run, DaemonOptions{Config: cfg, Listen: o.Listen, Clock: sim, DeliveryClock: clock.Real{},
-		Logger: logger, Alerts: o.Out, SlackHTTP: o.SlackHTTP, InitStore: true})
+	err = Daemon(run, DaemonOptions{Config: cfg, Listen: o.Listen, Ready: ready, Clock: sim, DeliveryClock: clock.Real{},
+		Logger: logger, Alerts: alerts, SlackHTTP: o.SlackHTTP, InitStore: true})
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, portInUse(o.Listen)
+	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return nil, err
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	if err := drainOutbox(ctx, cfg, o, logger); err != nil {
+	if err := drainOutbox(ctx, cfg, o, alerts, logger); err != nil {
 		return nil, err
 	}
 	res, err := demoSummary(dir, cfg, tl)
 	if err != nil {
 		return nil, err
 	}
-	printDemoSummary(o.Out, res, cfgPath, time.Since(started))
+	res.KeptConfig = kept
+	command := o.Command
+	if command == "" {
+		command = "silencewatch"
+	}
+	printDemoSummary(o.Out, res, cfgPath, command, time.Since(started))
 	return res, nil
+}
+
+// checkListen fails early, naming the port and the flag, when -listen's
+// port is taken.
+func checkListen(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return portInUse(addr)
+	}
+	if err != nil {
+		return fmt.Errorf("demo: -listen %s: %w", addr, err)
+	}
+	return ln.Close()
+}
+
+func portInUse(addr string) error {
+	_, port, _ := net.SplitHostPort(addr)
+	return fmt.Errorf("demo: -listen %s: port %s is already in use: choose another with -listen 127.0.0.1:PORT, or leave -listen out for a free port", addr, port)
 }
 
 // drainOutbox delivers what the replay left queued: Slack takes about a
 // message a second, far slower than the simulated weekend.
-func drainOutbox(ctx context.Context, cfg *config.Config, o DemoOptions, logger *slog.Logger) error {
+func drainOutbox(ctx context.Context, cfg *config.Config, o DemoOptions, alerts io.Writer, logger *slog.Logger) error {
 	st, err := store.OpenSQLite(ctx, cfg.Store)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	n := notify.New(notify.Options{Config: cfg.Slack, Store: st, Channels: st, Clock: clock.Real{}, Logger: logger, Console: o.Out, HTTP: o.SlackHTTP})
+	n := notify.New(notify.Options{Config: cfg.Slack, Store: st, Channels: st, Clock: clock.Real{}, Logger: logger, Console: alerts, HTTP: o.SlackHTTP})
 	if err := n.Start(ctx); err != nil {
 		return err
 	}
@@ -231,6 +334,11 @@ func demoSummary(dir string, cfg *config.Config, tl *demo.Timeline) (*DemoResult
 		return nil, err
 	}
 	res := &DemoResult{Dir: dir, Findings: fs, Timeline: tl}
+	alerts, err := st.Alerts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Messages, res.Updates = countMessages(alerts)
 	found := map[string]map[string][]string{} // item → rule → zones of its first finding
 	for _, sf := range fs {
 		f := sf.Finding
@@ -300,7 +408,30 @@ func sameSet(a, b []string) bool {
 	return true
 }
 
-func printDemoSummary(w io.Writer, r *DemoResult, cfgPath string, took time.Duration) {
+// countMessages counts the messages the sent alerts made (alerts listed
+// in one digest message count once), and those that follow up one before
+// on the same finding: a new version, an edit, a deletion.
+func countMessages(alerts []store.Alert) (messages, updates int) {
+	sort.Slice(alerts, func(i, j int) bool { return alerts[i].ID < alerts[j].ID })
+	seenMsg, seenFinding := map[string]bool{}, map[string]bool{}
+	for _, a := range alerts {
+		if a.Status != "sent" {
+			continue
+		}
+		if msg := a.Channel + "\x00" + a.MessageTS; !seenMsg[msg] || a.MessageTS == "" {
+			seenMsg[msg] = true
+			messages++
+		}
+		key := a.Channel + "\x00" + a.Finding.Finding.ID
+		if (a.Kind != "" && a.Kind != "finding") || seenFinding[key] {
+			updates++
+		}
+		seenFinding[key] = true
+	}
+	return messages, updates
+}
+
+func printDemoSummary(w io.Writer, r *DemoResult, cfgPath, command string, took time.Duration) {
 	byRule, byZone, byOutlet := map[string]int{}, map[string]int{}, map[string]int{}
 	titles := map[string]string{}
 	seen := map[string]bool{}
@@ -326,7 +457,12 @@ func printDemoSummary(w io.Writer, r *DemoResult, cfgPath string, took time.Dura
 		fmt.Fprintf(w, "  %-22s %3d  %s\n", k, byRule[k], titles[k])
 	}
 	fmt.Fprintf(w, "Findings by zone:   %s\n", joinCounts(byZone))
-	fmt.Fprintf(w, "Findings by outlet: %s\n\n", joinCounts(byOutlet))
+	fmt.Fprintf(w, "Findings by outlet: %s\n", joinCounts(byOutlet))
+	fmt.Fprintf(w, "Alerts:             %d findings, %d messages", len(seen), r.Messages)
+	if r.Updates > 0 {
+		fmt.Fprintf(w, " (%d %s: a new version, an edit or a deletion of an article alerted before, marked \"updated:\")", r.Updates, "update"+plural(r.Updates))
+	}
+	fmt.Fprint(w, "\n\n")
 	fmt.Fprintf(w, "Against the scenario: %d findings expected, %d found", r.Expected, r.Found)
 	if r.Matches() {
 		fmt.Fprint(w, ", none missed, none unexpected.\n")
@@ -351,7 +487,9 @@ func printDemoSummary(w io.Writer, r *DemoResult, cfgPath string, took time.Dura
 	fmt.Fprintf(w, "Correctly not flagged as a breach: %d items (reports of the hack, the campaign's and the regulator's communiqués, newsrooms declining to publish, satire, results after 20:00, ordinary news).\n\n", len(lawful))
 	fmt.Fprintf(w, "Store:    %s\nConfig:   %s\nExports:  %s, %s\n",
 		filepath.Join(r.Dir, "silencewatch.db"), cfgPath, filepath.Join(r.Dir, "findings.jsonl"), filepath.Join(r.Dir, "evidence.warc"))
-	fmt.Fprintf(w, "Next:     silencewatch export -config %s -format csv\n", cfgPath)
+	fmt.Fprintf(w, "Next:     %s export -config %s -format csv\n", command, cfgPath)
+	fmt.Fprintf(w, "          edit %s and run %s demo -dir %s again: your edits are kept, the run starts afresh (-fresh regenerates the config)\n",
+		cfgPath, command, r.Dir)
 }
 
 func sortedByCount(m map[string]int) []string {
@@ -374,4 +512,132 @@ func joinCounts(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// The files of a demo directory.
+const (
+	demoStore  = "silencewatch.db"
+	demoMarker = ".silencewatch-demo.json" // what the demo wrote: see demoMark
+	demoHeader = "# silencewatch demo configuration (generated)"
+)
+
+// demoResults are a run's outputs, moved to previous/ by the next run.
+var demoResults = []string{demoStore, demoStore + "-wal", demoStore + "-shm", "findings.jsonl", "evidence.warc"}
+
+// demoMark records what a run wrote in its directory: the site's address
+// its config.yaml names, and the config's SHA-256, to tell a user's edit.
+type demoMark struct {
+	Site      string `json:"site"`
+	ConfigSum string `json:"config_sha256"`
+}
+
+// prepareDemoDir readies dir for a run and returns what the previous run
+// left (nil for a new or empty directory). A directory of an earlier run
+// is reused: its results (store, exports) move to previous/, so that this
+// run alerts again and its summary is its own; config.yaml and the mailbox
+// stay (fresh removes them, to be written anew). Any other non-empty
+// directory is refused.
+func prepareDemoDir(dir string, fresh bool) (*demoMark, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, os.MkdirAll(dir, 0o755)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("demo: -dir %s: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	mark := &demoMark{}
+	if b, err := os.ReadFile(filepath.Join(dir, demoMarker)); err == nil {
+		if err := json.Unmarshal(b, mark); err != nil {
+			return nil, fmt.Errorf("demo: -dir %s: %s: %w", dir, demoMarker, err)
+		}
+	} else if cfg, err := os.ReadFile(filepath.Join(dir, "config.yaml")); err == nil && bytes.HasPrefix(cfg, []byte(demoHeader)) {
+		// An earlier version's run, without a marker: its site is the
+		// loopback address its sources name.
+		mark.Site = string(loopbackSite.Find(cfg))
+	} else {
+		return nil, fmt.Errorf("demo: -dir %s is not empty and holds no earlier demo run: give a new or empty directory", dir)
+	}
+	lock, err := store.AcquireLock(filepath.Join(dir, demoStore))
+	if err != nil {
+		return nil, fmt.Errorf("demo: -dir %s: %w", dir, err)
+	}
+	defer lock.Release()
+	if fresh {
+		for _, name := range append([]string{"config.yaml", "mailbox", "previous", demoMarker}, demoResults...) {
+			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+				return nil, fmt.Errorf("demo: -fresh: %w", err)
+			}
+		}
+		return nil, nil
+	}
+	previous := filepath.Join(dir, "previous")
+	if err := os.RemoveAll(previous); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := os.Mkdir(previous, 0o755); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	for _, name := range demoResults {
+		err := os.Rename(filepath.Join(dir, name), filepath.Join(previous, name))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("demo: moving the previous run's %s aside: %w", name, err)
+		}
+	}
+	return mark, nil
+}
+
+// loopbackSite is the scenario site's address in a generated config.
+var loopbackSite = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`)
+
+// demoConfig returns the configuration to run with: the directory's
+// config.yaml when the user edited it since the run that wrote it (kept
+// as is on disk, with the scenario site's old address replaced by base in
+// what is run), else the generated one, written. It records the marker.
+func demoConfig(cfgPath string, generated []byte, base string, prev *demoMark) (yaml []byte, kept bool, err error) {
+	mark := demoMark{Site: base}
+	onDisk, err := os.ReadFile(cfgPath)
+	switch {
+	case err == nil && prev != nil && sha256Hex(onDisk) != prev.ConfigSum:
+		// The marker keeps the generated config's sum: the file stays
+		// the user's on the next run too.
+		kept, mark, yaml = true, *prev, onDisk
+		if prev.Site != "" {
+			yaml = bytes.ReplaceAll(onDisk, []byte(prev.Site), []byte(base))
+		}
+	case err == nil || errors.Is(err, fs.ErrNotExist):
+		yaml, mark.ConfigSum = generated, sha256Hex(generated)
+		if err := os.WriteFile(cfgPath, generated, 0o644); err != nil {
+			return nil, false, err
+		}
+	default:
+		return nil, false, fmt.Errorf("demo: %w", err)
+	}
+	b, _ := json.Marshal(mark)
+	if err := os.WriteFile(filepath.Join(filepath.Dir(cfgPath), demoMarker), b, 0o644); err != nil {
+		return nil, false, err
+	}
+	return yaml, kept, nil
+}
+
+// checkDemoStore refuses an edited config whose store is an existing file
+// outside the directory: each run starts on a fresh store, and the demo
+// moves aside only its own.
+func checkDemoStore(dir, storePath string) error {
+	abs, err := filepath.Abs(storePath)
+	if err != nil || abs == filepath.Join(dir, demoStore) {
+		return err
+	}
+	if _, err := os.Stat(abs); err == nil {
+		return fmt.Errorf("demo: %s: store %s exists and is not the directory's own; each run starts on a fresh store: set store: %s, or use -fresh",
+			filepath.Join(dir, "config.yaml"), abs, filepath.Join(dir, demoStore))
+	}
+	return nil
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

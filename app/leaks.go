@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -118,23 +119,27 @@ func runLeaks(ctx context.Context, args []string, env Env) int {
 	}
 	if args[0] == "eval" {
 		fs := newFlagSet("leaks eval", env)
-		dir := fs.String("dir", "rules/leak/testdata", "the synthetic evaluation set (corpus/, articles/, leak.json)")
-		real := fs.Bool("real", false, "cross-validate on the embedded real corpus, leave-one-leak-out, corpus-free (the synthetic train split from -dir is added to every fold's training)")
+		dir := fs.String("dir", "", "an evaluation set laid out like rules/leak/testdata (corpus/, articles/, leak.json) (default: the synthetic set built into the binary)")
+		real := fs.Bool("real", false, "cross-validate on the embedded real corpus, leave-one-leak-out, corpus-free (the synthetic train split, of -dir when given, is added to every fold's training)")
 		if code, done := parseFlags(fs, args[1:]); done {
 			return code
 		}
+		synth := leak.Synthetic()
+		if *dir != "" {
+			synth = os.DirFS(*dir)
+		}
 		if *real {
-			ex, err := realTrainingSet(*dir)
+			ex, err := realTrainingSet(synth)
 			if err != nil {
-				fmt.Fprintln(env.Stderr, "silencewatch leaks eval:", err)
+				fmt.Fprintln(env.Stderr, "silencewatch leaks eval:", evalDirError(err, *dir))
 				return ExitUsage
 			}
 			fmt.Fprintln(env.Stdout, leak.CrossValidate(ex).String())
 			return ExitOK
 		}
-		ev, err := leak.Evaluate(*dir)
+		ev, err := leak.EvaluateFS(synth)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, err)
+			fmt.Fprintln(env.Stderr, "silencewatch leaks eval:", evalDirError(err, *dir))
 			return ExitUsage
 		}
 		fmt.Fprintln(env.Stdout, ev.String())
@@ -174,12 +179,20 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-func realTrainingSet(synthDir string) ([]leak.Example, error) {
+// evalDirError names the directory -dir gave in an error reading it.
+func evalDirError(err error, dir string) error {
+	if dir == "" {
+		return err
+	}
+	return fmt.Errorf("-dir %s: %w", dir, err)
+}
+
+func realTrainingSet(synth fs.FS) ([]leak.Example, error) {
 	corpus, err := leak.ReadRealCorpus()
 	if err != nil {
 		return nil, err
 	}
-	return leak.TrainingSet(corpus, synthDir)
+	return leak.TrainingSetFS(corpus, synth)
 }
 
 // runLeaksTrain fits the classifier's weights (leak.Train) and writes
@@ -191,9 +204,9 @@ func runLeaksTrain(args []string, env Env) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	ex, err := realTrainingSet(*dir)
+	ex, err := realTrainingSet(os.DirFS(*dir))
 	if err != nil {
-		fmt.Fprintln(env.Stderr, "silencewatch leaks train:", err)
+		fmt.Fprintln(env.Stderr, "silencewatch leaks train:", evalDirError(err, *dir))
 		return ExitUsage
 	}
 	m := leak.Train(ex)

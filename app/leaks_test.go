@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -89,5 +90,32 @@ func TestCheckShowsQuotedPassages(t *testing.T) {
 	out, _, code = run(t, text, "check", "-config", cfg, "-at", "2017-05-05T12:00:00+02:00", "-")
 	if code != ExitOK {
 		t.Errorf("before the leak: exit %d: %s", code, out)
+	}
+}
+
+// TestLeaksEvalFromAnyDirectory runs `leaks eval` outside the repository:
+// the synthetic set is built in, and -dir still evaluates a directory (the
+// same set on disk gives the same figures).
+func TestLeaksEvalFromAnyDirectory(t *testing.T) {
+	onDisk, err := filepath.Abs("../rules/leak/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	eval := func(args ...string) (string, string, int) {
+		var out, errOut strings.Builder
+		code := Main(context.Background(), append([]string{"leaks", "eval"}, args...), Env{Stdout: &out, Stderr: &errOut})
+		return out.String(), errOut.String(), code
+	}
+	builtIn, stderr, code := eval()
+	if code != ExitOK || !strings.Contains(builtIn, "split test") {
+		t.Fatalf("leaks eval: exit %d, stdout %q, stderr %q", code, builtIn, stderr)
+	}
+	fromDir, stderr, code := eval("-dir", onDisk)
+	if code != ExitOK || fromDir != builtIn {
+		t.Errorf("leaks eval -dir %s: exit %d, stderr %q; figures differ from the built-in set's:\n%s\nwant:\n%s", onDisk, code, stderr, fromDir, builtIn)
+	}
+	if _, stderr, code := eval("-dir", "missing"); code != ExitUsage || !strings.Contains(stderr, "-dir missing") {
+		t.Errorf("leaks eval -dir missing: exit %d, stderr %q; want 2 naming the directory", code, stderr)
 	}
 }

@@ -30,12 +30,24 @@ const (
 // for notifications, and an idempotency key carried as message metadata
 // so a post whose answer was lost can be found instead of repeated.
 type Message struct {
-	Text     string // the notification fallback
-	Plain    string // the whole message as plain text, for the console
-	Blocks   []slack.Block
-	ThreadTS string
-	Key      string
+	Text  string // the notification fallback
+	Plain string // the whole message as plain text, for the console
+	// plainOf, when set, is the finding Plain renders (after plainLead):
+	// the console renders it again to show its times beside another zone.
+	plainOf   *finding.Finding
+	plainLead string
+	Blocks    []slack.Block
+	ThreadTS  string
+	Key       string
 }
+
+// Plain-text leads of follow-ups: on the console (which has no threads),
+// a message that follows up one printed before says so.
+const (
+	LeadUpdated     = "updated: "      // a new version of an alert above, or its article's edit or deletion
+	LeadSameStory   = "same story: "   // the story of an alert above, at another outlet
+	LeadSameArticle = "same article: " // another rule's finding on an article alerted above
+)
 
 // metadataEventType marks silencewatch's messages in Slack.
 const metadataEventType = "silencewatch_alert"
@@ -235,7 +247,7 @@ func Alert(sf *store.StoredFinding, interactive bool, verdict *store.Verdict, ou
 		blocks = append(blocks, verdictButtons(sf.ID))
 	}
 	blocks = append(blocks, contextLine(fmt.Sprintf("rule `%s` · finding `%s` (#%d)", escape(f.Rule), f.ID, sf.ID)))
-	return Message{Blocks: blocks, Text: fallback(f), Plain: PlainText(f)}
+	return Message{Blocks: blocks, Text: fallback(f), Plain: PlainText(f), plainOf: f}
 }
 
 // fallback is the notification text: severity, rule title, outlet and
@@ -276,10 +288,12 @@ func verdictLine(v *store.Verdict) string {
 }
 
 // FollowUp renders a later finding on an article already alerted in the
-// thread: a new version, another rule, or the same story at another
-// outlet.
-func FollowUp(sf *store.StoredFinding, syndicated bool) Message {
+// thread th: a new version, another rule, or the same story at another
+// outlet. Its plain text starts with what it follows up (LeadUpdated,
+// LeadSameArticle, LeadSameStory).
+func FollowUp(sf *store.StoredFinding, th store.Thread) Message {
 	f := &sf.Finding
+	syndicated := !th.SameArticle
 	var lead string
 	switch {
 	case syndicated:
@@ -296,7 +310,14 @@ func FollowUp(sf *store.StoredFinding, syndicated bool) Message {
 	if syndicated {
 		text = "Same story: " + fallback(f)
 	}
-	return Message{Blocks: blocks, Text: truncate(text, 300), Plain: "(follow-up) " + PlainText(f)}
+	plainLead := LeadSameArticle
+	switch {
+	case syndicated:
+		plainLead = LeadSameStory
+	case th.Repeat:
+		plainLead = LeadUpdated
+	}
+	return Message{Blocks: blocks, Text: truncate(text, 300), Plain: plainLead + PlainText(f), plainOf: f, plainLead: plainLead}
 }
 
 // Digest summarises a backlog: counts by rule and by outlet and the most
@@ -408,7 +429,7 @@ func ArticleEvent(a *store.Alert) Message {
 		plain = fmt.Sprintf("Edited: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
 	}
 	blocks := []slack.Block{section(lead), contextLine(fmt.Sprintf("rule `%s` · finding `%s` (#%d)", escape(f.Rule), f.ID, a.Finding.ID))}
-	return Message{Blocks: blocks, Text: truncate(escape(plain), 300), Plain: "(" + a.Kind + ") " + plain + "\n  " + oneLine(a.Detail)}
+	return Message{Blocks: blocks, Text: truncate(escape(plain), 300), Plain: LeadUpdated + a.Kind + ": " + oneLine(f.Article.Title) + " (" + f.Article.Source + ")\n  " + oneLine(a.Detail)}
 }
 
 // zoneLocation is the finding's first zone's location, by its IANA name

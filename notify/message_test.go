@@ -43,8 +43,8 @@ func goldenMessages() map[string]Message {
 		"alert-interactive": Alert(sf, true, nil, nil),
 		"alert-verdict":     Alert(sf, true, verdict, nil),
 		"alert-syndicated":  Alert(sf, false, nil, []string{"lefigaro", "lemonde", "liberation"}),
-		"follow-up":         FollowUp(sf, false),
-		"syndicated-reply":  FollowUp(sf, true),
+		"follow-up":         FollowUp(sf, store.Thread{SameArticle: true}),
+		"syndicated-reply":  FollowUp(sf, store.Thread{}),
 		"digest":            Digest("#silence-alerts", alertsOf(12), 40),
 		"digest-batch":      DigestBatch(alertsOf(10)),
 		"health":            Health("lemonde", "crawler: source \"lemonde\" (https://www.lemonde.fr/rss/une.xml): HTTP 503", 3),
@@ -140,7 +140,7 @@ func TestFallbackTextEscaped(t *testing.T) {
 	a := store.Alert{ID: 9, Kind: "edited", Finding: *sf}
 	d := store.Alert{ID: 10, Kind: "deleted", Finding: *sf}
 	for name, m := range map[string]Message{
-		"alert": Alert(sf, false, nil, nil), "follow-up": FollowUp(sf, false), "syndicated": FollowUp(sf, true),
+		"alert": Alert(sf, false, nil, nil), "follow-up": FollowUp(sf, store.Thread{SameArticle: true}), "syndicated": FollowUp(sf, store.Thread{}),
 		"edited": ArticleEvent(&a), "deleted": ArticleEvent(&d), "health": Health("<!channel>", "x", 3),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -168,7 +168,7 @@ func TestConsoleStripsTerminalEscapes(t *testing.T) {
 	c := &Console{W: &out}
 	sf := storedFinding(44, f)
 	a := store.Alert{ID: 11, Kind: "edited", Detail: "\x1b[2Jdiff", Finding: *sf}
-	for _, m := range []Message{Alert(sf, false, nil, nil), FollowUp(sf, true), ArticleEvent(&a), Health("src\x1b[2J", "\x1b[2J", 2)} {
+	for _, m := range []Message{Alert(sf, false, nil, nil), FollowUp(sf, store.Thread{}), ArticleEvent(&a), Health("src\x1b[2J", "\x1b[2J", 2)} {
 		if _, err := c.Post(context.Background(), ConsoleChannel, m); err != nil {
 			t.Fatal(err)
 		}
@@ -217,7 +217,7 @@ func TestAdversarialInputStaysWithinLimits(t *testing.T) {
 		alerts[i].Finding = *sf
 	}
 	for name, m := range map[string]Message{
-		"alert": Alert(sf, true, nil, []string{long, long}), "follow-up": FollowUp(sf, true),
+		"alert": Alert(sf, true, nil, []string{long, long}), "follow-up": FollowUp(sf, store.Thread{}),
 		"digest": Digest(long, alerts, 40), "batch": DigestBatch(alerts[:40]), "health": Health(long, long+evidence, 9),
 	} {
 		t.Run(name, func(t *testing.T) { checkLimits(t, m) })

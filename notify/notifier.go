@@ -33,7 +33,7 @@ type Options struct {
 	Store   OutboxStore
 	Clock   clock.Clock
 	Logger  *slog.Logger
-	Console io.Writer    // where alerts print without Slack
+	Console io.Writer    // where alerts print without Slack (a *ConsoleWriter for display options)
 	HTTP    *http.Client // Slack's HTTP client; nil for a default
 	// Channels keeps the channel ids; needed with a bot token.
 	Channels ChannelStore
@@ -57,7 +57,7 @@ func New(o Options) *Notifier {
 			channel = "webhook"
 		}
 	default:
-		sender = &Console{W: o.Console}
+		sender = newConsole(o.Console)
 		channel = ConsoleChannel
 		// A terminal has no rate limit and no thread to put details in.
 		threshold, pace = int(^uint(0)>>1), 0

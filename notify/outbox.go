@@ -417,7 +417,7 @@ func (o *Outbox) single(ctx context.Context, ch string, a store.Alert) bool {
 			m.ThreadTS = th.RootTS
 		}
 	case threaded:
-		m = FollowUp(&a.Finding, !th.SameArticle)
+		m = FollowUp(&a.Finding, th)
 		m.ThreadTS = th.RootTS
 		if !th.SameArticle {
 			d.RefreshRoot = th.RootAlertID // "same story at N outlets"

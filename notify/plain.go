@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/terminal"
@@ -13,10 +14,42 @@ import (
 // which rule, and the evidence with the match marked. Control characters
 // from the outlet's text (terminal escape sequences) are removed.
 func PlainText(f *finding.Finding) string {
-	return terminal.Clean(plainText(f))
+	return terminal.Clean(plainText(f, Beside{}))
 }
 
-func plainText(f *finding.Finding) string {
+// Beside is a second zone every time is also shown in, when it reads
+// differently there: "Fri 05 May 14:50 AST (20:50 Paris)".
+type Beside struct {
+	Loc  *time.Location // nil: none
+	Name string         // how the zone is named beside the time
+}
+
+// PlainTextBeside is PlainText with every time also shown in b's zone.
+func PlainTextBeside(f *finding.Finding, b Beside) string {
+	return terminal.Clean(plainText(f, b))
+}
+
+// format renders t in loc, with the time in b's zone beside it when that
+// zone's clock reads differently (and the day, when that differs too).
+func (b Beside) format(t time.Time, loc *time.Location) string {
+	local := t.In(loc)
+	s := local.Format("Mon 02 Jan 15:04 MST")
+	if b.Loc == nil {
+		return s
+	}
+	other := t.In(b.Loc)
+	_, off := local.Zone()
+	if _, otherOff := other.Zone(); otherOff == off {
+		return s
+	}
+	layout := "15:04"
+	if other.YearDay() != local.YearDay() {
+		layout = "Mon 15:04"
+	}
+	return s + " (" + other.Format(layout) + " " + b.Name + ")"
+}
+
+func plainText(f *finding.Finding, beside Beside) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %s: %s\n", strings.ToUpper(f.Severity.String()), f.Rule, f.Title)
 	source := f.Article.Source
@@ -30,10 +63,10 @@ func plainText(f *finding.Finding) string {
 	loc := zoneLocation(f)
 	when := []string{}
 	if !f.Article.PublishedAt.IsZero() {
-		when = append(when, "published "+f.Article.PublishedAt.In(loc).Format("Mon 02 Jan 15:04 MST"))
+		when = append(when, "published "+beside.format(f.Article.PublishedAt, loc))
 	}
 	if !f.Article.FirstSeenAt.IsZero() {
-		when = append(when, "first seen "+f.Article.FirstSeenAt.In(loc).Format("Mon 02 Jan 15:04 MST"))
+		when = append(when, "first seen "+beside.format(f.Article.FirstSeenAt, loc))
 	}
 	fmt.Fprintf(&b, "  %s (time basis: %s)\n", strings.Join(when, ", "), f.TimeBasis)
 	for _, n := range f.TimeNotes {

@@ -417,20 +417,51 @@ func (w *Webhook) Recent(context.Context, string, string, time.Time) ([]Posted, 
 // Threads is false for webhooks.
 func (w *Webhook) Threads() bool { return false }
 
-// Console prints each message's plain text, for a terminal or a log.
+// Console prints each message's plain text, for a terminal or a log. It
+// has no threads, but says what a follow-up follows: a message the outbox
+// would put in a thread prints with its lead ("updated: ", "same story: ",
+// "same article: ") instead of as a new alert.
 type Console struct {
 	mu sync.Mutex
 	W  io.Writer
-	n  int
+	// Beside, when set, shows every time of an alert also in a second
+	// zone (the demo: the scenario speaks in Paris time).
+	Beside Beside
+	n      int
+	run    string // distinguishes this console's message ids from another's
+}
+
+// ConsoleWriter is a console's writer with display options: given as
+// Options.Console, the console it makes shows times Beside a second zone.
+type ConsoleWriter struct {
+	W      io.Writer
+	Beside Beside
+}
+
+func (w *ConsoleWriter) Write(p []byte) (int, error) { return w.W.Write(p) }
+
+// newConsole makes the console for a writer (a *ConsoleWriter gives its
+// options).
+func newConsole(w io.Writer) *Console {
+	if cw, ok := w.(*ConsoleWriter); ok {
+		return &Console{W: cw.W, Beside: cw.Beside}
+	}
+	return &Console{W: w}
 }
 
 // Post prints the message.
 func (c *Console) Post(ctx context.Context, channel string, m Message) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.run == "" {
+		c.run = strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
 	c.n++
 	text := m.Plain
-	if text == "" {
+	switch {
+	case m.plainOf != nil && c.Beside.Loc != nil:
+		text = m.plainLead + plainText(m.plainOf, c.Beside)
+	case text == "":
 		text = m.Text
 	}
 	// Article text is the outlet's: no escape sequence of its reaches the
@@ -438,10 +469,14 @@ func (c *Console) Post(ctx context.Context, channel string, m Message) (string, 
 	if _, err := io.WriteString(c.W, terminal.Clean(text)+"\n"); err != nil {
 		return "", &SendError{Kind: Transient, Err: fmt.Errorf("notify: console: %w", err)}
 	}
-	return fmt.Sprintf("console-%d", c.n), nil
+	// The id is unique across consoles (a restart, the demo's drain), as
+	// the outbox finds a follow-up's root by it.
+	return fmt.Sprintf("console-%s-%d", c.run, c.n), nil
 }
 
-// Update prints nothing: the console keeps what it printed.
+// Update prints nothing: the console keeps what it printed, and the
+// follow-up that made the edit necessary (a syndicated copy) printed as
+// such.
 func (c *Console) Update(context.Context, string, string, Message) error { return nil }
 
 // Recent cannot look back, and needs not: a console write does not get
@@ -450,5 +485,6 @@ func (c *Console) Recent(context.Context, string, string, time.Time) ([]Posted, 
 	return nil, nil
 }
 
-// Threads is false: the console prints follow-ups as new messages.
-func (c *Console) Threads() bool { return false }
+// Threads is true: the outbox finds each follow-up's root, and the console
+// prints the follow-up marked as one (its ThreadTS is ignored).
+func (c *Console) Threads() bool { return true }

@@ -64,13 +64,19 @@ func TestThreadsAndSyndication(t *testing.T) {
 	// A new version of the same article: same thread.
 	edited := save("lemonde", "g1", storyText+" Mise à jour.", "f1")
 	th, found, err := s.ThreadRoot(ctx, "#c", edited, alertOf(edited).ID)
-	if err != nil || !found || th.RootTS != "100.1" || !th.SameArticle {
+	if err != nil || !found || th.RootTS != "100.1" || !th.SameArticle || !th.Repeat {
 		t.Fatalf("new version: %+v %v %v", th, found, err)
+	}
+	// Another rule's finding on the article: same thread, not a repeat.
+	other := save("lemonde", "g1", storyText+" Deuxième mise à jour.", "f2")
+	th, found, _ = s.ThreadRoot(ctx, "#c", other, alertOf(other).ID)
+	if !found || th.RootTS != "100.1" || !th.SameArticle || th.Repeat {
+		t.Fatalf("another rule on the article: %+v %v", th, found)
 	}
 	// The same story at another outlet: grouped, marked as syndication.
 	copyID := save("lefigaro", "x9", storyText, "f9")
 	th, found, _ = s.ThreadRoot(ctx, "#c", copyID, alertOf(copyID).ID)
-	if !found || th.RootTS != "100.1" || th.SameArticle {
+	if !found || th.RootTS != "100.1" || th.SameArticle || th.Repeat {
 		t.Fatalf("syndicated copy: %+v %v", th, found)
 	}
 	s.MarkAlertDelivered(ctx, alertOf(copyID).ID, Delivery{TS: "101.1", ThreadTS: "100.1"}, at)

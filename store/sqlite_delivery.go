@@ -21,6 +21,9 @@ type Thread struct {
 	RootAlertID int64
 	RootTS      string
 	SameArticle bool // false: a syndicated copy of the root's story
+	// Repeat: an alert of the same finding (rule and article) on an
+	// earlier version was sent to the channel: this one is a new version.
+	Repeat bool
 }
 
 // Digest is a digest summary posted (or being posted) to a channel.

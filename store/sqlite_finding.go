@@ -328,14 +328,18 @@ func (s *SQLite) ThreadRoot(ctx context.Context, channel string, findingID, aler
 WITH me AS (
 	SELECT f.article_id AS article_id, v.body_key AS body_key
 	FROM findings f JOIN versions v ON v.id = f.version_id WHERE f.id = ?)
-SELECT a.id, CASE WHEN a.thread_ts != '' THEN a.thread_ts ELSE a.message_ts END, f.article_id, me.article_id
+SELECT a.id, CASE WHEN a.thread_ts != '' THEN a.thread_ts ELSE a.message_ts END, f.article_id, me.article_id,
+	EXISTS (SELECT 1 FROM findings mine
+		JOIN findings earlier ON earlier.finding_key = mine.finding_key AND earlier.article_id = mine.article_id AND earlier.id != mine.id
+		JOIN alerts sent ON sent.finding_id = earlier.id
+		WHERE mine.id = ? AND sent.channel = ? AND sent.status = 'sent' AND sent.kind = 'finding')
 FROM alerts a
 JOIN findings f ON f.id = a.finding_id
 JOIN versions v ON v.id = f.version_id, me
 WHERE a.channel = ? AND a.status = 'sent' AND a.id != ?
 	AND (f.article_id = me.article_id OR (me.body_key IS NOT NULL AND v.body_key = me.body_key))
 ORDER BY (f.article_id = me.article_id) DESC, a.id
-LIMIT 1`, findingID, channel, alertID).Scan(&th.RootAlertID, &th.RootTS, &rootArticle, &article)
+LIMIT 1`, findingID, findingID, channel, channel, alertID).Scan(&th.RootAlertID, &th.RootTS, &rootArticle, &article, &th.Repeat)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Thread{}, false, nil

@@ -112,6 +112,52 @@ func ReadCorpus(dir string) (docs []Document, skipped []Skipped, err error) {
 	return docs, skipped, nil
 }
 
+// ReadCorpusFS is ReadCorpus on the directory dir of fsys (an embedded
+// corpus, or os.DirFS).
+func ReadCorpusFS(fsys fs.FS, dir string) (docs []Document, skipped []Skipped, err error) {
+	err = fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, werr error) error {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p, dir), "/")
+		switch {
+		case werr != nil && p == dir:
+			return werr
+		case werr != nil:
+			skipped = append(skipped, Skipped{rel, "unreadable: " + werr.Error()})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		case p == dir:
+			return nil
+		case strings.HasPrefix(d.Name(), "."):
+			skipped = append(skipped, Skipped{rel, "hidden"})
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		case d.IsDir():
+			return nil
+		case !d.Type().IsRegular():
+			skipped = append(skipped, Skipped{rel, "not a regular file"})
+			return nil
+		}
+		var partial []Skipped
+		ds, reason := readFileDocs(fsFile(fsys, p), rel, &partial)
+		if reason != "" {
+			skipped = append(skipped, Skipped{rel, reason})
+		}
+		skipped = append(skipped, partial...)
+		docs = append(docs, ds...)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("leak: reading corpus %s: %w", dir, err)
+	}
+	sort.Slice(docs, func(i, j int) bool { return docs[i].ID < docs[j].ID })
+	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
+	dedupQuotes(docs)
+	return docs, skipped, nil
+}
+
 type corpusFile struct{ rel, abs string }
 
 // walkCorpus lists the regular files under dir, in lexical order; hidden
@@ -179,11 +225,26 @@ func hashFile(name string) ([]byte, int64, error) {
 // partial lists the parts of a multi-document file (mbox messages) that
 // could not be read while the others were.
 func readFile(name, rel string) (docs []Document, reason string, partial []Skipped) {
-	docs, reason = readFileDocs(name, rel, &partial)
+	docs, reason = readFileDocs(osFile(name), rel, &partial)
 	return docs, reason, partial
 }
 
-func readFileDocs(name, rel string, partial *[]Skipped) ([]Document, string) {
+// fileSource is how readFileDocs reaches a file's size and bytes: on disk
+// (osFile) or in an fs.FS (fsFile).
+type fileSource struct {
+	stat func() (fs.FileInfo, error)
+	read func() ([]byte, error)
+}
+
+func osFile(name string) fileSource {
+	return fileSource{func() (fs.FileInfo, error) { return os.Stat(name) }, func() ([]byte, error) { return os.ReadFile(name) }}
+}
+
+func fsFile(fsys fs.FS, name string) fileSource {
+	return fileSource{func() (fs.FileInfo, error) { return fs.Stat(fsys, name) }, func() ([]byte, error) { return fs.ReadFile(fsys, name) }}
+}
+
+func readFileDocs(src fileSource, rel string, partial *[]Skipped) ([]Document, string) {
 	ext := strings.ToLower(path.Ext(rel))
 	kind := ""
 	switch ext {
@@ -203,14 +264,14 @@ func readFileDocs(name, rel string, partial *[]Skipped) ([]Document, string) {
 		}
 		return nil, "unsupported file type (" + ext + ")"
 	}
-	fi, err := os.Stat(name)
+	fi, err := src.stat()
 	if err != nil {
 		return nil, "unreadable: " + err.Error()
 	}
 	if fi.Size() > MaxFileSize {
 		return nil, fmt.Sprintf("too large (%d bytes, limit %d)", fi.Size(), MaxFileSize)
 	}
-	raw, err := os.ReadFile(name)
+	raw, err := src.read()
 	if err != nil {
 		return nil, "unreadable: " + err.Error()
 	}

@@ -2,9 +2,10 @@ package leak
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -125,12 +126,23 @@ type EvalLeak struct {
 }
 
 // Evaluate reads an evaluation directory laid out like testdata: corpus/,
-// articles/ (labelled, with a train/test split), background/, and
-// leak.json. It builds the index with default options and reports quote
-// detection and the confusion matrices of both splits. This is what
-// `silencewatch leaks eval` prints.
+// articles/ (labelled, with a train/test split) and leak.json (see
+// EvaluateFS).
 func Evaluate(dir string) (Evaluation, error) {
-	ix, arts, leak, err := LoadEvaluation(dir)
+	ev, err := EvaluateFS(os.DirFS(dir))
+	if err != nil {
+		return Evaluation{}, fmt.Errorf("%w (in %s)", err, dir)
+	}
+	return ev, nil
+}
+
+// EvaluateFS reads an evaluation set laid out like testdata (Synthetic
+// is the bundled one): corpus/, articles/ (labelled, with a train/test
+// split) and leak.json. It builds the index with default options and
+// reports quote detection and the confusion matrices of both splits. This
+// is what `silencewatch leaks eval` prints.
+func EvaluateFS(fsys fs.FS) (Evaluation, error) {
+	ix, arts, leak, err := LoadEvaluation(fsys)
 	if err != nil {
 		return Evaluation{}, err
 	}
@@ -142,25 +154,35 @@ func Evaluate(dir string) (Evaluation, error) {
 	}, nil
 }
 
-// LoadEvaluation reads an evaluation directory and builds its index.
-func LoadEvaluation(dir string) (*Index, []LabelledArticle, EvalLeak, error) {
+// LoadEvaluationDir is LoadEvaluation on a directory.
+func LoadEvaluationDir(dir string) (*Index, []LabelledArticle, EvalLeak, error) {
+	ix, arts, leak, err := LoadEvaluation(os.DirFS(dir))
+	if err != nil {
+		return nil, nil, leak, fmt.Errorf("%w (in %s)", err, dir)
+	}
+	return ix, arts, leak, nil
+}
+
+// LoadEvaluation reads an evaluation set (leak.json, corpus/, articles/
+// at the root of fsys) and builds its index.
+func LoadEvaluation(fsys fs.FS) (*Index, []LabelledArticle, EvalLeak, error) {
 	var leak EvalLeak
-	b, err := os.ReadFile(filepath.Join(dir, "leak.json"))
+	b, err := fs.ReadFile(fsys, "leak.json")
 	if err != nil {
 		return nil, nil, leak, fmt.Errorf("leak: %w", err)
 	}
 	if err := json.Unmarshal(b, &leak); err != nil {
-		return nil, nil, leak, fmt.Errorf("leak: %s/leak.json: %w", dir, err)
+		return nil, nil, leak, fmt.Errorf("leak: leak.json: %w", err)
 	}
-	docs, _, err := ReadCorpus(filepath.Join(dir, "corpus"))
+	docs, _, err := ReadCorpusFS(fsys, "corpus")
 	if err != nil {
 		return nil, nil, leak, err
 	}
 	if len(docs) == 0 {
-		return nil, nil, leak, fmt.Errorf("leak: %s: no corpus documents", dir)
+		return nil, nil, leak, errors.New("leak: no corpus documents")
 	}
 	bg := DefaultBackground() // the same general-news sample the binary uses
-	arts, err := ReadArticles(filepath.Join(dir, "articles"))
+	arts, err := ReadArticlesFS(fsys, "articles")
 	if err != nil {
 		return nil, nil, leak, err
 	}

@@ -3,7 +3,9 @@ package leak
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -55,13 +57,22 @@ func (a *LabelledArticle) Article() *article.Article {
 // ReadArticles reads every *.json file of dir as a LabelledArticle,
 // sorted by ID.
 func ReadArticles(dir string) ([]LabelledArticle, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	arts, err := ReadArticlesFS(os.DirFS(dir), ".")
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, dir)
+	}
+	return arts, nil
+}
+
+// ReadArticlesFS is ReadArticles on the directory dir of fsys.
+func ReadArticlesFS(fsys fs.FS, dir string) ([]LabelledArticle, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return nil, fmt.Errorf("leak: %w", err)
 	}
 	out := make([]LabelledArticle, 0, len(names))
 	for _, n := range names {
-		b, err := os.ReadFile(n)
+		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
 			return nil, fmt.Errorf("leak: %w", err)
 		}
@@ -70,7 +81,7 @@ func ReadArticles(dir string) ([]LabelledArticle, error) {
 			return nil, fmt.Errorf("leak: %s: %w", n, err)
 		}
 		if a.ID == "" {
-			a.ID = strings.TrimSuffix(filepath.Base(n), ".json")
+			a.ID = strings.TrimSuffix(path.Base(n), ".json")
 		}
 		out = append(out, a)
 	}

@@ -38,7 +38,7 @@ var fixture struct {
 func fixtureIndex(t testing.TB) (*Index, []LabelledArticle) {
 	t.Helper()
 	fixture.once.Do(func() {
-		fixture.ix, fixture.arts, fixture.leak, fixture.err = LoadEvaluation("testdata")
+		fixture.ix, fixture.arts, fixture.leak, fixture.err = LoadEvaluationDir("testdata")
 		if fixture.err == nil {
 			fixture.bg, fixture.err = ReadBackground("background") // as embedded
 		}
@@ -222,5 +222,21 @@ func TestEmptyIndex(t *testing.T) {
 	var back Index
 	if err := back.UnmarshalBinary(blob); err != nil || back.Stats().Documents != 0 {
 		t.Errorf("round trip of an empty index: %v, %+v", err, back.Stats())
+	}
+}
+
+// TestSyntheticIsTestdata checks that the embedded synthetic set is the
+// one on disk: the same documents and articles.
+func TestSyntheticIsTestdata(t *testing.T) {
+	ix, arts, lk, err := LoadEvaluation(Synthetic())
+	if err != nil {
+		t.Fatal(err)
+	}
+	diskIx, diskArts := fixtureIndex(t)
+	if got, want := ix.Stats(), diskIx.Stats(); got != want {
+		t.Errorf("embedded index %+v, on disk %+v", got, want)
+	}
+	if len(arts) != len(diskArts) || lk.ID != fixture.leak.ID {
+		t.Errorf("embedded: %d articles, leak %q; on disk: %d, %q", len(arts), lk.ID, len(diskArts), fixture.leak.ID)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -143,8 +145,18 @@ func (c *RealCorpus) examples() []Example {
 // corpus (the only labelled articles whose leak's documents are held, so
 // the only ones that weigh quote and document-match signals).
 func TrainingSet(real *RealCorpus, synthDir string) ([]Example, error) {
+	ex, err := TrainingSetFS(real, os.DirFS(synthDir))
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, synthDir)
+	}
+	return ex, nil
+}
+
+// TrainingSetFS is TrainingSet with the synthetic set read from fsys
+// (Synthetic for the bundled one).
+func TrainingSetFS(real *RealCorpus, synth fs.FS) ([]Example, error) {
 	ex := real.examples()
-	ix, arts, _, err := LoadEvaluation(synthDir)
+	ix, arts, _, err := LoadEvaluation(synth)
 	if err != nil {
 		return nil, err
 	}
