@@ -114,11 +114,15 @@ const (
 )
 
 // Boundary is where a window starts or ends: an anchor plus a signed offset.
+// An offset written in whole days ("4 days before eve-midnight") is
+// counted in calendar days of the zone (Days), so a daylight-saving change
+// in between does not move it by an hour; any other is a fixed Offset.
 type Boundary struct {
 	Anchor  Anchor
 	Zone    string    // for AnchorZoneClose
 	Instant time.Time // for AnchorInstant
 	Offset  time.Duration
+	Days    int
 	text    string
 }
 
@@ -138,10 +142,15 @@ func ParseBoundary(s string) (Boundary, error) {
 		if err != nil {
 			return Boundary{}, fmt.Errorf("calendar: boundary %q: %q is not a duration: want %s", s, amount, DurationForms)
 		}
+		sign := 1
 		if fields[len(fields)-2] == "before" {
-			d = -d
+			sign = -1
 		}
-		b.Offset = d
+		if n, ok := wholeDays(amount); ok {
+			b.Days = sign * n
+		} else {
+			b.Offset = time.Duration(sign) * d
+		}
 		anchor = fields[len(fields)-1]
 	}
 	switch {
@@ -316,6 +325,9 @@ func roundWindows(e *Election, r *Round) ([]Window, error) {
 			t = b.Instant
 		default:
 			return time.Time{}, fmt.Errorf("boundary %q has no anchor", b.text)
+		}
+		if b.Days != 0 {
+			t = t.In(z.Location).AddDate(0, 0, b.Days) // same wall-clock time, N days away
 		}
 		return t.Add(b.Offset), nil
 	}

@@ -239,7 +239,7 @@ func TestParseBoundary(t *testing.T) {
 		{"2017-05-07T20:00:00+02:00", AnchorInstant, 0, false},
 		{"close:", 0, 0, true},
 		{"48 hours before polls-open", AnchorPollsOpen, -48 * time.Hour, false},
-		{"8 days before polls-open", AnchorPollsOpen, -8 * 24 * time.Hour, false},
+		{"8 days before polls-open", AnchorPollsOpen, 0, false},
 		{"1 day and 12 hours after polls-close", AnchorPollsClose, 36 * time.Hour, false},
 		{"8 dayz before polls-open", 0, 0, true},
 		{"before polls-open", 0, 0, true},
@@ -340,5 +340,34 @@ func TestParseDuration(t *testing.T) {
 		if _, err := ParseDuration(bad); err == nil || !strings.Contains(err.Error(), "2 days") {
 			t.Errorf("ParseDuration(%q): %v, want an error naming the accepted forms", bad, err)
 		}
+	}
+}
+
+// TestDayOffsetsKeepLocalTime: "N days before" counts calendar days in the
+// zone, so a daylight-saving change in between keeps the local hour; "96h
+// before" is a fixed span and lands an hour off.
+func TestDayOffsetsKeepLocalTime(t *testing.T) {
+	// Spain, 2027-03-28: clocks go forward at 02:00. A vote on Sunday 4 April.
+	z := zone(t, "es", "Europe/Madrid", "2027-04-04", "09:00", "20:00")
+	for _, tc := range []struct {
+		start string
+		want  string
+	}{
+		{"4 days before eve-midnight", "2027-03-30T00:00:00+02:00"},
+		{"7 days before eve-midnight", "2027-03-27T00:00:00+01:00"},
+		{"168h before eve-midnight", "2027-03-26T23:00:00+01:00"},
+	} {
+		r := &Round{ID: "r", Zones: []*Zone{z}, Windows: []WindowSpec{{Name: "w", Start: mustBoundary(t, tc.start), End: mustBoundary(t, "polls-close")}}}
+		c, err := New([]*Election{{ID: "e", Rounds: []*Round{r}}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := c.Windows()[0].Start.In(z.Location).Format(time.RFC3339)
+		if got != tc.want {
+			t.Errorf("%s: starts %s, want %s", tc.start, got, tc.want)
+		}
+	}
+	if b := mustBoundary(t, "8 days before polls-open"); b.Days != -8 || b.Offset != 0 {
+		t.Errorf("8 days before: %+v", b)
 	}
 }

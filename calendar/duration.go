@@ -63,3 +63,27 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	return total, nil
 }
+
+// wholeDays reports whether s is a number of days in words ("4 days",
+// "1 day", "2d"), and how many.
+func wholeDays(s string) (int, bool) {
+	fields := strings.Fields(strings.ToLower(strings.TrimSpace(s)))
+	num, unit := "", ""
+	switch len(fields) {
+	case 1:
+		i := strings.IndexFunc(fields[0], func(r rune) bool { return r < '0' || r > '9' })
+		if i <= 0 {
+			return 0, false
+		}
+		num, unit = fields[0][:i], fields[0][i:]
+	case 2:
+		num, unit = fields[0], fields[1]
+	default:
+		return 0, false
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 || (unit != "d" && unit != "day" && unit != "days") {
+		return 0, false
+	}
+	return n, true
+}
