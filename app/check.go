@@ -194,18 +194,24 @@ func readTarget(ctx context.Context, fetcher *crawler.Fetcher, target string, st
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", target, err)
 		}
-		return []article.Article{{URL: res.URL, GUID: res.URL, Title: res.Title, Author: res.Author, Content: res.Text,
+		guid := res.URL
+		if strings.HasPrefix(guid, "file://") { // a saved page without its address: identified by content
+			sum := sha256.Sum256(data)
+			guid = "page:" + hex.EncodeToString(sum[:8])
+		}
+		return []article.Article{{URL: res.URL, GUID: guid, Title: res.Title, Author: res.Author, Content: res.Text,
 			Language: res.Language, PublishedAt: res.PublishedAt, UpdatedAt: res.ModifiedAt, FirstSeenAt: firstSeen}}, nil
 	}
 	if off, ok := binaryAt(data); ok {
 		return nil, fmt.Errorf("%s: binary data, not text (byte %#02x at offset %d): give a feed, an HTML page or a text file", target, data[off], off)
 	}
 	a := textArticle(string(data), url, firstSeen)
-	if target == "-" {
-		// Each text on stdin is its own article: its id comes from its
-		// content, not from where it was read.
+	if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
+		// A text from stdin or a file is identified by its content, not by
+		// where it was read: the same draft checked from two directories
+		// (or machines) gets the same finding ids.
 		sum := sha256.Sum256(data)
-		a.GUID = "stdin:" + hex.EncodeToString(sum[:8])
+		a.GUID = "text:" + hex.EncodeToString(sum[:8])
 	}
 	return []article.Article{a}, nil
 }
