@@ -23,6 +23,7 @@ import (
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/crawler/site"
 	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/rules"
 	"github.com/silencewatch/silencewatch/store"
@@ -303,9 +304,14 @@ func (m *Monitor) failed(ctx context.Context, log *slog.Logger, st *store.Source
 	out.Failures = st.Failures
 	kind := "error"
 	var fe *crawler.FetchError
-	if errors.As(err, &fe) {
+	var se *site.Error
+	switch {
+	case errors.As(err, &fe):
 		kind = fe.Kind.String()
 		out.RetryAfter = fe.RetryAfter
+	case errors.As(err, &se):
+		// A site that answers 429 or 503 with Retry-After is heard too.
+		out.RetryAfter = se.RetryAfter
 	}
 	m.opts.Metrics.fetches.WithLabelValues(st.Name, kind).Inc()
 	log.Warn("poll failed", "err", err, "consecutive_failures", st.Failures)

@@ -223,3 +223,18 @@ func TestFullTextRefusals(t *testing.T) {
 		t.Errorf("findings %d, want the feed text of r1 flagged", len(fs))
 	}
 }
+
+// TestSiteRetryAfterHonoured: a site answering 503 with Retry-After (here
+// on robots.txt, which a crawl reads first) is not polled again before.
+func TestSiteRetryAfterHonoured(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "600")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	m, _ := pageHarness(t, fmt.Sprintf("  - {name: fringe, kind: site, url: %q, follow: ['/articles/[a-z0-9]+$']}\n", srv.URL+"/"))
+	next := m.poll(context.Background(), "fringe")
+	if d := time.Until(next); d < 9*time.Minute {
+		t.Errorf("next poll in %s, want at least the 10 minutes the site asked", d)
+	}
+}
