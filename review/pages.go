@@ -174,25 +174,9 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, u who) {
 		s.storeError(w, r, err)
 		return
 	}
-	counts, err := s.st.CountFindings(r.Context())
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
 	lv := listView{Q: q, From: v.Get("from"), To: v.Get("to"), Total: total, Page: page,
-		Pages: max((total+q.Limit-1)/q.Limit, 1), Severities: chartSeverities, SortURLs: map[string]string{}}
-	for _, c := range counts.ByRule {
-		lv.Rules = append(lv.Rules, c.Key)
-	}
-	for _, c := range counts.ByZone {
-		lv.Zones = append(lv.Zones, c.Key)
-	}
-	for _, c := range counts.ByOutlet {
-		lv.Outlets = append(lv.Outlets, c.Key)
-	}
-	slices.Sort(lv.Rules)
-	slices.Sort(lv.Zones)
-	slices.Sort(lv.Outlets)
+		Pages: max((total+q.Limit-1)/q.Limit, 1), Severities: chartSeverities, SortURLs: map[string]string{},
+		Rules: withValue(s.ruleIDs, q.Rule), Zones: withValue(s.zoneIDs, q.Zone), Outlets: withValue(s.outlets, q.Outlet)}
 	lv.Verdicts = append([]string{"none"}, append(slices.Clone(webVerdicts), "acknowledged")...)
 	for _, row := range rows {
 		lv.Rows = append(lv.Rows, makeRow(row))
@@ -224,6 +208,15 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, u who) {
 		lv.SortURLs[sort] = link(map[string]string{"sort": sort, "page": ""})
 	}
 	s.render(w, r, http.StatusOK, "findings", &u, lv)
+}
+
+// withValue is a filter's choices, the chosen value included even when
+// the config no longer names it (a rule since removed).
+func withValue(choices []string, v string) []string {
+	if v == "" || slices.Contains(choices, v) {
+		return choices
+	}
+	return append(slices.Clone(choices), v)
 }
 
 func makeRow(row store.FindingRow) rowView {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -73,19 +74,21 @@ const DefaultSessionTTL = 12 * time.Hour
 
 // Server is the review UI's HTTP handler.
 type Server struct {
-	st     Store
-	cfg    *config.Config
-	cal    *calendar.Calendar
-	clock  clock.Clock
-	log    *slog.Logger
-	ttl    time.Duration
-	wake   func()
-	limit  *limiter
-	mux    *http.ServeMux
-	dummy  string // a password hash checked when the account does not exist
-	tmpl   templates
-	rules  map[string]config.Rule
-	lastGC atomic.Int64 // unix seconds of the last sweep of expired sessions
+	st    Store
+	cfg   *config.Config
+	cal   *calendar.Calendar
+	clock clock.Clock
+	log   *slog.Logger
+	ttl   time.Duration
+	wake  func()
+	limit *limiter
+	mux   *http.ServeMux
+	dummy string // a password hash checked when the account does not exist
+	tmpl  templates
+	rules map[string]config.Rule
+	// The list's filter choices, from the config.
+	ruleIDs, zoneIDs, outlets []string
+	lastGC                    atomic.Int64 // unix seconds of the last sweep of expired sessions
 }
 
 // New makes the review UI's handler.
@@ -117,7 +120,18 @@ func New(o Options) (*Server, error) {
 	}
 	for _, r := range o.Config.Rules {
 		s.rules[r.ID] = r
+		s.ruleIDs = append(s.ruleIDs, r.ID)
 	}
+	for _, w := range cal.Windows() {
+		if w.Zone != "" && !slices.Contains(s.zoneIDs, w.Zone) {
+			s.zoneIDs = append(s.zoneIDs, w.Zone)
+		}
+	}
+	for _, src := range o.Config.Sources {
+		s.outlets = append(s.outlets, src.Name)
+	}
+	slices.Sort(s.ruleIDs)
+	slices.Sort(s.outlets)
 	s.routes()
 	return s, nil
 }

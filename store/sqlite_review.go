@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -353,7 +354,7 @@ func (q FindingQuery) where() (string, []any) {
 		add(`a.source = ?`, q.Outlet)
 	}
 	if q.Zone != "" {
-		add(`EXISTS (SELECT 1 FROM json_each(f.finding, '$.zones') z WHERE z.value = ?)`, q.Zone)
+		add(`instr(f.zone_list, ',' || ? || ',') > 0`, q.Zone)
 	}
 	switch q.Verdict {
 	case "":
@@ -446,7 +447,6 @@ func (s *SQLite) CountFindings(ctx context.Context) (ReviewCounts, error) {
 	}{
 		{&c.ByRule, `SELECT rule, count(*) FROM findings GROUP BY rule`},
 		{&c.BySeverity, `SELECT severity, count(*) FROM findings GROUP BY severity ORDER BY max(severity_rank) DESC`},
-		{&c.ByZone, `SELECT z.value, count(*) FROM findings f, json_each(f.finding, '$.zones') z GROUP BY z.value`},
 		{&c.ByOutlet, `SELECT a.source, count(*) FROM findings f JOIN articles a ON a.id = f.article_id GROUP BY a.source`},
 		{&c.ByVerdict, `SELECT COALESCE(vd.verdict, 'none'), count(*) FROM findings f LEFT JOIN verdicts vd ON vd.finding_id = f.id GROUP BY 1`},
 	} {
@@ -471,6 +471,40 @@ func (s *SQLite) CountFindings(ctx context.Context) (ReviewCounts, error) {
 			return c, fmt.Errorf("store: count findings: %w", err)
 		}
 	}
+	// Zones: a finding counts once in each of its zones; few distinct
+	// zone lists exist, so they are split here.
+	rows, err := s.db.QueryContext(ctx, `SELECT zone_list, count(*) FROM findings GROUP BY zone_list`)
+	if err != nil {
+		return c, fmt.Errorf("store: count findings: %w", err)
+	}
+	defer rows.Close()
+	zones := map[string]int{}
+	for rows.Next() {
+		var (
+			list string
+			n    int
+		)
+		if err := rows.Scan(&list, &n); err != nil {
+			return c, fmt.Errorf("store: count findings: %w", err)
+		}
+		for _, z := range strings.Split(strings.Trim(list, ","), ",") {
+			if z != "" {
+				zones[z] += n
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("store: count findings: %w", err)
+	}
+	for z, n := range zones {
+		c.ByZone = append(c.ByZone, Count{z, n})
+	}
+	slices.SortFunc(c.ByZone, func(a, b Count) int {
+		if a.N != b.N {
+			return b.N - a.N
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
 	return c, nil
 }
 

@@ -96,14 +96,28 @@ END;
 -- +goose StatementEnd
 INSERT INTO versions_fts (versions_fts) VALUES ('rebuild');
 
--- basis_unix: the instant a finding was judged at (its basis time, from
--- the finding's JSON, whatever its offset), in Unix seconds, for sorting
--- and time ranges; severity_rank orders severities.
-ALTER TABLE findings ADD COLUMN basis_unix REAL
-    GENERATED ALWAYS AS (unixepoch(json_extract(finding, '$.basis_time'), 'subsec')) VIRTUAL;
+-- Columns for sorting and filtering findings without parsing their JSON:
+-- basis_unix, the instant the finding was judged at (its basis time,
+-- whatever its offset) in Unix seconds; zone_list, its zones as
+-- ",a,b,"; severity_rank, its severity in order. The first two are set
+-- from the finding's JSON when it is stored (and filled here for the rows
+-- already stored): a finding's JSON is never rewritten.
+ALTER TABLE findings ADD COLUMN basis_unix REAL;
+ALTER TABLE findings ADD COLUMN zone_list TEXT NOT NULL DEFAULT '';
 ALTER TABLE findings ADD COLUMN severity_rank INTEGER
     GENERATED ALWAYS AS (CASE severity WHEN 'info' THEN 1 WHEN 'low' THEN 2 WHEN 'medium' THEN 3
         WHEN 'high' THEN 4 WHEN 'critical' THEN 5 ELSE 0 END) VIRTUAL;
+-- +goose StatementBegin
+CREATE TRIGGER findings_review_columns AFTER INSERT ON findings BEGIN
+    UPDATE findings SET
+        basis_unix = unixepoch(json_extract(new.finding, '$.basis_time'), 'subsec'),
+        zone_list = COALESCE((SELECT ',' || group_concat(z.value, ',') || ',' FROM json_each(new.finding, '$.zones') z), '')
+    WHERE id = new.id;
+END;
+-- +goose StatementEnd
+UPDATE findings SET
+    basis_unix = unixepoch(json_extract(finding, '$.basis_time'), 'subsec'),
+    zone_list = COALESCE((SELECT ',' || group_concat(z.value, ',') || ',' FROM json_each(finding, '$.zones') z), '');
 CREATE INDEX findings_basis ON findings (basis_unix);
 CREATE INDEX findings_article ON findings (article_id);
 CREATE INDEX articles_source ON articles (source);
@@ -112,7 +126,9 @@ CREATE INDEX articles_source ON articles (source);
 DROP INDEX articles_source;
 DROP INDEX findings_article;
 DROP INDEX findings_basis;
+DROP TRIGGER findings_review_columns;
 ALTER TABLE findings DROP COLUMN severity_rank;
+ALTER TABLE findings DROP COLUMN zone_list;
 ALTER TABLE findings DROP COLUMN basis_unix;
 DROP TRIGGER versions_fts_update;
 DROP TRIGGER versions_fts_delete;
