@@ -288,11 +288,18 @@ type FindingRow struct {
 // it selects in all.
 func (s *SQLite) ReviewFindings(ctx context.Context, q FindingQuery) ([]FindingRow, int, error) {
 	where, args := q.where()
-	var total int
-	err := s.db.QueryRowContext(ctx, `
+	// With a search, the page and the total come from one query, so the
+	// full-text index is read once.
+	withTotal := FTSQuery(q.Text) != ""
+	total := -1
+	count := func() error {
+		return s.db.QueryRowContext(ctx, `
 SELECT count(*) FROM findings f JOIN articles a ON a.id = f.article_id LEFT JOIN verdicts vd ON vd.finding_id = f.id `+where, args...).Scan(&total)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: review findings: %w", err)
+	}
+	if !withTotal {
+		if err := count(); err != nil {
+			return nil, 0, fmt.Errorf("store: review findings: %w", err)
+		}
 	}
 	order := `f.basis_unix DESC, f.id DESC`
 	switch q.Sort {
@@ -308,7 +315,8 @@ SELECT count(*) FROM findings f JOIN articles a ON a.id = f.article_id LEFT JOIN
 		limit = 50
 	}
 	rows, err := s.db.QueryContext(ctx, `
-SELECT f.id, f.version_id, f.article_id, f.finding, f.created_at, f.late, a.source, COALESCE(vd.verdict, '')
+SELECT f.id, f.version_id, f.article_id, f.finding, f.created_at, f.late, a.source, COALESCE(vd.verdict, ''),
+	`+map[bool]string{true: "count(*) OVER ()", false: "-1"}[withTotal]+`
 FROM findings f JOIN articles a ON a.id = f.article_id LEFT JOIN verdicts vd ON vd.finding_id = f.id `+where+`
 ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, max(q.Offset, 0))...)
 	if err != nil {
@@ -321,16 +329,25 @@ ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, max(q.Offset, 0))...)
 			r   FindingRow
 			doc string
 		)
-		if err := rows.Scan(&r.ID, &r.VersionID, &r.ArticleID, &doc, timeDest{&r.CreatedAt}, &r.Late, &r.Outlet, &r.Verdict); err != nil {
+		var n int
+		if err := rows.Scan(&r.ID, &r.VersionID, &r.ArticleID, &doc, timeDest{&r.CreatedAt}, &r.Late, &r.Outlet, &r.Verdict, &n); err != nil {
 			return nil, 0, fmt.Errorf("store: review findings: %w", err)
 		}
 		if r.Finding, err = decodeFinding(doc); err != nil {
 			return nil, 0, fmt.Errorf("store: review findings: finding %d: %w", r.ID, err)
 		}
+		if withTotal {
+			total = n
+		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("store: review findings: %w", err)
+	}
+	if total < 0 { // a search's page past the end: count apart
+		if err := count(); err != nil {
+			return nil, 0, fmt.Errorf("store: review findings: %w", err)
+		}
 	}
 	return out, total, nil
 }

@@ -119,6 +119,9 @@ func TestVersionsIndexFollowsEdits(t *testing.T) {
 			t.Errorf("search %q: %+v", text, rows)
 		}
 	}
+	if rows, total, err := s.ReviewFindings(ctx, FindingQuery{Text: "premier", Limit: 1, Offset: 5}); err != nil || total != 2 || len(rows) != 0 {
+		t.Errorf("a search's page past the end: %d %+v %v", total, rows, err)
+	}
 	vs, err := s.ArticleVersions(ctx, r1.ArticleID)
 	if err != nil || len(vs) != 2 || vs[1].Diff == "" {
 		t.Errorf("versions: %+v %v", vs, err)
