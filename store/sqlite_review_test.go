@@ -57,14 +57,11 @@ func TestReviewMigrationKeepsSlackVerdicts(t *testing.T) {
 	}
 	// The backfilled index finds the old version, accents folded.
 	rows, total, err := s.ReviewFindings(ctx, FindingQuery{Text: "revéles courriels"})
-	if err == nil && total == 0 {
-		rows, total, err = s.ReviewFindings(ctx, FindingQuery{Text: "revelés"})
-	}
 	if err != nil || total != 1 || len(rows) != 1 || rows[0].Outlet != "lemonde" || rows[0].Verdict != "confirmed" {
 		t.Errorf("search after the migration: %d %+v %v", total, rows, err)
 	}
 	// The basis time is read whatever its offset.
-	rows, total, err = s.ReviewFindings(ctx, FindingQuery{From: time.Date(2017, 5, 6, 0, 14, 0, 0, time.UTC), To: time.Date(2017, 5, 6, 0, 15, 0, 0, time.UTC)})
+	_, total, err = s.ReviewFindings(ctx, FindingQuery{From: time.Date(2017, 5, 6, 0, 14, 0, 0, time.UTC), To: time.Date(2017, 5, 6, 0, 15, 0, 0, time.UTC)})
 	if err != nil || total != 1 {
 		t.Errorf("time range on the basis time: %d %v", total, err)
 	}
