@@ -32,6 +32,7 @@ func runDaemon(ctx context.Context, args []string, env Env) int {
 	listen := fs.String("listen", "127.0.0.1:8080", "address for /healthz and /metrics; empty to disable")
 	once := fs.Bool("once", false, "poll every source once, deliver the alerts, and exit")
 	initStore := fs.Bool("init", false, "create the store when its file does not exist (a first start)")
+	reviewAddr := fs.String("review", "", "address for the review web UI (e.g. 127.0.0.1:8081); empty: off")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -41,7 +42,7 @@ func runDaemon(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	logger := newLogger(env.Stderr, env.IsTerminal)
-	opts := DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once, Summary: env.Stdout, InitStore: *initStore}
+	opts := DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once, Summary: env.Stdout, InitStore: *initStore, Review: *reviewAddr}
 	if !*once && env.Reload != nil {
 		path := *configPath
 		if path == "" && fileExists(defaultConfig) {
@@ -104,6 +105,10 @@ type DaemonOptions struct {
 	Reload     <-chan struct{}
 	ReadConfig func() (*config.Config, error)
 	Reloaded   func([]backtest.Result, error)
+	// Review, when set, is the address of the review web UI;
+	// ReviewReady, when set, receives its listener's address.
+	Review      string
+	ReviewReady func(addr string)
 }
 
 // Daemon runs the whole pipeline until ctx is cancelled: the store, the
@@ -180,6 +185,12 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 			o.Ready(ln.Addr().String())
 		}
 	}
+	reviewSrv, err := startReview(o, st, notifier.Wake)
+	if err != nil {
+		stopHTTP(srv)
+		return err
+	}
+	defer stopHTTP(reviewSrv)
 	if err := notifier.Start(ctx); err != nil {
 		stopHTTP(srv)
 		return err
