@@ -277,6 +277,7 @@ func verdictButtons(findingID int64) slack.Block {
 
 var verdictWords = map[string]string{
 	ActionConfirm: ":white_check_mark: Confirmed", ActionFalsePositive: ":x: Marked false positive", ActionAcknowledge: ":eyes: Acknowledged",
+	"needs_legal_review": ":scales: Sent for legal review", // recorded from the review UI
 }
 
 func verdictLine(v *store.Verdict) string {
@@ -284,7 +285,11 @@ func verdictLine(v *store.Verdict) string {
 	if strings.HasPrefix(v.User, "U") || strings.HasPrefix(v.User, "W") {
 		user = "<@" + v.User + ">" // a Slack user id: let Slack render the name
 	}
-	return fmt.Sprintf("%s by %s at %s", verdictWords[v.Verdict], user, v.At.UTC().Format("2006-01-02 15:04 UTC"))
+	words, ok := verdictWords[v.Verdict]
+	if !ok {
+		words = escape(v.Verdict) // a verdict this version does not name still reads as something
+	}
+	return fmt.Sprintf("%s by %s at %s", words, user, v.At.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
 // FollowUp renders a later finding on an article already alerted in the

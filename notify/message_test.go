@@ -268,3 +268,15 @@ func TestRouter(t *testing.T) {
 		}
 	}
 }
+
+func TestVerdictLineNamesEveryVerdict(t *testing.T) {
+	at := time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC)
+	for verdict, want := range map[string]string{
+		"confirmed": "Confirmed", "false_positive": "false positive", "acknowledged": "Acknowledged",
+		"needs_legal_review": "legal review", "something_new": "something_new",
+	} {
+		if got := verdictLine(&store.Verdict{Verdict: verdict, User: "camille", At: at}); !strings.Contains(got, want) || strings.HasPrefix(got, " by") {
+			t.Errorf("%s: %q", verdict, got)
+		}
+	}
+}
