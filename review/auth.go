@@ -143,8 +143,13 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, name, msg string) {
-	tok, err := NewToken()
-	if err != nil {
+	// The form's token is the login cookie's: one already set (another tab,
+	// a reload, a sub-request) is kept, so two loads never leave a form
+	// whose token the cookie no longer holds.
+	var tok string
+	if c, err := r.Cookie(loginCookie); err == nil && validToken(c.Value) {
+		tok = c.Value
+	} else if tok, err = NewToken(); err != nil {
 		s.errorPage(w, r, http.StatusInternalServerError, "No randomness available.")
 		return
 	}
@@ -237,4 +242,18 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, u who) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: -1})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// validToken reports whether v has the form NewToken gives (base64url of
+// 32 bytes), so a forged cookie cannot choose an odd token.
+func validToken(v string) bool {
+	if len(v) != 43 {
+		return false
+	}
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

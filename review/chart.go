@@ -16,7 +16,8 @@ import (
 
 const (
 	chartWidth   = 1000
-	chartLeft    = 110 // room for the row labels
+	chartLeft    = 180 // room for the row labels
+	labelChars   = 26  // a lane label longer than this is cut
 	chartRight   = 10
 	chartRowH    = 16
 	chartLaneH   = 18
@@ -154,14 +155,44 @@ func buildChart(points []store.TimelinePoint, windows []calendar.Window, total i
 		l := &c.Lanes[lanes[key]]
 		x0, x1 := x(w.Start), x(w.End)
 		name := w.Name
-		b := chartBand{X: x0, W: max(x1-x0, 1), Y: l.Y, H: l.H, Name: name, Class: "win-" + windowClass(w.Name, w.Kind),
-			Title: fmt.Sprintf("%s (%s): %s → %s", w.Ref(), key, fmtLocal(w.Start, w.Location), fmtEnd(w.End, w.Location))}
+		title := fmt.Sprintf("%s (%s): %s → %s", w.Ref(), key, fmtLocal(w.Start, w.Location), fmtEnd(w.End, w.Location))
+		// Windows of one zone with the same span (silence and poll ban in
+		// France) are one band named after both.
+		merged := false
+		for i := range l.Bands {
+			if b := &l.Bands[i]; b.X == x0 && b.W == max(x1-x0, 1) {
+				b.Name += " + " + name
+				b.Title += "\n" + title
+				if c := "win-" + windowClass(w.Name, w.Kind); c == "win-silence" {
+					b.Class = c // the silence's shade wins
+				}
+				merged = true
+			}
+		}
+		if merged {
+			continue
+		}
+		b := chartBand{X: x0, W: max(x1-x0, 1), Y: l.Y, H: l.H, Name: name, Class: "win-" + windowClass(w.Name, w.Kind), Title: title}
 		l.Bands = append(l.Bands, b)
 		shade := b
 		shade.Y, shade.H = chartTop, c.MarksBottom-chartTop
 		c.Bands = append(c.Bands, shade)
 	}
 	c.Height = y + 22
+	for i := range c.Lanes {
+		l := &c.Lanes[i]
+		l.Label = clipLabel(l.Label, labelChars)
+		// A band's name must fit before the next band of its lane starts.
+		for j := range l.Bands {
+			room := l.Bands[j].W
+			for k := range l.Bands {
+				if d := l.Bands[k].X - l.Bands[j].X; d > 0 && d < room {
+					room = d
+				}
+			}
+			l.Bands[j].Name = clipLabel(l.Bands[j].Name, int((room-6)/6.5))
+		}
+	}
 
 	// Ticks: about six, on whole hours.
 	step := time.Duration(span) / 6
@@ -208,4 +239,17 @@ func fmtEnd(t time.Time, loc *time.Location) string {
 		return "open-ended"
 	}
 	return fmtLocal(t, loc)
+}
+
+// clipLabel cuts s to n characters, with an ellipsis; "" when even that
+// does not fit.
+func clipLabel(s string, n int) string {
+	r := []rune(s)
+	switch {
+	case len(r) <= n:
+		return s
+	case n < 4:
+		return ""
+	}
+	return string(r[:n-1]) + "…"
 }
