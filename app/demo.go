@@ -40,6 +40,8 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 	listen := fs.String("listen", "127.0.0.1:0", "address for /healthz and /metrics (port 0: a free one, printed at start); empty to disable")
 	dir := fs.String("dir", "", "directory for the store, config and exports (default: a new temporary directory); an earlier run's directory is reused, its edited config.yaml kept")
 	fresh := fs.Bool("fresh", false, "with -dir of an earlier run: start over, regenerating config.yaml and the mailbox")
+	serve := fs.Bool("serve", false, "after the replay, serve the review web UI on the night's store until interrupted, with a temporary reviewer account")
+	serveAddr := fs.String("serve-addr", "127.0.0.1:0", "address for -serve (port 0: a free one)")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -49,10 +51,17 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "silencewatch demo: %s\n", strings.TrimPrefix(err.Error(), "demo: "))
 		return ExitUsage
 	}
+	code := ExitOK
 	if !res.Matches() {
-		return ExitFindings
+		code = ExitFindings
 	}
-	return ExitOK
+	if *serve {
+		if err := serveDemoReview(ctx, res.Config, *serveAddr, env); err != nil {
+			fmt.Fprintf(env.Stderr, "silencewatch demo: -serve: %v\n", err)
+			return ExitUsage
+		}
+	}
+	return code
 }
 
 // invocation is how to run this binary again, for the commands the demo
@@ -108,6 +117,9 @@ type DemoResult struct {
 	Messages, Updates int
 	// KeptConfig is true when the directory's edited config.yaml was used.
 	KeptConfig bool
+	// Config is the configuration the replay ran with (its store holds
+	// the night's record).
+	Config *config.Config
 }
 
 // Matches reports whether every expectation was met and nothing else found.
@@ -333,7 +345,7 @@ func demoSummary(dir string, cfg *config.Config, tl *demo.Timeline) (*DemoResult
 	if err != nil {
 		return nil, err
 	}
-	res := &DemoResult{Dir: dir, Findings: fs, Timeline: tl}
+	res := &DemoResult{Dir: dir, Findings: fs, Timeline: tl, Config: cfg}
 	alerts, err := st.Alerts(ctx)
 	if err != nil {
 		return nil, err

@@ -1,13 +1,17 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"time"
 
+	"github.com/silencewatch/silencewatch/clock"
+	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/review"
 	"github.com/silencewatch/silencewatch/store"
 )
@@ -42,4 +46,45 @@ func startReview(o DaemonOptions, st *store.SQLite, wake func()) (*http.Server, 
 		o.ReviewReady(addr)
 	}
 	return srv, nil
+}
+
+// serveDemoReview serves the review UI on the demo's store until ctx is
+// done, with a reviewer account made for the occasion, whose name and
+// password it prints: a newcomer clicks through the night's findings.
+func serveDemoReview(ctx context.Context, cfg *config.Config, addr string, env Env) error {
+	st, err := store.OpenSQLite(ctx, cfg.Store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	password, err := review.NewToken()
+	if err != nil {
+		return err
+	}
+	password = password[:16]
+	hash, err := review.HashPassword(password, review.DefaultHashParams())
+	if err != nil {
+		return err
+	}
+	name := "demo"
+	if _, err := st.UserByName(ctx, name); err == nil {
+		if err := st.RemoveUser(ctx, name); err != nil { // an earlier -serve's account: a new password
+			return err
+		}
+	}
+	if _, err := st.AddUser(ctx, name, store.RoleReviewer, hash, env.Now()); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ready := make(chan string, 1)
+	srv, err := startReview(DaemonOptions{Review: addr, Config: cfg, Clock: clock.Real{}, Logger: logger,
+		ReviewReady: func(a string) { ready <- a }}, st, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "\nReview UI: http://%s/  (name %s, password %s; a reviewer account for this demo)\nPress Ctrl-C to stop.\n", <-ready, name, password)
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
 }
