@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/silencewatch/silencewatch"
 	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/review"
+	"github.com/silencewatch/silencewatch/rules"
 	"github.com/silencewatch/silencewatch/store"
 )
 
@@ -66,5 +70,29 @@ func TestDemoServe(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve: %v", err)
+	}
+}
+
+// TestSelfCheckJudgesAndGuards: the review UI's self-check judges a draft
+// as check does, and its URL fetch goes through the address guard.
+func TestSelfCheckJudgesAndGuards(t *testing.T) {
+	cfg, err := config.Parse("config.yaml", silencewatch.ExampleConfig, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := rules.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := selfCheck(cfg, engine, crawler.NewFetcher(crawler.FetcherOptions{Timeout: 2 * time.Second}))
+	at := time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC)
+	got, err := check(context.Background(), review.CheckInput{Title: "Les courriels", Text: violation1, At: at})
+	if err != nil || len(got) != 1 || len(got[0].Findings) == 0 || got[0].Findings[0].Rule != "leak-content" {
+		t.Fatalf("draft: %+v %v", got, err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("a loopback address was fetched") }))
+	defer srv.Close()
+	if _, err := check(context.Background(), review.CheckInput{URL: srv.URL + "/internal", At: at}); err == nil || !strings.Contains(err.Error(), "address not allowed") {
+		t.Errorf("a loopback URL: %v, want the guard's refusal", err)
 	}
 }

@@ -2,27 +2,42 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
+	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/backtest"
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/monitor"
 	"github.com/silencewatch/silencewatch/review"
+	"github.com/silencewatch/silencewatch/rules"
 	"github.com/silencewatch/silencewatch/store"
 )
 
 // startReview serves the review web UI on o.Review (run -review ADDR)
 // until the returned server is stopped; nil when o.Review is empty.
-func startReview(o DaemonOptions, st *store.SQLite, wake func()) (*http.Server, error) {
+func startReview(o DaemonOptions, st *store.SQLite, wake func(), engine *rules.Engine, fetcher *crawler.Fetcher) (*http.Server, error) {
 	if o.Review == "" {
 		return nil, nil
 	}
-	h, err := review.New(review.Options{Store: st, Config: o.Config, Clock: o.Clock, Logger: o.Logger, Wake: wake})
+	h, err := review.New(review.Options{Store: st, Config: o.Config, Clock: o.Clock, Logger: o.Logger, Wake: wake,
+		Check: selfCheck(o.Config, engine, fetcher), Backtest: func(ctx context.Context, rule string, since time.Time) (backtest.Result, error) {
+			res, err := monitor.Backtest(ctx, st, engine, []string{rule}, since)
+			if err != nil || len(res) == 0 {
+				return backtest.Result{}, err
+			}
+			return res[0], nil
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -77,8 +92,18 @@ func serveDemoReview(ctx context.Context, cfg *config.Config, addr string, env E
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ready := make(chan string, 1)
+	indexes, _, err := leakIndexes(ctx, cfg, st, env.Now())
+	if err != nil {
+		return err
+	}
+	engine, err := rules.New(cfg, rules.WithLeakIndexes(indexes))
+	if err != nil {
+		return err
+	}
+	fetcher := crawler.NewFetcher(crawler.FetcherOptions{ContactURL: cfg.Crawler.ContactURL, Timeout: cfg.Crawler.Timeout,
+		MaxBodyBytes: cfg.Crawler.MaxBodyBytes, AllowPrivate: cfg.Crawler.AllowPrivate, Now: env.Now})
 	srv, err := startReview(DaemonOptions{Review: addr, Config: cfg, Clock: clock.Real{}, Logger: logger,
-		ReviewReady: func(a string) { ready <- a }}, st, nil)
+		ReviewReady: func(a string) { ready <- a }}, st, nil, engine, fetcher)
 	if err != nil {
 		return err
 	}
@@ -87,4 +112,44 @@ func serveDemoReview(ctx context.Context, cfg *config.Config, addr string, env E
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+// selfCheck is the review UI's self-check: a draft, a page or a feed
+// judged by engine as check would, through the guarded fetcher; nothing is
+// stored.
+func selfCheck(cfg *config.Config, engine *rules.Engine, fetcher *crawler.Fetcher) review.Checker {
+	return func(ctx context.Context, in review.CheckInput) ([]review.CheckedArticle, error) {
+		var arts []article.Article
+		if in.URL != "" {
+			if !strings.HasPrefix(in.URL, "http://") && !strings.HasPrefix(in.URL, "https://") {
+				return nil, fmt.Errorf("%s: give an http or https URL", in.URL)
+			}
+			got, err := readTarget(ctx, fetcher, in.URL, nil, in.At)
+			if err != nil {
+				return nil, err
+			}
+			arts = got
+		}
+		if strings.TrimSpace(in.Title) != "" || strings.TrimSpace(in.Text) != "" {
+			sum := sha256.Sum256([]byte(in.Title + "\n" + in.Text))
+			arts = append(arts, article.Article{GUID: "draft:" + hex.EncodeToString(sum[:8]), Title: strings.TrimSpace(in.Title),
+				Content: strings.TrimSpace(in.Text), FirstSeenAt: in.At})
+		}
+		src, _ := cfg.Source(in.Source)
+		var out []review.CheckedArticle
+		for i := range arts {
+			a := &arts[i]
+			if src.Name != "" {
+				a.Source = src.Name
+				if a.Language == "" {
+					a.Language = src.Language
+				}
+			}
+			if a.FirstSeenAt.IsZero() || !in.At.IsZero() {
+				a.FirstSeenAt = in.At
+			}
+			out = append(out, review.CheckedArticle{Article: *a, Findings: engine.Evaluate(a)})
+		}
+		return out, nil
+	}
 }

@@ -185,7 +185,7 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 			o.Ready(ln.Addr().String())
 		}
 	}
-	reviewSrv, err := startReview(o, st, notifier.Wake)
+	reviewSrv, err := startReview(o, st, notifier.Wake, engine, fetcher)
 	if err != nil {
 		stopHTTP(srv)
 		return err

@@ -21,7 +21,7 @@ var styleCSS []byte
 // templates are the pages, each parsed with the layout.
 type templates map[string]*template.Template
 
-var pageNames = []string{"login", "dashboard", "findings", "finding", "sources", "error"}
+var pageNames = []string{"login", "dashboard", "findings", "finding", "sources", "error", "check", "backtest", "leaks"}
 
 func parseTemplates() (templates, error) {
 	funcs := template.FuncMap{
@@ -72,7 +72,7 @@ type pageData struct {
 
 var pageTitles = map[string]string{
 	"login": "Sign in", "dashboard": "Dashboard", "findings": "Findings", "finding": "Finding",
-	"sources": "Sources", "error": "Error",
+	"sources": "Sources", "error": "Error", "check": "Self-check", "backtest": "Backtest", "leaks": "Leaks",
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, u *who, data any) {

@@ -67,6 +67,10 @@ type Options struct {
 	// Wake, when set, asks the outbox to edit the Slack alerts of a
 	// finding whose verdict changed now rather than at its next pass.
 	Wake func()
+	// Check and Backtest, when set, power the self-check and backtest
+	// pages (the caller owns fetching and the rule engine).
+	Check    Checker
+	Backtest Backtester
 }
 
 // DefaultSessionTTL is how long a login lasts.
@@ -74,18 +78,20 @@ const DefaultSessionTTL = 12 * time.Hour
 
 // Server is the review UI's HTTP handler.
 type Server struct {
-	st    Store
-	cfg   *config.Config
-	cal   *calendar.Calendar
-	clock clock.Clock
-	log   *slog.Logger
-	ttl   time.Duration
-	wake  func()
-	limit *limiter
-	mux   *http.ServeMux
-	dummy string // a password hash checked when the account does not exist
-	tmpl  templates
-	rules map[string]config.Rule
+	st       Store
+	cfg      *config.Config
+	cal      *calendar.Calendar
+	clock    clock.Clock
+	log      *slog.Logger
+	ttl      time.Duration
+	wake     func()
+	check    Checker
+	backtest Backtester
+	limit    *limiter
+	mux      *http.ServeMux
+	dummy    string // a password hash checked when the account does not exist
+	tmpl     templates
+	rules    map[string]config.Rule
 	// The list's filter choices, from the config.
 	ruleIDs, zoneIDs, outlets []string
 	lastGC                    atomic.Int64 // unix seconds of the last sweep of expired sessions
@@ -110,6 +116,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		st: o.Store, cfg: o.Config, cal: cal, clock: o.Clock, log: o.Logger, ttl: o.SessionTTL, wake: o.Wake,
+		check: o.Check, backtest: o.Backtest,
 		limit: newLimiter(), mux: http.NewServeMux(), dummy: dummy, tmpl: tmpl, rules: map[string]config.Rule{},
 	}
 	if s.log == nil {
@@ -165,6 +172,10 @@ func (s *Server) routes() {
 	m.Handle("GET /findings/{id}/warc", s.page(store.RoleViewer, s.findingWARC))
 	m.Handle("POST /findings/{id}/verdict", s.page(store.RoleReviewer, s.verdictForm))
 	m.Handle("GET /sources", s.page(store.RoleViewer, s.sourcesPage))
+	m.Handle("GET /leaks", s.page(store.RoleViewer, s.leaksPage))
+	m.Handle("GET /check", s.page(store.RoleViewer, s.checkPage))
+	m.Handle("POST /check", s.page(store.RoleViewer, s.checkPage))
+	m.Handle("GET /backtest", s.page(store.RoleViewer, s.backtestPage))
 
 	m.Handle("GET /api/findings", s.api(store.RoleViewer, s.apiFindings))
 	m.Handle("GET /api/findings/{id}", s.api(store.RoleViewer, s.findingJSON))
