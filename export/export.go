@@ -21,6 +21,7 @@ type Source interface {
 	VersionInfo(ctx context.Context, versionID int64) (store.VersionInfo, error)
 	ResponseByID(ctx context.Context, id int64) (store.Response, error)
 	Verdict(ctx context.Context, findingID int64) (store.Verdict, bool, error)
+	VerdictEntries(ctx context.Context, findingID int64) ([]store.VerdictEntry, error)
 }
 
 // Filter selects findings: created at or after Since (zero: all), and,
@@ -36,7 +37,10 @@ type Item struct {
 	Finding  store.StoredFinding
 	Version  store.VersionInfo
 	Response *store.Response // nil when the response was not kept
-	Verdict  *store.Verdict
+	Verdict  *store.Verdict  // the latest
+	// History is every verdict of the finding, from Slack and the web,
+	// oldest first: who decided what, when, from where, with what note.
+	History []store.VerdictEntry
 }
 
 // Collect gathers the selected findings with their versions, responses
@@ -80,6 +84,9 @@ func Collect(ctx context.Context, src Source, f Filter) ([]Item, error) {
 			return nil, err
 		} else if found {
 			it.Verdict = &vd
+		}
+		if it.History, err = src.VerdictEntries(ctx, sf.ID); err != nil {
+			return nil, err
 		}
 		out = append(out, it)
 	}

@@ -51,6 +51,7 @@ func seeded(t *testing.T) *store.SQLite {
 		}
 		if i == 0 {
 			st.SetVerdict(ctx, stored[0].ID, store.Verdict{Verdict: "confirmed", User: "U1", At: t0})
+			st.RecordVerdict(ctx, stored[0].ID, store.Verdict{Verdict: "needs_legal_review", User: "camille", At: t0.Add(time.Hour)}, "web", "ask counsel")
 		}
 	}
 	return st
@@ -127,7 +128,11 @@ func TestJSONLAndCSV(t *testing.T) {
 	}
 	var first map[string]any
 	json.Unmarshal([]byte(lines[0]), &first)
-	if first["verdict"].(map[string]any)["verdict"] != "confirmed" || first["response"].(map[string]any)["sha256"] == "" ||
+	hist, _ := first["verdict_history"].([]any)
+	if len(hist) != 2 || hist[0].(map[string]any)["source"] != "slack" || hist[1].(map[string]any)["note"] != "ask counsel" {
+		t.Errorf("verdict history in the export: %v", first["verdict_history"])
+	}
+	if first["verdict"].(map[string]any)["verdict"] != "needs_legal_review" || first["response"].(map[string]any)["sha256"] == "" ||
 		first["version"].(map[string]any)["extractor"] != "trafilatura" {
 		t.Errorf("jsonl line: %s", lines[0])
 	}
@@ -139,7 +144,7 @@ func TestJSONLAndCSV(t *testing.T) {
 	if err != nil || len(rows) != 3 || len(rows[1]) != len(CSVHeader) {
 		t.Fatalf("csv: %d rows %v", len(rows), err)
 	}
-	if rows[1][2] != "leak-content" || !strings.Contains(rows[1][14], "Selon les courriels") || rows[1][19] != "confirmed" {
+	if rows[1][2] != "leak-content" || !strings.Contains(rows[1][14], "Selon les courriels") || rows[1][19] != "needs_legal_review" {
 		t.Errorf("csv row %v", rows[1])
 	}
 }

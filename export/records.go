@@ -31,6 +31,7 @@ type jsonItem struct {
 	} `json:"version"`
 	Response *jsonResponse `json:"response,omitempty"`
 	Verdict  *jsonVerdict  `json:"verdict,omitempty"`
+	History  []jsonVerdict `json:"verdict_history,omitempty"`
 }
 
 type jsonResponse struct {
@@ -49,6 +50,8 @@ type jsonVerdict struct {
 	Verdict string    `json:"verdict"`
 	User    string    `json:"user"`
 	At      time.Time `json:"at"`
+	Source  string    `json:"source,omitempty"` // slack or web
+	Note    string    `json:"note,omitempty"`
 }
 
 // WriteJSONL writes one JSON object per finding.
@@ -66,7 +69,10 @@ func WriteJSONL(w io.Writer, items []Item) error {
 				SHA256: hexSum(r.SHA256), BodySize: r.BodySize, FetchedAt: r.FetchedAt, Pruned: r.Pruned}
 		}
 		if vd := it.Verdict; vd != nil {
-			j.Verdict = &jsonVerdict{vd.Verdict, vd.User, vd.At}
+			j.Verdict = &jsonVerdict{Verdict: vd.Verdict, User: vd.User, At: vd.At}
+		}
+		for _, h := range it.History {
+			j.History = append(j.History, jsonVerdict{Verdict: h.Verdict.Verdict, User: h.User, At: h.At, Source: h.Source, Note: h.Note})
 		}
 		if err := enc.Encode(j); err != nil {
 			return fmt.Errorf("export: jsonl: %w", err)
