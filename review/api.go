@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/silencewatch/silencewatch/finding"
@@ -166,4 +168,63 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeJSONError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// apiCheck is the self-check for scripts: POST {"title", "text", "url",
+// "at" (RFC 3339, default now), "source"}; the answer lists each article
+// with the findings check would print. Nothing is stored.
+func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request, u who) {
+	if s.check == nil {
+		writeJSONError(w, http.StatusNotFound, "the self-check is not available here")
+		return
+	}
+	var body struct {
+		Title  string `json:"title"`
+		Text   string `json:"text"`
+		URL    string `json:"url"`
+		At     string `json:"at"`
+		Source string `json:"source"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		writeJSONError(w, http.StatusBadRequest, `want a JSON object {"title", "text", "url", "at", "source"}: `+err.Error())
+		return
+	}
+	at := s.clock.Now()
+	if body.At != "" {
+		t, err := time.Parse(time.RFC3339, body.At)
+		if err != nil {
+			writeJSONError(w, http.StatusBadRequest, "at: want an RFC 3339 time")
+			return
+		}
+		at = t
+	}
+	if body.Source != "" && !slices.Contains(s.outlets, body.Source) {
+		writeJSONError(w, http.StatusBadRequest, "source: not an outlet of the config")
+		return
+	}
+	if body.URL == "" && strings.TrimSpace(body.Text) == "" && strings.TrimSpace(body.Title) == "" {
+		writeJSONError(w, http.StatusBadRequest, "give a title and text, or a url")
+		return
+	}
+	arts, err := s.check(r.Context(), CheckInput{Title: body.Title, Text: body.Text, URL: body.URL, At: at, Source: body.Source})
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	type checked struct {
+		Title    string            `json:"title"`
+		URL      string            `json:"url,omitempty"`
+		Findings []finding.Finding `json:"findings"`
+	}
+	out := []checked{}
+	for _, a := range arts {
+		fs := a.Findings
+		if fs == nil {
+			fs = []finding.Finding{}
+		}
+		out = append(out, checked{Title: a.Article.Title, URL: a.Article.URL, Findings: fs})
+	}
+	writeJSON(w, http.StatusOK, out)
 }

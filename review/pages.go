@@ -254,7 +254,11 @@ type findingView struct {
 	History    []verdictView
 	CanVerdict bool
 	Verdicts   []verdictChoice
+	// Slack is a link to each Slack message the finding was alerted as.
+	Slack []slackLink
 }
+
+type slackLink struct{ Channel, URL string }
 
 type fieldView struct {
 	Name     string
@@ -375,6 +379,18 @@ func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, u who) {
 	}
 	if pu, err := url.Parse(f.Article.URL); err == nil && (pu.Scheme == "http" || pu.Scheme == "https") && pu.Host != "" {
 		fv.ArticleURL = pu.String()
+	}
+	msgs, err := s.st.SlackMessages(r.Context(), sf.ID)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	for _, m := range msgs {
+		if m.ChannelID != "" {
+			// slack.com/archives opens the message in the reader's workspace.
+			fv.Slack = append(fv.Slack, slackLink{Channel: m.Channel,
+				URL: "https://slack.com/archives/" + url.PathEscape(m.ChannelID) + "/p" + strings.ReplaceAll(m.TS, ".", "")})
+		}
 	}
 	texts := map[article.Field]string{article.FieldTitle: ver.Title, article.FieldSummary: ver.Summary, article.FieldContent: ver.Content}
 	spans := map[article.Field][]Span{}

@@ -46,6 +46,7 @@ type Store interface {
 	Verdict(ctx context.Context, findingID int64) (store.Verdict, bool, error)
 	VerdictEntries(ctx context.Context, findingID int64) ([]store.VerdictEntry, error)
 	RecordVerdict(ctx context.Context, findingID int64, v store.Verdict, source, note string) error
+	SlackMessages(ctx context.Context, findingID int64) ([]store.SlackMessage, error)
 
 	SourceState(ctx context.Context, name string) (store.SourceState, bool, error)
 	Events(ctx context.Context, source string) ([]store.Event, error)
@@ -180,6 +181,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/findings", s.api(store.RoleViewer, s.apiFindings))
 	m.Handle("GET /api/findings/{id}", s.api(store.RoleViewer, s.findingJSON))
 	m.Handle("POST /api/findings/{id}/verdict", s.api(store.RoleReviewer, s.apiVerdict))
+	m.Handle("POST /api/check", s.api(store.RoleViewer, s.apiCheck))
 	m.HandleFunc("/", s.notFound)
 }
 

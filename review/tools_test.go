@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/silencewatch/silencewatch/backtest"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/finding"
+	"github.com/silencewatch/silencewatch/store"
 )
 
 // toolsFixture is the fixture's server with a self-check and a backtest
@@ -101,5 +103,53 @@ func TestBacktestAndLeaksPages(t *testing.T) {
 		if resp, _ := anon.get(p); resp.StatusCode != http.StatusSeeOther {
 			t.Errorf("GET %s anonymously: %s", p, resp.Status)
 		}
+	}
+}
+
+func TestAPICheck(t *testing.T) {
+	f, asked := toolsFixture(t)
+	resp, body := f.api("POST", "/api/check", "viewer", `{"title": "Brouillon", "text": "Selon les courriels du trésorier", "at": "2017-05-06T10:00:00Z"}`)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"rule": "leak-content"`) {
+		t.Errorf("api check: %s\n%s", resp.Status, body)
+	}
+	if len(*asked) != 1 || (*asked)[0].Title != "Brouillon" {
+		t.Errorf("asked %+v", *asked)
+	}
+	for _, c := range []struct{ body, role string }{{`{"text": "x"}`, ""}, {`{"bogus": 1}`, "viewer"}, {`{}`, "viewer"}, {`{"text": "x", "at": "noon"}`, "viewer"}} {
+		resp, _ := f.api("POST", "/api/check", c.role, c.body)
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("POST %s as %q: accepted", c.body, c.role)
+		}
+	}
+}
+
+// TestSlackLink: a finding alerted in Slack links to its message.
+func TestSlackLink(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := &article.Article{Source: "lemonde", URL: "https://www.lemonde.fr/c/3", GUID: "c3", Title: "Troisième", Content: "Selon les courriels."}
+	res, err := f.st.SaveArticle(ctx, a, store.Fetch{FetchedAt: f.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := finding.Finding{ID: "key-c3", Rule: "leak-content", Severity: config.SeverityHigh, Window: "silence", Article: finding.ArticleRef{Source: "lemonde", URL: a.URL}}
+	sfs, err := f.st.SaveFindings(ctx, res.VersionID, []finding.Finding{fd}, func(*finding.Finding) []string { return []string{"#alerts"} }, f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.SaveChannelID(ctx, "#alerts", "C0ALERTS", f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	as, _ := f.st.Alerts(ctx)
+	for _, al := range as {
+		if al.FindingID == sfs[0].ID {
+			if err := f.st.MarkAlertSent(ctx, al.ID, "1494064800.000100", f.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, body := f.login("vera").get(fmt.Sprintf("/findings/%d", sfs[0].ID))
+	if !strings.Contains(body, `href="https://slack.com/archives/C0ALERTS/p1494064800000100"`) {
+		t.Errorf("no link to the Slack message:\n%s", body)
 	}
 }

@@ -592,3 +592,35 @@ FROM versions v WHERE v.article_id = ? ORDER BY v.version`, articleID)
 	}
 	return out, rows.Err()
 }
+
+// SlackMessage is where a finding's alert was posted in Slack.
+type SlackMessage struct {
+	Channel   string // as routed (#name or id)
+	ChannelID string // resolved id; "" when never resolved
+	TS        string
+}
+
+// SlackMessages lists the Slack messages a finding's alerts were posted
+// as, for links from the review UI.
+func (s *SQLite) SlackMessages(ctx context.Context, findingID int64) ([]SlackMessage, error) {
+	rows, err := s.db.QueryContext(ctx, `
+SELECT a.channel, COALESCE(c.id, ''), a.message_ts FROM alerts a LEFT JOIN slack_channels c ON c.name = a.channel
+WHERE a.finding_id = ? AND a.status = 'sent' AND a.message_ts != '' AND a.message_ts NOT LIKE 'console%' AND a.message_ts != 'webhook'
+ORDER BY a.id`, findingID)
+	if err != nil {
+		return nil, fmt.Errorf("store: slack messages of finding %d: %w", findingID, err)
+	}
+	defer rows.Close()
+	var out []SlackMessage
+	for rows.Next() {
+		var m SlackMessage
+		if err := rows.Scan(&m.Channel, &m.ChannelID, &m.TS); err != nil {
+			return nil, err
+		}
+		if m.ChannelID == "" && !strings.HasPrefix(m.Channel, "#") {
+			m.ChannelID = m.Channel // routed by id
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
