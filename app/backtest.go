@@ -14,7 +14,6 @@ import (
 	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/monitor"
 	"github.com/silencewatch/silencewatch/rules"
-	"github.com/silencewatch/silencewatch/store"
 	"github.com/silencewatch/silencewatch/terminal"
 )
 
@@ -59,11 +58,11 @@ func runBacktest(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "silencewatch backtest: -since %v\n", err)
 		return ExitUsage
 	}
-	cfg, err := loadConfig(*configPath, env)
-	if err != nil {
-		printConfigError(env.Stderr, err)
-		return ExitUsage
+	cfg, st, code := configAndStore(ctx, "backtest", *configPath, env)
+	if st == nil {
+		return code
 	}
+	defer st.Close()
 	for _, id := range ruleIDs {
 		var names []string
 		for _, r := range cfg.Rules {
@@ -74,16 +73,7 @@ func runBacktest(ctx context.Context, args []string, env Env) int {
 			return ExitUsage
 		}
 	}
-	if !fileExists(cfg.Store) {
-		fmt.Fprintf(env.Stderr, "silencewatch backtest: no store at %s: nothing has been recorded to replay\n", cfg.Store)
-		return ExitUsage
-	}
-	st, err := store.OpenSQLite(ctx, cfg.Store)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "silencewatch backtest:", err)
-		return ExitUsage
-	}
-	defer st.Close()
+
 	indexes, _, err := leakIndexes(ctx, cfg, st, env.Now())
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "silencewatch backtest:", err)

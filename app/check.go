@@ -109,12 +109,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		}
 		for i := range articles {
 			a := &articles[i]
-			if src.Name != "" {
-				a.Source = src.Name
-				if a.Language == "" {
-					a.Language = src.Language
-				}
-			}
+			publishedBy(a, src)
 			findings := engine.Evaluate(a)
 			checked = append(checked, checkedArticle{target: target, article: a, findings: findings})
 			all = append(all, findings...)
@@ -282,4 +277,17 @@ func textArticle(text, url string, firstSeen time.Time) article.Article {
 	}
 	title = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(title), "#"))
 	return article.Article{URL: url, GUID: url, Title: title, Content: strings.TrimSpace(body), FirstSeenAt: firstSeen}
+}
+
+// publishedBy makes a as if src published it: its name (so its tags and
+// zones apply) and, when a says none, its language. A zero src changes
+// nothing.
+func publishedBy(a *article.Article, src config.Source) {
+	if src.Name == "" {
+		return
+	}
+	a.Source = src.Name
+	if a.Language == "" {
+		a.Language = src.Language
+	}
 }

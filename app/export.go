@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/silencewatch/silencewatch/export"
-	"github.com/silencewatch/silencewatch/store"
 )
 
 // listFlag collects a repeatable flag.
@@ -46,19 +45,9 @@ func runExport(ctx context.Context, args []string, env Env) int {
 			return ExitUsage
 		}
 	}
-	cfg, err := loadConfig(*configPath, env)
-	if err != nil {
-		printConfigError(env.Stderr, err)
-		return ExitUsage
-	}
-	if _, err := os.Stat(cfg.Store); err != nil {
-		fmt.Fprintf(env.Stderr, "silencewatch export: no store at %s (run 'silencewatch run -init' first, or give -config)\n", cfg.Store)
-		return ExitUsage
-	}
-	st, err := store.OpenSQLite(ctx, cfg.Store)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return ExitUsage
+	_, st, code := configAndStore(ctx, "export", *configPath, env)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	items, err := export.Collect(ctx, st, export.Filter{Since: since, IDs: ids})

@@ -139,12 +139,7 @@ func selfCheck(cfg *config.Config, engine *rules.Engine, fetcher *crawler.Fetche
 		var out []review.CheckedArticle
 		for i := range arts {
 			a := &arts[i]
-			if src.Name != "" {
-				a.Source = src.Name
-				if a.Language == "" {
-					a.Language = src.Language
-				}
-			}
+			publishedBy(a, src)
 			if a.FirstSeenAt.IsZero() || !in.At.IsZero() {
 				a.FirstSeenAt = in.At
 			}

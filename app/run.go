@@ -310,6 +310,27 @@ func stopHTTP(srv *http.Server) {
 }
 
 // openStore opens the configured store, creating its directory.
+// configAndStore loads -config and opens its store, which must exist (the
+// commands that read the record never create an empty one); on failure it
+// has said why, naming cmd, and returns the exit code.
+func configAndStore(ctx context.Context, cmd, configPath string, env Env) (*config.Config, *store.SQLite, int) {
+	cfg, err := loadConfig(configPath, env)
+	if err != nil {
+		printConfigError(env.Stderr, err)
+		return nil, nil, ExitUsage
+	}
+	if _, err := os.Stat(cfg.Store); err != nil {
+		fmt.Fprintf(env.Stderr, "silencewatch %s: no store at %s (run 'silencewatch run -init' first, or give -config)\n", cmd, cfg.Store)
+		return nil, nil, ExitUsage
+	}
+	st, err := store.OpenSQLite(ctx, cfg.Store)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "silencewatch %s: %v\n", cmd, err)
+		return nil, nil, ExitUsage
+	}
+	return cfg, st, ExitOK
+}
+
 func openStore(ctx context.Context, cfg *config.Config) (*store.SQLite, error) {
 	if dir := filepath.Dir(cfg.Store); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -65,19 +65,9 @@ func runUsers(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "silencewatch users add: -role %q: want viewer, reviewer or admin\n", *role)
 		return ExitUsage
 	}
-	cfg, err := loadConfig(*configPath, env)
-	if err != nil {
-		printConfigError(env.Stderr, err)
-		return ExitUsage
-	}
-	if _, err := os.Stat(cfg.Store); err != nil {
-		fmt.Fprintf(env.Stderr, "silencewatch users: no store at %s (run 'silencewatch run -init' first, or give -config)\n", cfg.Store)
-		return ExitUsage
-	}
-	st, err := store.OpenSQLite(ctx, cfg.Store)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return ExitUsage
+	_, st, code := configAndStore(ctx, "users", *configPath, env)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	fail := func(err error) int {
