@@ -55,6 +55,11 @@ type Options struct {
 	// Workers bounds the goroutines that fingerprint documents; 0 means
 	// GOMAXPROCS.
 	Workers int
+	// QuotesOnly builds what Quotes needs and no term model: for indexes
+	// that never Classify (package relay's rolling index of articles,
+	// rebuilt often). Classify on such an index sees no leak-specific
+	// terms.
+	QuotesOnly bool
 }
 
 func (o Options) withDefaults() Options {
@@ -248,7 +253,11 @@ func (ix *Index) fingerprintDocs(todo []int) {
 func (ix *Index) finish() {
 	ix.buildTable()
 	ix.vocab = buildVocab(ix.docs, ix.opts.Workers)
-	ix.terms = learnTerms(ix.docs, ix.boilerMask, ix.bg)
+	if ix.opts.QuotesOnly {
+		ix.terms = &termModel{specific: map[string]float64{}, target: map[string]bool{}, docTerms: map[string]*docTerm{}, nDocs: len(ix.docs)}
+	} else {
+		ix.terms = learnTerms(ix.docs, ix.boilerMask, ix.bg)
+	}
 	ix.boilerMask = nil
 	ix.ids = newIdentifierSet(ix.opts.Identifiers, ix.opts.Names, ix.docs)
 	ix.computePeriod()
