@@ -127,6 +127,8 @@ type Edge struct {
 	Matched  int  `json:"matched"`
 	FromSpan Span `json:"from_span"`
 	ToSpan   Span `json:"to_span"`
+	// DetectedAt is when the edge was found (set by whoever stores it).
+	DetectedAt time.Time `json:"detected_at,omitzero"`
 }
 
 // Index is the rolling index of recent articles. It is safe for
