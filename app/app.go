@@ -73,6 +73,7 @@ func commands() []command {
 		{"backtest", "replay stored articles through a rule: what it would flag, what it would no longer flag", runBacktest},
 		{"demo", "replay a leak weekend offline through the whole pipeline", runDemo},
 		{"leaks", "index a leaked corpus (leaks index), or evaluate the leak detector (leaks eval)", runLeaks},
+		{"spread", "show how a leak spread: articles by tier and outlet, who relayed whom (json, csv, gexf, svg)", runSpread},
 	}
 }
 

@@ -86,6 +86,21 @@ func WriteSVG(w io.Writer, s Spread, tiers []string, windows []calendar.Window) 
 	if lo.IsZero() {
 		lo, hi = s.Now.Add(-time.Hour), s.Now
 	}
+	// A window opening or closing within a day of the articles is shown:
+	// the silence a leak raced is part of its story.
+	for _, win := range windows {
+		for _, t := range []time.Time{win.Start, win.End} {
+			if t.IsZero() {
+				continue
+			}
+			if t.After(hi) && t.Sub(hi) <= 24*time.Hour {
+				hi = t
+			}
+			if t.Before(lo) && lo.Sub(t) <= 24*time.Hour {
+				lo = t
+			}
+		}
+	}
 	pad := max(hi.Sub(lo)/20, 10*time.Minute)
 	lo, hi = lo.Add(-pad), hi.Add(pad)
 	plot := float64(svgWidth - svgLeft - svgRight)
