@@ -2,8 +2,10 @@ package relay
 
 import (
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -54,7 +56,7 @@ func benchWindow(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		start := time.Now()
-		benchIndex = New(Options{Window: 30 * 24 * time.Hour}) // the whole generated week stays in the window
+		benchIndex = New(Options{Window: 30 * 24 * time.Hour, MaxDocFreq: benchDF}) // the whole generated week stays in the window
 		benchIndex.Add(window...)
 		benchBuild = time.Since(start)
 		window = nil
@@ -94,3 +96,10 @@ func BenchmarkObserve(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
 }
+
+// benchDF is the window's boilerplate bound (RELAY_BENCH_DF; default
+// DefaultMaxDocFreq).
+var benchDF = func() int {
+	n, _ := strconv.Atoi(os.Getenv("RELAY_BENCH_DF"))
+	return n
+}()

@@ -26,7 +26,7 @@ import (
 const (
 	DefaultWindow     = 72 * time.Hour
 	DefaultMinWords   = 12
-	DefaultMaxDocFreq = 200
+	DefaultMaxDocFreq = 100
 	DefaultLevel0     = 64
 	DefaultFanout     = 8
 )
@@ -41,7 +41,7 @@ type Options struct {
 	MinWords int
 	// MaxDocFreq: a fingerprint held by more recent articles than this is
 	// treated as boilerplate (outlets' footers, stock phrases) and seeds
-	// nothing (200). A passage relayed by more outlets than this within
+	// nothing (100). A passage relayed by more outlets than this within
 	// the window stops yielding edges in the level that holds them all.
 	MaxDocFreq int
 	// Level0 and Fanout shape the index's levels: level i holds up to
