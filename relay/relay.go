@@ -27,7 +27,7 @@ const (
 	DefaultWindow     = 72 * time.Hour
 	DefaultMinWords   = 12
 	DefaultMaxDocFreq = 100
-	DefaultLevel0     = 64
+	DefaultLevel0     = 16
 	DefaultFanout     = 8
 )
 
@@ -45,7 +45,7 @@ type Options struct {
 	// the window stops yielding edges in the level that holds them all.
 	MaxDocFreq int
 	// Level0 and Fanout shape the index's levels: level i holds up to
-	// Level0×Fanout^i articles (64, 8).
+	// Level0×Fanout^i articles (16, 8).
 	Level0, Fanout int
 	// Workers bounds the goroutines fingerprinting a level (0: GOMAXPROCS).
 	Workers int
