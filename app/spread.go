@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ func runSpread(ctx context.Context, args []string, env Env) int {
 	for _, l := range cfg.Leaks {
 		known = append(known, l.ID)
 	}
-	if *leakID == "" || !strings.Contains(","+strings.Join(known, ",")+",", ","+*leakID+",") {
+	if !slices.Contains(known, *leakID) {
 		fmt.Fprintf(env.Stderr, "silencewatch spread: -leak %q: want one of the config's leaks (%s)\n", *leakID, strings.Join(known, ", "))
 		return ExitUsage
 	}
