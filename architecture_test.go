@@ -19,6 +19,7 @@ var forbidden = []struct {
 	{"finding", []string{"rules", "crawler", "store", "notify", "monitor"}, "findings are plain data"},
 	{"notify", []string{"rules", "crawler", "monitor"}, "delivery never fetches or judges"},
 	{"export", []string{"rules", "crawler", "notify", "monitor"}, "exports read the record only"},
+	{"relay", []string{"crawler", "store", "notify", "monitor"}, "relay detection fetches, stores and delivers nothing"},
 	{"calendar", []string{"rules", "crawler", "store", "notify", "monitor"}, "the calendar is data"},
 	{"preset", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "presets are data"},
 	{"textmatch", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "matching text is a leaf"},

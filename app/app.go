@@ -74,6 +74,7 @@ func commands() []command {
 		{"demo", "replay a leak weekend offline through the whole pipeline", runDemo},
 		{"leaks", "index a leaked corpus (leaks index), or evaluate the leak detector (leaks eval)", runLeaks},
 		{"users", "manage the review web UI's accounts and API tokens (add, list, remove, token)", runUsers},
+		{"spread", "show how a leak spread: articles by tier and outlet, who relayed whom (json, csv, gexf, svg)", runSpread},
 	}
 }
 

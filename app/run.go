@@ -158,9 +158,13 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 	if !cfg.Slack.Enabled() {
 		o.Logger.Info("no Slack credentials: alerts print on standard output")
 	}
+	rel, err := newRelayRecorder(ctx, cfg, st, o.Clock, o.Logger)
+	if err != nil {
+		return err
+	}
 	mon := monitor.New(monitor.Options{
 		Config: cfg, Store: st, Engine: engine, Fetcher: fetcher,
-		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics,
+		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics, Relay: rel,
 	})
 
 	var srv *http.Server

@@ -17,6 +17,13 @@ type rawFile struct {
 	Leaks      []rawLeak           `yaml:"leaks"`
 	Lists      map[string][]string `yaml:"lists"`
 	Rules      []rawRule           `yaml:"rules"`
+	Tiers      []string            `yaml:"tiers"`
+	Relay      rawRelay            `yaml:"relay"`
+}
+
+type rawRelay struct {
+	Window   string `yaml:"window"`
+	MinWords int    `yaml:"min_words"`
 }
 
 type rawCrawler struct {
@@ -100,6 +107,7 @@ type rawSource struct {
 	Password     string `yaml:"password"`
 	PasswordFile string `yaml:"password_file"`
 	MaxItems     int    `yaml:"max_items"`
+	Tier         string `yaml:"tier"`
 }
 
 type rawElection struct {

@@ -119,6 +119,40 @@ func (v *validator) sources(cfg *Config, raws []rawSource, zoneIDs map[string]bo
 		}
 		s.RevisitEvery = v.duration(path.with("revisit_every"), rs.RevisitEvery, 10*time.Minute)
 		s.RevisitRecent = v.duration(path.with("revisit_recent"), rs.RevisitRecent, 6*time.Hour)
+		if rs.Tier != "" {
+			if cfg.TierRank(rs.Tier) < 0 {
+				v.errorf(path.with("tier"), "unknown tier %q (tiers: %s)", rs.Tier, strings.Join(cfg.Tiers, ", "))
+			}
+			s.Tier = rs.Tier
+		}
 		cfg.Sources = append(cfg.Sources, s)
+	}
+}
+
+// tiers reads the ordered list of source tiers (DefaultTiers when absent).
+func (v *validator) tiers(cfg *Config, raw *rawFile) {
+	if len(raw.Tiers) == 0 {
+		cfg.Tiers = append([]string(nil), DefaultTiers...)
+		return
+	}
+	seen := map[string]bool{}
+	for i, t := range raw.Tiers {
+		v.id(p{"tiers", i}, t, seen, "tier")
+	}
+	cfg.Tiers = append([]string(nil), raw.Tiers...)
+}
+
+// relay reads relay detection's window and passage length.
+func (v *validator) relay(cfg *Config, raw *rawRelay) {
+	cfg.Relay.Window = v.duration(p{"relay", "window"}, raw.Window, 72*time.Hour)
+	if cfg.Relay.Window < 0 {
+		v.errorf(p{"relay", "window"}, "is negative")
+	}
+	cfg.Relay.MinWords = raw.MinWords
+	switch {
+	case raw.MinWords == 0:
+		cfg.Relay.MinWords = 12
+	case raw.MinWords < 6:
+		v.errorf(p{"relay", "min_words"}, "%d is below 6 (the shortest run the index guarantees to see)", raw.MinWords)
 	}
 }

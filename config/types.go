@@ -25,6 +25,10 @@ type Config struct {
 	Leaks      []Leak
 	Lists      map[string][]string
 	Rules      []Rule
+	// Tiers are the source tiers, from the margin to the mainstream
+	// (DefaultTiers unless the config's tiers: says otherwise).
+	Tiers []string
+	Relay Relay
 
 	unsetSecrets []UnsetSecret // see UnsetSecrets
 }
@@ -158,6 +162,30 @@ type Source struct {
 	// MaxItems is this feed's MaxItemsPerPoll: its own max_items, else
 	// crawler.max_items_per_poll.
 	MaxItems int
+	// Tier is one of Config.Tiers, or empty when the config gives none.
+	Tier string
+}
+
+// DefaultTiers are the source tiers when the config lists none, ordered
+// from where a leak first appears to the mainstream.
+var DefaultTiers = []string{"leak-site", "fringe", "foreign-state", "foreign", "regional", "national", "wire"}
+
+// Relay configures relay detection between outlets' articles.
+type Relay struct {
+	// Window is how far back an article's earlier copies are looked for.
+	Window time.Duration
+	// MinWords is the shortest reused passage that makes an edge.
+	MinWords int
+}
+
+// TierRank returns the position of tier in c.Tiers, or -1.
+func (c *Config) TierRank(tier string) int {
+	for i, t := range c.Tiers {
+		if t == tier {
+			return i
+		}
+	}
+	return -1
 }
 
 // Leak is a registered leak of data.

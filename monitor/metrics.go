@@ -19,6 +19,7 @@ type Metrics struct {
 	// Bounds: work and evidence a poll did not take on.
 	headersTruncated *prometheus.CounterVec
 	itemsDeferred    *prometheus.CounterVec
+	relayErrors      prometheus.Counter
 }
 
 // NewMetrics registers every series.
@@ -63,6 +64,10 @@ func NewMetrics() *Metrics {
 	m.itemsDeferred = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "silencewatch_items_deferred_total", Help: "New or changed feed items left for a later poll by crawler.max_items_per_poll, by source.",
 	}, []string{"source"})
+	m.relayErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "silencewatch_relay_errors_total", Help: "Evaluated versions whose relay detection (Options.Relay) failed; the pipeline went on.",
+	})
+	m.Registry.MustRegister(m.relayErrors)
 	m.Registry.MustRegister(m.fetches, m.items, m.pollLag, m.failures, m.findings, m.queueDepth,
 		m.alertsSent, m.alertsFailed, m.evaluateErrors, m.pageErrors, m.headersTruncated, m.itemsDeferred)
 	return m

@@ -55,6 +55,16 @@ type Options struct {
 	Metrics  *Metrics
 	// Rand returns a float in [0, 1) for jitter; default math/rand/v2.
 	Rand func() float64
+	// Relay, when set, is shown each version once its findings are saved
+	// (relay detection between outlets). Its errors are logged and
+	// counted; they never stop the pipeline.
+	Relay Relay
+}
+
+// Relay observes evaluated versions: package relay's index, with the
+// store of its edges, behind app's adapter.
+type Relay interface {
+	Observe(ctx context.Context, versionID int64, a *article.Article) error
 }
 
 // Monitor is the pipeline.
@@ -498,6 +508,12 @@ func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Arti
 	if _, err := m.opts.Store.SaveFindings(ctx, versionID, findings, route, m.opts.Clock.Now()); err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
 		return fmt.Errorf("monitor: saving findings of version %d: %w", versionID, err)
+	}
+	if r := m.opts.Relay; r != nil {
+		if err := r.Observe(ctx, versionID, a); err != nil {
+			m.opts.Metrics.relayErrors.Inc()
+			m.opts.Logger.Warn("monitor: relay detection failed", "version", versionID, "source", a.Source, "err", err)
+		}
 	}
 	m.count(func(c *Cycle) { c.Findings += len(findings) })
 	for _, f := range findings {

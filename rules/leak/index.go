@@ -55,6 +55,12 @@ type Options struct {
 	// Workers bounds the goroutines that fingerprint documents; 0 means
 	// GOMAXPROCS.
 	Workers int
+	// QuotesOnly builds what Quotes needs and no term model: for indexes
+	// that never Classify (package relay's rolling index of articles,
+	// rebuilt often). Classify on such an index sees no leak-specific
+	// terms. The per-document fingerprints are not kept either (Update
+	// re-derives them from the word hashes).
+	QuotesOnly bool
 }
 
 func (o Options) withDefaults() Options {
@@ -197,16 +203,25 @@ func Update(prev *Index, docs []Document, opts Options) *Index {
 		}
 	}
 	ix.docs = make([]indexedDoc, len(docs))
-	var todo []int
+	var todo, rewinnow []int
 	for i := range docs {
 		ix.docs[i].Document = docs[i]
 		if o, ok := old[docs[i].ID+"\x00"+docs[i].SHA256]; ok && o.Text == docs[i].Text {
 			ix.docs[i].words, ix.docs[i].fps = o.words, o.fps
+			if o.fps == nil && len(o.words) > 0 {
+				rewinnow = append(rewinnow, i) // dropped by QuotesOnly
+			}
 			continue
 		}
 		todo = append(todo, i)
 	}
 	ix.fingerprintDocs(todo)
+	var hs []uint64
+	for _, i := range rewinnow {
+		d := &ix.docs[i]
+		hs = kgrams(hs[:0], d.words, ix.opts.K)
+		d.fps = winnow(make([]fingerprint, 0, len(hs)*2/(ix.opts.W+1)+1), hs, ix.opts.W)
+	}
 
 	switch {
 	case len(opts.Background) > 0:
@@ -247,8 +262,19 @@ func (ix *Index) fingerprintDocs(todo []int) {
 // the inverted table with the boilerplate bound, and the term model.
 func (ix *Index) finish() {
 	ix.buildTable()
+	if ix.opts.QuotesOnly {
+		// Kept only for Update, which re-derives them from the words
+		// (cheap: no tokenising): a third of the index's memory.
+		for i := range ix.docs {
+			ix.docs[i].fps = nil
+		}
+	}
 	ix.vocab = buildVocab(ix.docs, ix.opts.Workers)
-	ix.terms = learnTerms(ix.docs, ix.boilerMask, ix.bg)
+	if ix.opts.QuotesOnly {
+		ix.terms = &termModel{specific: map[string]float64{}, target: map[string]bool{}, docTerms: map[string]*docTerm{}, nDocs: len(ix.docs)}
+	} else {
+		ix.terms = learnTerms(ix.docs, ix.boilerMask, ix.bg)
+	}
 	ix.boilerMask = nil
 	ix.ids = newIdentifierSet(ix.opts.Identifiers, ix.opts.Names, ix.docs)
 	ix.computePeriod()

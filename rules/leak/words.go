@@ -3,6 +3,7 @@ package leak
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kljensen/snowball/english"
 	"github.com/kljensen/snowball/french"
@@ -143,7 +144,34 @@ func guessLang(ws []uint32) lang {
 }
 
 // wordClass returns the class of a normalised word in language l.
+//
+// Classes are memoised (a pure function of word and language): indexes
+// rebuilt often over overlapping documents, such as package relay's, stem
+// each word once.
 func wordClass(w string, l lang) uint32 {
+	m := &classCache[l&1]
+	if c, ok := m.Load(w); ok {
+		return c.(uint32)
+	}
+	c := stemClass(w, l)
+	if classCacheLen.Load() < classCacheMax {
+		if _, loaded := m.LoadOrStore(w, c); !loaded {
+			classCacheLen.Add(1)
+		}
+	}
+	return c
+}
+
+// classCache holds wordClass's results per language, up to classCacheMax
+// words in all (about 100 MB at most).
+var (
+	classCache    [2]sync.Map
+	classCacheLen atomic.Int64
+)
+
+const classCacheMax = 1 << 20
+
+func stemClass(w string, l lang) uint32 {
 	if s, ok := synonyms[w]; ok {
 		return fnv32(s)
 	}
