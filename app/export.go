@@ -1,11 +1,9 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -55,35 +53,22 @@ func runExport(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, err)
 		return ExitUsage
 	}
-	w := io.Writer(env.Stdout)
-	var file *os.File
-	if *out != "" {
-		if file, err = os.Create(*out); err != nil {
-			fmt.Fprintf(env.Stderr, "silencewatch export: %v\n", err)
-			return ExitUsage
+	err = writeOutput(*out, env.Stdout, func(w io.Writer) error {
+		var err error
+		switch *format {
+		case "warc":
+			var n int
+			n, err = export.WriteWARC(w, items, env.Now())
+			if err == nil {
+				fmt.Fprintf(env.Stderr, "%s: %d WARC records for %d findings\n", *out, n, len(items))
+			}
+		case "jsonl":
+			err = export.WriteJSONL(w, items)
+		case "csv":
+			err = export.WriteCSV(w, items)
 		}
-		defer file.Close()
-		w = file
-	}
-	bw := bufio.NewWriter(w)
-	switch *format {
-	case "warc":
-		var n int
-		n, err = export.WriteWARC(bw, items, env.Now())
-		if err == nil {
-			fmt.Fprintf(env.Stderr, "%s: %d WARC records for %d findings\n", *out, n, len(items))
-		}
-	case "jsonl":
-		err = export.WriteJSONL(bw, items)
-	case "csv":
-		err = export.WriteCSV(bw, items)
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil && file != nil {
-		err = file.Close()
-	}
+		return err
+	})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return ExitUsage

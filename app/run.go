@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -333,6 +334,31 @@ func configAndStore(ctx context.Context, cmd, configPath string, env Env) (*conf
 		return nil, nil, ExitUsage
 	}
 	return cfg, st, ExitOK
+}
+
+// writeOutput runs write on a buffered writer to the file out, or to
+// standard output when out is "", and reports the first error of
+// writing, flushing or closing.
+func writeOutput(out string, stdout io.Writer, write func(w io.Writer) error) error {
+	w := stdout
+	var file *os.File
+	if out != "" {
+		var err error
+		if file, err = os.Create(out); err != nil {
+			return err
+		}
+		defer file.Close() // after a failed write; the good path closes below
+		w = file
+	}
+	bw := bufio.NewWriter(w)
+	err := write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil && file != nil {
+		err = file.Close()
+	}
+	return err
 }
 
 func openStore(ctx context.Context, cfg *config.Config) (*store.SQLite, error) {

@@ -1,11 +1,9 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -38,11 +36,11 @@ func runSpread(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "silencewatch spread: -format %q: want json, csv, gexf or svg\n", *format)
 		return ExitUsage
 	}
-	cfg, err := loadConfig(*configPath, env)
-	if err != nil {
-		printConfigError(env.Stderr, err)
-		return ExitUsage
+	cfg, st, code := configAndStore(ctx, "spread", *configPath, env)
+	if st == nil {
+		return code
 	}
+	defer st.Close()
 	var known []string
 	for _, l := range cfg.Leaks {
 		known = append(known, l.ID)
@@ -56,16 +54,6 @@ func runSpread(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, err)
 		return ExitUsage
 	}
-	if _, err := os.Stat(cfg.Store); err != nil {
-		fmt.Fprintf(env.Stderr, "silencewatch spread: no store at %s (run 'silencewatch run -init' first, or give -config)\n", cfg.Store)
-		return ExitUsage
-	}
-	st, err := store.OpenSQLite(ctx, cfg.Store)
-	if err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return ExitUsage
-	}
-	defer st.Close()
 	in, err := spreadInput(ctx, st, *leakID)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
@@ -78,33 +66,20 @@ func runSpread(ctx context.Context, args []string, env Env) int {
 	}
 	sp := relay.Compute(in)
 
-	w := io.Writer(env.Stdout)
-	var file *os.File
-	if *out != "" {
-		if file, err = os.Create(*out); err != nil {
-			fmt.Fprintf(env.Stderr, "silencewatch spread: %v\n", err)
-			return ExitUsage
+	err = writeOutput(*out, env.Stdout, func(w io.Writer) error {
+		var err error
+		switch *format {
+		case "json":
+			err = relay.WriteJSON(w, sp)
+		case "csv":
+			err = relay.WriteCSV(w, sp)
+		case "gexf":
+			err = relay.WriteGEXF(w, sp)
+		case "svg":
+			err = relay.WriteSVG(w, sp, cfg.Tiers, cal.Windows())
 		}
-		defer file.Close()
-		w = file
-	}
-	bw := bufio.NewWriter(w)
-	switch *format {
-	case "json":
-		err = relay.WriteJSON(bw, sp)
-	case "csv":
-		err = relay.WriteCSV(bw, sp)
-	case "gexf":
-		err = relay.WriteGEXF(bw, sp)
-	case "svg":
-		err = relay.WriteSVG(bw, sp, cfg.Tiers, cal.Windows())
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil && file != nil {
-		err = file.Close()
-	}
+		return err
+	})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return ExitUsage
