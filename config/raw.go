@@ -22,11 +22,8 @@ type rawFile struct {
 }
 
 type rawRelay struct {
-	Window          string `yaml:"window"`
-	MinWords        int    `yaml:"min_words"`
-	CrossingTier    string `yaml:"crossing_tier"`
-	VelocityOutlets *int   `yaml:"velocity_outlets"`
-	VelocityWithin  string `yaml:"velocity_within"`
+	Window   string `yaml:"window"`
+	MinWords int    `yaml:"min_words"`
 }
 
 type rawCrawler struct {
