@@ -124,3 +124,79 @@ func TestSpreadCommand(t *testing.T) {
 		t.Errorf("unknown leak: exit %d, %s", code, errOut.String())
 	}
 }
+
+// fixedClock is a clock stopped at one instant.
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time                       { return c.t }
+func (c fixedClock) NewTimer(d time.Duration) clock.Timer { return clock.Real{}.NewTimer(d) }
+
+// TestCrossingAndVelocityAlerts: a leak site copies the leak, a foreign
+// state outlet rewrites the copy, a national outlet quotes the rewrite.
+// The national outlet's report is the crossing, alerted once with the
+// chain that led to it; three outlets within the hour is velocity.
+func TestCrossingAndVelocityAlerts(t *testing.T) {
+	ctx := context.Background()
+	yaml := strings.Replace(spreadYAML, `  - {name: daily, url: "https://daily.example/feed", tier: national}`,
+		`  - {name: statetv, url: "https://statetv.example/feed", tier: foreign-state}
+  - {name: daily, url: "https://daily.example/feed", tier: national}
+relay: {velocity_outlets: 3, velocity_within: 1h}`, 1)
+	cfg, err := config.Parse(filepath.Join(t.TempDir(), "config.yaml"), []byte(yaml), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store = filepath.Join(t.TempDir(), "s.db")
+	st, err := store.OpenSQLite(ctx, cfg.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Date(2017, 5, 5, 19, 0, 0, 0, time.UTC)
+	rec, err := newRelayRecorder(ctx, cfg, st, fixedClock{at.Add(50 * time.Minute)}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{
+		"board":   "Dump. " + leakedText,
+		"statetv": "Selon des documents publiés en ligne, " + leakedText + " Les médias occidentaux se taisent.",
+		"daily":   "Une chaîne étrangère affirme : « Selon des documents publiés en ligne, " + leakedText + " Les médias occidentaux se taisent. » Nous n'avons pas pu vérifier.",
+	}
+	route := func(*finding.Finding) []string { return []string{"#alerts"} }
+	for i, src := range []string{"board", "statetv", "daily"} {
+		a := &article.Article{Source: src, URL: "https://" + src + ".example/1", GUID: src + "1", Title: "Les courriels",
+			Content: texts[src], PublishedAt: at.Add(time.Duration(i) * 20 * time.Minute)}
+		saved, err := st.SaveArticle(ctx, a, store.Fetch{URL: a.URL, FetchedAt: a.PublishedAt.Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := finding.Finding{ID: src, Rule: "leak-content", Window: "always",
+			Article: finding.ArticleRef{Source: src, URL: a.URL, Title: a.Title, PublishedAt: a.PublishedAt},
+			Leak:    &finding.LeakAssessment{Leak: "macronleaks", Label: "content"}}
+		if _, err := st.SaveFindings(ctx, saved.VersionID, []finding.Finding{f}, route, a.PublishedAt); err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Observe(ctx, saved.VersionID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alerts, err := st.Alerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crossing, velocity []store.Alert
+	for _, a := range alerts {
+		switch a.Kind {
+		case "crossing":
+			crossing = append(crossing, a)
+		case "velocity":
+			velocity = append(velocity, a)
+		}
+	}
+	if len(crossing) != 1 || crossing[0].Finding.Finding.Article.Source != "daily" ||
+		!strings.Contains(crossing[0].Detail, "board (leak-site") || !strings.Contains(crossing[0].Detail, "statetv (foreign-state") {
+		t.Errorf("crossing alerts %+v", crossing)
+	}
+	if len(velocity) != 1 || !strings.Contains(velocity[0].Detail, "3 outlets") {
+		t.Errorf("velocity alerts %+v", velocity)
+	}
+}

@@ -22,8 +22,11 @@ type rawFile struct {
 }
 
 type rawRelay struct {
-	Window   string `yaml:"window"`
-	MinWords int    `yaml:"min_words"`
+	Window          string `yaml:"window"`
+	MinWords        int    `yaml:"min_words"`
+	CrossingTier    string `yaml:"crossing_tier"`
+	VelocityOutlets *int   `yaml:"velocity_outlets"`
+	VelocityWithin  string `yaml:"velocity_within"`
 }
 
 type rawCrawler struct {

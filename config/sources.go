@@ -155,4 +155,23 @@ func (v *validator) relay(cfg *Config, raw *rawRelay) {
 	case raw.MinWords < 6:
 		v.errorf(p{"relay", "min_words"}, "%d is below 6 (the shortest run the index guarantees to see)", raw.MinWords)
 	}
+	cfg.Relay.CrossingTier = raw.CrossingTier
+	if cfg.Relay.CrossingTier == "" && len(cfg.Tiers) > 0 {
+		// national media, or the mainstream end of a list without it
+		cfg.Relay.CrossingTier = cfg.Tiers[len(cfg.Tiers)-1]
+		if cfg.TierRank("national") >= 0 {
+			cfg.Relay.CrossingTier = "national"
+		}
+	}
+	if cfg.TierRank(cfg.Relay.CrossingTier) < 0 {
+		v.errorf(p{"relay", "crossing_tier"}, "unknown tier %q (tiers: %s)", cfg.Relay.CrossingTier, strings.Join(cfg.Tiers, ", "))
+	}
+	cfg.Relay.VelocityOutlets = 5
+	if n := raw.VelocityOutlets; n != nil {
+		cfg.Relay.VelocityOutlets = *n
+		if *n < 0 {
+			v.errorf(p{"relay", "velocity_outlets"}, "%d is negative (0 turns velocity alerts off)", *n)
+		}
+	}
+	cfg.Relay.VelocityWithin = v.duration(p{"relay", "velocity_within"}, raw.VelocityWithin, time.Hour)
 }

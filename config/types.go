@@ -176,6 +176,13 @@ type Relay struct {
 	Window time.Duration
 	// MinWords is the shortest reused passage that makes an edge.
 	MinWords int
+	// CrossingTier: the first content report of a leak by an outlet of
+	// this tier or a later one (Tiers order) raises a crossing alert.
+	CrossingTier string
+	// VelocityOutlets distinct outlets reporting a leak's contents within
+	// VelocityWithin raise a velocity alert; 0 turns it off.
+	VelocityOutlets int
+	VelocityWithin  time.Duration
 }
 
 // TierRank returns the position of tier in c.Tiers, or -1.

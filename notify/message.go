@@ -417,12 +417,20 @@ func Health(source, detail string, failures int) Message {
 	return Message{Blocks: []slack.Block{section(text)}, Text: escape(plain), Plain: plain + ": " + oneLine(detail)}
 }
 
-// ArticleEvent renders an edit or a deletion of a flagged article, for
-// its thread.
+// ArticleEvent renders an event of a flagged article, for its thread: an
+// edit, a deletion, or a laundering alert (crossing: the first report of
+// a leak's contents at a mainstream tier, with the chain behind it;
+// velocity: many outlets reporting them at once).
 func ArticleEvent(a *store.Alert) Message {
 	f := &a.Finding.Finding
 	var lead, plain string
 	switch a.Kind {
+	case "crossing":
+		lead = fmt.Sprintf(":rotating_light: *Crossing:* %s\nNow at %s: %s", escape(truncate(a.Detail, 2000)), escape(f.Article.Source), headline(f))
+		plain = fmt.Sprintf("Crossing: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
+	case "velocity":
+		lead = fmt.Sprintf(":chart_with_upwards_trend: *Spreading fast:* %s\nLatest: %s at %s", escape(truncate(a.Detail, 2000)), headline(f), escape(f.Article.Source))
+		plain = fmt.Sprintf("Spreading fast: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
 	case "deleted":
 		lead = fmt.Sprintf(":wastebasket: *Deleted:* %s no longer serves %s (%s).", escape(f.Article.Source), headline(f), escape(a.Detail))
 		plain = fmt.Sprintf("Deleted: %s (%s)", oneLine(f.Article.Title), f.Article.Source)

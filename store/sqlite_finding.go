@@ -479,3 +479,12 @@ func (s *SQLite) FindingsOfRule(ctx context.Context, rule string) ([]StoredFindi
 	}
 	return out, nil
 }
+
+// FindingsOfVersion returns the stored findings of one version.
+func (s *SQLite) FindingsOfVersion(ctx context.Context, versionID int64) ([]StoredFinding, error) {
+	out, err := queryFindings(ctx, s.db, `WHERE f.version_id = ?`, versionID)
+	if err != nil {
+		return nil, fmt.Errorf("store: findings of version %d: %w", versionID, err)
+	}
+	return out, nil
+}
