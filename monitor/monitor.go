@@ -453,7 +453,7 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 	if err := m.fullTexts(ctx, log, src, fullTexts); err != nil {
 		return err
 	}
-	if len(touch) > 0 {
+	if len(touch) > 0 && !src.FetchFullText { // a full-text article's page was not fetched: see store.Fetch.OnlyNew
 		if err := m.opts.Store.TouchArticles(ctx, touch, res.FetchedAt); err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
 			return fmt.Errorf("monitor: source %q: %w", name, err)

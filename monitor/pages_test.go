@@ -169,6 +169,38 @@ func TestFullTextEditAndDeletion(t *testing.T) {
 	}
 }
 
+// TestFullTextRevisitNotPutOffByFeed: a full-text source's feed listing
+// an article again does not count as fetching its page. Before, each full
+// GET of the feed moved the article's last fetch time, so a feed polled
+// more often than revisit_every kept its pages from ever being revisited
+// and their edits went unseen.
+func TestFullTextRevisitNotPutOffByFeed(t *testing.T) {
+	site := newOutletSite(t)
+	site.set("c1", flaggedText)
+	m, st := pageHarness(t, fmt.Sprintf("  - {name: daily, url: %q, fetch_full_text: true, revisit_every: 1h, revisit_recent: 1000000h}\n", site.srv.URL+"/feed.xml"))
+	ctx := context.Background()
+	m.poll(ctx, "daily") // the page is fetched
+	pageFetched := time.Now()
+	site.set("c1", "Le trésorier a commenté l'organisation du meeting de Lyon.")
+	m.poll(ctx, "daily") // the feed lists it again (a full GET: this feed has no validators)
+
+	// An hour after the page's fetch it is due, whatever the feed did since.
+	m.revisit(ctx, m.sources["daily"], pageFetched.Add(time.Hour))
+	as, err := st.Alerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := 0
+	for _, a := range as {
+		if a.Kind == "edited" {
+			edited++
+		}
+	}
+	if edited != 1 {
+		t.Errorf("%d \"edited\" alerts, want 1: the revisit did not see the edit", edited)
+	}
+}
+
 // TestFullTextRefusals: an item link that redirects off the outlet's host
 // (to 127.0.0.2, standing for a metadata endpoint), an item link on another
 // outlet's host, and a link on an allowed host whose address is outside the

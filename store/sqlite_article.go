@@ -41,7 +41,8 @@ type Fetch struct {
 	Extractor  string // what produced the text: "feed", "trafilatura", …
 	TimesFrom  string // where the publication time came from
 	// OnlyNew records a first sighting only: a known article is left as
-	// it is (its page, not the feed's teaser, is its text).
+	// it is (its page, not the feed's teaser, is its text), its last fetch
+	// time included, since its page was not fetched.
 	OnlyNew bool
 }
 
@@ -125,8 +126,13 @@ func (s *SQLite) SaveArticle(ctx context.Context, a *article.Article, fetch Fetc
 			if err != nil {
 				return fmt.Errorf("latest version of article %d: %w", id, err)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE articles SET last_fetch_at = ? WHERE id = ?`, ts(seen), id); err != nil {
-				return fmt.Errorf("touch article %d: %w", id, err)
+			// A feed listing a full-text article (OnlyNew) did not fetch
+			// its page: touching it would put off the page's revisit for
+			// as long as the feed is polled more often than revisit_every.
+			if !fetch.OnlyNew {
+				if _, err := tx.ExecContext(ctx, `UPDATE articles SET last_fetch_at = ? WHERE id = ?`, ts(seen), id); err != nil {
+					return fmt.Errorf("touch article %d: %w", id, err)
+				}
 			}
 			if last == sum || fetch.OnlyNew {
 				return nil // seen again, unchanged (or not to be compared): nothing to write
