@@ -102,19 +102,24 @@ type DemoOptions struct {
 
 // DemoResult compares what the pipeline found with the scenario.
 type DemoResult struct {
-	Dir        string
-	Expected   int
-	Found      int
-	Missed     []string // "item: rule"
-	Unexpected []string
-	WrongZones []string
-	Findings   []store.StoredFinding
-	Timeline   *demo.Timeline
+	Dir      string
+	Expected int
+	Found    int
+	// ExpectedAlerts and FoundAlerts count the article alerts beyond
+	// findings (edited, deleted, crossing, velocity).
+	ExpectedAlerts, FoundAlerts int
+	Missed                      []string // "item: rule"
+	Unexpected                  []string
+	WrongZones                  []string
+	Findings                    []store.StoredFinding
+	Timeline                    *demo.Timeline
 	// Messages is how many alert messages were sent (printed, without
 	// Slack); Updates how many of them follow up one before (a new
 	// version, an edit or a deletion of an alerted article), printed
 	// with "updated:".
 	Messages, Updates int
+	// Laundering is how many of them were crossing or velocity alerts.
+	Laundering int
 	// KeptConfig is true when the directory's edited config.yaml was used.
 	KeptConfig bool
 	// Config is the configuration the replay ran with (its store holds
@@ -350,7 +355,7 @@ func demoSummary(dir string, cfg *config.Config, tl *demo.Timeline) (*DemoResult
 	if err != nil {
 		return nil, err
 	}
-	res.Messages, res.Updates = countMessages(alerts)
+	res.Messages, res.Updates, res.Laundering = countMessages(alerts)
 	found := map[string]map[string][]string{} // item → rule → zones of its first finding
 	for _, sf := range fs {
 		f := sf.Finding
@@ -362,8 +367,29 @@ func demoSummary(dir string, cfg *config.Config, tl *demo.Timeline) (*DemoResult
 			found[key][f.Rule] = f.Zones
 		}
 	}
+	sentKinds := map[string][]string{} // item → kinds of its article alerts
+	for _, a := range alerts {
+		f := a.Finding.Finding
+		key := f.Article.Source + "/" + itemID(f.Article.GUID)
+		if a.Kind != "" && a.Kind != "finding" && !slices.Contains(sentKinds[key], a.Kind) {
+			sentKinds[key] = append(sentKinds[key], a.Kind)
+		}
+	}
 	for _, it := range tl.Items {
 		key := it.Outlet + "/" + it.ID
+		for _, kind := range it.ExpectAlerts {
+			res.ExpectedAlerts++
+			if slices.Contains(sentKinds[key], kind) {
+				res.FoundAlerts++
+			} else {
+				res.Missed = append(res.Missed, it.ID+": "+kind+" alert")
+			}
+		}
+		for _, kind := range sentKinds[key] {
+			if !slices.Contains(it.ExpectAlerts, kind) {
+				res.Unexpected = append(res.Unexpected, it.ID+": "+kind+" alert")
+			}
+		}
 		got := found[key]
 		for i, rule := range it.Expect {
 			res.Expected++
@@ -422,8 +448,9 @@ func sameSet(a, b []string) bool {
 
 // countMessages counts the messages the sent alerts made (alerts listed
 // in one digest message count once), and those that follow up one before
-// on the same finding: a new version, an edit, a deletion.
-func countMessages(alerts []store.Alert) (messages, updates int) {
+// on the same finding (a new version, an edit, a deletion), and the
+// laundering alerts among them.
+func countMessages(alerts []store.Alert) (messages, updates, laundering int) {
 	sort.Slice(alerts, func(i, j int) bool { return alerts[i].ID < alerts[j].ID })
 	seenMsg, seenFinding := map[string]bool{}, map[string]bool{}
 	for _, a := range alerts {
@@ -435,12 +462,15 @@ func countMessages(alerts []store.Alert) (messages, updates int) {
 			messages++
 		}
 		key := a.Channel + "\x00" + a.Finding.Finding.ID
-		if (a.Kind != "" && a.Kind != "finding") || seenFinding[key] {
+		switch {
+		case notify.Laundering(a.Kind):
+			laundering++
+		case (a.Kind != "" && a.Kind != "finding") || seenFinding[key]:
 			updates++
 		}
 		seenFinding[key] = true
 	}
-	return messages, updates
+	return messages, updates, laundering
 }
 
 func printDemoSummary(w io.Writer, r *DemoResult, cfgPath, command string, took time.Duration) {
@@ -474,8 +504,11 @@ func printDemoSummary(w io.Writer, r *DemoResult, cfgPath, command string, took 
 	if r.Updates > 0 {
 		fmt.Fprintf(w, " (%d %s: a new version, an edit or a deletion of an article alerted before, marked \"updated:\")", r.Updates, "update"+plural(r.Updates))
 	}
+	if r.Laundering > 0 {
+		fmt.Fprintf(w, ", %d laundering %s (CROSSING: the contents reached a national outlet; VELOCITY: many outlets at once)", r.Laundering, "alert"+plural(r.Laundering))
+	}
 	fmt.Fprint(w, "\n\n")
-	fmt.Fprintf(w, "Against the scenario: %d findings expected, %d found", r.Expected, r.Found)
+	fmt.Fprintf(w, "Against the scenario: %d findings expected, %d found; %d article alerts expected (edits, deletions, laundering), %d sent", r.Expected, r.Found, r.ExpectedAlerts, r.FoundAlerts)
 	if r.Matches() {
 		fmt.Fprint(w, ", none missed, none unexpected.\n")
 	} else {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/silencewatch/silencewatch/article"
@@ -24,6 +24,8 @@ type relayRecorder struct {
 	st    *store.SQLite
 	clock clock.Clock
 	cfg   *config.Config
+
+	watching sync.Mutex
 }
 
 // newRelayRecorder builds the rolling index from the versions stored in
@@ -47,17 +49,16 @@ func newRelayRecorder(ctx context.Context, cfg *config.Config, st *store.SQLite,
 // Observe implements monitor.Relay.
 func (r *relayRecorder) Observe(ctx context.Context, versionID int64, a *article.Article) error {
 	edges := r.ix.Observe(relay.FromArticle(versionID, 0, a))
-	if len(edges) == 0 {
-		return nil
-	}
 	now := r.clock.Now()
 	out := make([]store.RelayEdge, 0, len(edges))
 	for _, e := range edges {
 		e.DetectedAt = now
 		out = append(out, edgeToStore(e))
 	}
-	if err := r.st.SaveRelayEdges(ctx, out); err != nil {
-		return err
+	if len(out) > 0 {
+		if err := r.st.SaveRelayEdges(ctx, out); err != nil {
+			return err
+		}
 	}
 	return r.watch(ctx, versionID)
 }
@@ -67,8 +68,12 @@ func (r *relayRecorder) Observe(ctx context.Context, versionID int64, a *article
 // (crossing, with the chain of relays behind it), and relay.velocity_outlets
 // outlets reporting its contents within relay.velocity_within (velocity).
 // They are queued as events of the article, to the channels its findings
-// went to, once each (per leak; per leak and period).
+// went to, once each (per leak; per leak and period). It runs as the
+// version is evaluated, so an alert leaves in the poll that brought the
+// article.
 func (r *relayRecorder) watch(ctx context.Context, versionID int64) error {
+	r.watching.Lock() // polls evaluate in parallel; one decision at a time
+	defer r.watching.Unlock()
 	fs, err := r.st.FindingsOfVersion(ctx, versionID)
 	if err != nil || len(fs) == 0 {
 		return err
@@ -88,26 +93,26 @@ func (r *relayRecorder) watch(ctx context.Context, versionID int64) error {
 			in.TierOf[s.Name] = s.Tier
 		}
 		sp := relay.Compute(in)
-		if first, ok := firstAtOrPast(sp, r.cfg, r.cfg.Relay.CrossingTier); ok && first.ArticleID == articleID {
-			detail := fmt.Sprintf("First report of %s's contents by a %s outlet (%s). Chain: %s", leakName(l), first.Tier, first.Outlet, chain(sp, articleID))
+		if first, hops, ok := sp.Crossing(r.cfg.Tiers, r.cfg.Relay.CrossingTier); ok && first.ArticleID == articleID {
+			detail := fmt.Sprintf("First report of %s's contents by a %s outlet (%s).\n%s", leakName(l), first.Tier, first.Outlet, chainLines(hops, zoneOf(&fs[0].Finding)))
 			if _, err := r.st.QueueArticleAlert(ctx, articleID, "crossing", detail, l.ID, now); err != nil {
 				return err
 			}
 		}
 		if n := r.cfg.Relay.VelocityOutlets; n > 0 {
 			within := r.cfg.Relay.VelocityWithin
-			outlets := map[string]bool{}
-			for _, nd := range sp.Nodes {
-				if nd.Kind == relay.KindContent && !nd.At.After(now) && nd.At.After(now.Add(-within)) {
-					outlets[nd.Outlet] = true
-				}
-			}
-			if len(outlets) >= n {
-				names := slices.Sorted(maps.Keys(outlets))
-				detail := fmt.Sprintf("%d outlets reported %s's contents within %s: %s", len(outlets), leakName(l), within, strings.Join(names, ", "))
-				key := l.ID + "/" + now.UTC().Truncate(within).Format(time.RFC3339) // once per period
-				if _, err := r.st.QueueArticleAlert(ctx, articleID, "velocity", detail, key, now); err != nil {
+			if outlets := sp.Velocity(now, within); len(outlets) >= n {
+				// At most one a period: the next is news only when the
+				// spread goes on past it.
+				last, found, err := r.st.LastArticleAlert(ctx, "velocity", l.ID+"/")
+				if err != nil {
 					return err
+				}
+				if !found || now.Sub(last) >= within {
+					detail := fmt.Sprintf("%d outlets reported %s's contents within %s: %s", len(outlets), leakName(l), shortDuration(within), strings.Join(outlets, ", "))
+					if _, err := r.st.QueueArticleAlert(ctx, articleID, "velocity", detail, l.ID+"/"+now.UTC().Format(time.RFC3339Nano), now); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -133,48 +138,45 @@ func reportsContent(f *finding.Finding, leak string) bool {
 	return f.Leak != nil && f.Leak.Leak == leak && f.Leak.Label == relay.KindContent
 }
 
-// firstAtOrPast is the earliest content report by an outlet whose tier is
-// tier or a later one.
-func firstAtOrPast(sp relay.Spread, cfg *config.Config, tier string) (relay.Node, bool) {
-	rank := cfg.TierRank(tier)
-	if rank < 0 {
-		return relay.Node{}, false
-	}
-	for _, nd := range sp.Nodes { // in time order
-		if nd.Kind == relay.KindContent && nd.Tier != "" && cfg.TierRank(nd.Tier) >= rank {
-			return nd, true
+// zoneOf is the location of a finding's first zone, where its readers
+// are; UTC when it has none.
+func zoneOf(f *finding.Finding) *time.Location {
+	if len(f.ZoneWindows) > 0 {
+		if loc, err := time.LoadLocation(f.ZoneWindows[0].TimeZone); err == nil {
+			return loc
 		}
 	}
-	return relay.Node{}, false
+	return time.UTC
 }
 
-// chain walks the relay edges back from an article: "A (fringe) → B
-// (foreign-state) → C (national)", at most six steps.
-func chain(sp relay.Spread, articleID int64) string {
-	byID := map[int64]relay.Node{}
-	for _, nd := range sp.Nodes {
-		byID[nd.ArticleID] = nd
+// chainLines is a relay chain as a short list, earliest first: "• fringe
+// outlet (fringe) · Fri 21:05 CEST", then "… reuses N words".
+func chainLines(hops []relay.Hop, loc *time.Location) string {
+	if len(hops) < 2 {
+		return "No relay found: no earlier article of another outlet shares its passages."
 	}
-	steps := []string{}
-	seen := map[int64]bool{}
-	for cur := articleID; !seen[cur] && len(steps) < 6; {
-		seen[cur] = true
-		nd := byID[cur]
-		steps = append(steps, fmt.Sprintf("%s (%s, %s)", nd.Outlet, orNone(nd.Tier), nd.At.UTC().Format("Mon 15:04 UTC")))
-		next := int64(0)
-		for _, e := range sp.Edges {
-			if e.To.ArticleID == cur && e.From.ArticleID != 0 {
-				next = e.From.ArticleID
-				break
-			}
+	lines := make([]string, 0, len(hops)+1)
+	lines = append(lines, "Relay chain:")
+	for _, h := range hops {
+		line := fmt.Sprintf("• %s (%s) · %s", h.Node.Outlet, orNone(h.Node.Tier), h.Node.At.In(loc).Format("Mon 15:04 MST"))
+		if h.Words > 0 {
+			line += fmt.Sprintf(" · reuses %d words of the one above", h.Words)
 		}
-		if next == 0 {
-			break
-		}
-		cur = next
+		lines = append(lines, line)
 	}
-	slices.Reverse(steps)
-	return strings.Join(steps, " → ")
+	return strings.Join(lines, "\n")
+}
+
+// shortDuration is "1h" or "1h30m" rather than "1h0m0s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func orNone(s string) string {

@@ -134,12 +134,15 @@ func (c fixedClock) NewTimer(d time.Duration) clock.Timer { return clock.Real{}.
 // TestCrossingAndVelocityAlerts: a leak site copies the leak, a foreign
 // state outlet rewrites the copy, a national outlet quotes the rewrite.
 // The national outlet's report is the crossing, alerted once with the
-// chain that led to it; three outlets within the hour is velocity.
+// chain that led to it (a second national outlet's is not one); three
+// outlets within the hour is velocity, alerted once in that hour although
+// a fourth follows.
 func TestCrossingAndVelocityAlerts(t *testing.T) {
 	ctx := context.Background()
 	yaml := strings.Replace(spreadYAML, `  - {name: daily, url: "https://daily.example/feed", tier: national}`,
 		`  - {name: statetv, url: "https://statetv.example/feed", tier: foreign-state}
   - {name: daily, url: "https://daily.example/feed", tier: national}
+  - {name: daily2, url: "https://daily2.example/feed", tier: national}
 relay: {velocity_outlets: 3, velocity_within: 1h}`, 1)
 	cfg, err := config.Parse(filepath.Join(t.TempDir(), "config.yaml"), []byte(yaml), func(string) (string, bool) { return "", false })
 	if err != nil {
@@ -162,7 +165,8 @@ relay: {velocity_outlets: 3, velocity_within: 1h}`, 1)
 		"daily":   "Une chaîne étrangère affirme : « Selon des documents publiés en ligne, " + leakedText + " Les médias occidentaux se taisent. » Nous n'avons pas pu vérifier.",
 	}
 	route := func(*finding.Finding) []string { return []string{"#alerts"} }
-	for i, src := range []string{"board", "statetv", "daily"} {
+	texts["daily2"] = "Reprise : " + leakedText
+	for i, src := range []string{"board", "statetv", "daily", "daily2"} {
 		a := &article.Article{Source: src, URL: "https://" + src + ".example/1", GUID: src + "1", Title: "Les courriels",
 			Content: texts[src], PublishedAt: at.Add(time.Duration(i) * 20 * time.Minute)}
 		saved, err := st.SaveArticle(ctx, a, store.Fetch{URL: a.URL, FetchedAt: a.PublishedAt.Add(time.Minute)})
@@ -196,7 +200,7 @@ relay: {velocity_outlets: 3, velocity_within: 1h}`, 1)
 		!strings.Contains(crossing[0].Detail, "board (leak-site") || !strings.Contains(crossing[0].Detail, "statetv (foreign-state") {
 		t.Errorf("crossing alerts %+v", crossing)
 	}
-	if len(velocity) != 1 || !strings.Contains(velocity[0].Detail, "3 outlets") {
+	if len(velocity) != 1 || !strings.Contains(velocity[0].Detail, "3 outlets") || velocity[0].Finding.Finding.Article.Source != "daily" {
 		t.Errorf("velocity alerts %+v", velocity)
 	}
 }

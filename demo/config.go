@@ -69,6 +69,10 @@ leaks:
     disclosed_at: 2017-05-05T20:35:00+02:00
     identifiers: ["#MarchalLeaks", "MarchalLeaks", "pb-7f3k9q", "marchal_leaks_2017.zip"]
     corpus: {{.Mailbox}}
+# Laundering watch: three outlets reporting the contents within an hour is
+# "spreading fast" here (the default is five); the crossing tier is the
+# default, national.
+relay: {velocity_outlets: 3, velocity_within: 1h}
 lists:
   leak-names: ["#MarchalLeaks", MarchalLeaks, Marchal leaks, marchal_leaks_2017.zip, pb-7f3k9q, documents piratés, courriels piratés, mails piratés, hacked emails, leaked emails]
   poll-words: [sondage, sondages, intentions de vote, poll]
@@ -127,6 +131,9 @@ sources:
     language: {{.Language}}
 {{- if .Tags}}
     tags: [{{range $i, $t := .Tags}}{{if $i}}, {{end}}{{$t}}{{end}}]
+{{- end}}
+{{- if .Tier}}
+    tier: {{.Tier}}
 {{- end}}
 {{- if .Zones}}
     zones: [{{range $i, $z := .Zones}}{{if $i}}, {{end}}{{$z}}{{end}}]

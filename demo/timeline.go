@@ -33,6 +33,7 @@ type Outlet struct {
 	Name     string   `yaml:"name"`
 	Kind     string   `yaml:"kind"` // feed or site
 	Tags     []string `yaml:"tags"`
+	Tier     string   `yaml:"tier"` // a config tier: leak-site, fringe, foreign-state, foreign, regional, national, wire
 	Zones    []string `yaml:"zones"`
 	Language string   `yaml:"language"`
 	FullText bool     `yaml:"full_text"`
@@ -51,6 +52,9 @@ type Item struct {
 	Quotes      []Quote   `yaml:"quotes"`
 	Expect      []string  `yaml:"expect"`
 	ExpectZones []string  `yaml:"expect_zones"`
+	// ExpectAlerts are the alerts about the article beyond its findings:
+	// edited, deleted (in its thread), crossing, velocity (laundering).
+	ExpectAlerts []string `yaml:"expect_alerts"`
 	Note        string    `yaml:"note"`
 }
 

@@ -417,20 +417,15 @@ func Health(source, detail string, failures int) Message {
 	return Message{Blocks: []slack.Block{section(text)}, Text: escape(plain), Plain: plain + ": " + oneLine(detail)}
 }
 
-// ArticleEvent renders an event of a flagged article, for its thread: an
-// edit, a deletion, or a laundering alert (crossing: the first report of
-// a leak's contents at a mainstream tier, with the chain behind it;
-// velocity: many outlets reporting them at once).
+// ArticleEvent renders an event of a flagged article: an edit or a
+// deletion, for its thread, or a laundering alert (see Laundering).
 func ArticleEvent(a *store.Alert) Message {
 	f := &a.Finding.Finding
+	if Laundering(a.Kind) {
+		return launderingAlert(a)
+	}
 	var lead, plain string
 	switch a.Kind {
-	case "crossing":
-		lead = fmt.Sprintf(":rotating_light: *Crossing:* %s\nNow at %s: %s", escape(truncate(a.Detail, 2000)), escape(f.Article.Source), headline(f))
-		plain = fmt.Sprintf("Crossing: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
-	case "velocity":
-		lead = fmt.Sprintf(":chart_with_upwards_trend: *Spreading fast:* %s\nLatest: %s at %s", escape(truncate(a.Detail, 2000)), headline(f), escape(f.Article.Source))
-		plain = fmt.Sprintf("Spreading fast: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
 	case "deleted":
 		lead = fmt.Sprintf(":wastebasket: *Deleted:* %s no longer serves %s (%s).", escape(f.Article.Source), headline(f), escape(a.Detail))
 		plain = fmt.Sprintf("Deleted: %s (%s)", oneLine(f.Article.Title), f.Article.Source)
@@ -443,6 +438,36 @@ func ArticleEvent(a *store.Alert) Message {
 	}
 	blocks := []slack.Block{section(lead), contextLine(fmt.Sprintf("rule `%s` · finding `%s` (#%d)", escape(f.Rule), f.ID, a.Finding.ID))}
 	return Message{Blocks: blocks, Text: truncate(escape(plain), 300), Plain: LeadUpdated + a.Kind + ": " + oneLine(f.Article.Title) + " (" + f.Article.Source + ")\n  " + oneLine(a.Detail)}
+}
+
+// Laundering tells the alerts about a leak's spread rather than one
+// article: crossing (the first report of its contents at a mainstream
+// tier, with the chain of relays behind it) and velocity (many outlets
+// reporting them at once). They are posted in the channel, not in the
+// article's thread, where staff would not see them.
+func Laundering(kind string) bool { return kind == "crossing" || kind == "velocity" }
+
+func launderingAlert(a *store.Alert) Message {
+	f := &a.Finding.Finding
+	title, icon := "Crossing: a leak's contents reached the mainstream", ":rotating_light:"
+	if a.Kind == "velocity" {
+		title, icon = "Spreading fast: a leak's contents at many outlets", ":chart_with_upwards_trend:"
+	}
+	// The detail's first line says what happened; the others are the
+	// chain, one hop a line.
+	first, rest, _ := strings.Cut(truncate(a.Detail, 2500), "\n")
+	blocks := []slack.Block{
+		header(icon + " " + title),
+		section(escape(first)),
+		section(fmt.Sprintf("*Now:* %s · %s · %s", escape(f.Article.Source), headline(f), localTime(f, f.BasisTime))),
+	}
+	if rest != "" {
+		blocks = append(blocks, section(escape(rest)))
+	}
+	blocks = append(blocks, contextLine(fmt.Sprintf("rule `%s` · finding `%s` (#%d)", escape(f.Rule), f.ID, a.Finding.ID)))
+	plain := strings.ToUpper(a.Kind) + "  " + title + "\n  " + strings.ReplaceAll(a.Detail, "\n", "\n  ") +
+		"\n  now: " + f.Article.Source + ": " + oneLine(f.Article.Title)
+	return Message{Blocks: blocks, Text: truncate(escape(title+": "+oneLine(first)), 300), Plain: plain}
 }
 
 // zoneLocation is the finding's first zone's location, by its IANA name

@@ -50,6 +50,10 @@ func goldenMessages() map[string]Message {
 		"health":            Health("lemonde", "crawler: source \"lemonde\" (https://www.lemonde.fr/rss/une.xml): HTTP 503", 3),
 		"edited":            ArticleEvent(&store.Alert{ID: 7, Kind: "edited", Detail: "… le trésorier écrit [-: « il faut boucler le budget »-] {+.+}", Finding: *sf}),
 		"deleted":           ArticleEvent(&store.Alert{ID: 8, Kind: "deleted", Detail: "HTTP 410", Finding: *sf}),
+		"crossing": ArticleEvent(&store.Alert{ID: 12, Kind: "crossing", Finding: *sf,
+			Detail: "First report of #MacronLeaks's contents by a national outlet (lemonde).\nRelay chain:\n• fringe (fringe) · Fri 20:50 CEST\n• rt-fr (foreign-state) · Sat 07:20 CEST · reuses 69 words of the one above\n• lemonde (national) · Sat 09:50 CEST · reuses 99 words of the one above"}),
+		"velocity": ArticleEvent(&store.Alert{ID: 13, Kind: "velocity", Finding: *sf,
+			Detail: "3 outlets reported #MacronLeaks's contents within 1h: fringe, lemonde, rt-fr"}),
 		"alert-adversarial": Alert(storedFinding(43, adversarial), false, nil, nil),
 	}
 }
@@ -139,8 +143,10 @@ func TestFallbackTextEscaped(t *testing.T) {
 	sf := storedFinding(43, adversarial)
 	a := store.Alert{ID: 9, Kind: "edited", Finding: *sf}
 	d := store.Alert{ID: 10, Kind: "deleted", Finding: *sf}
+	c := store.Alert{ID: 12, Kind: "crossing", Detail: "First report by <!channel> (fringe<!everyone>).\n• <https://evil.example|x> & more", Finding: *sf}
 	for name, m := range map[string]Message{
-		"alert": Alert(sf, false, nil, nil), "follow-up": FollowUp(sf, store.Thread{SameArticle: true}), "syndicated": FollowUp(sf, store.Thread{}),
+		"crossing": ArticleEvent(&c),
+		"alert":    Alert(sf, false, nil, nil), "follow-up": FollowUp(sf, store.Thread{SameArticle: true}), "syndicated": FollowUp(sf, store.Thread{}),
 		"edited": ArticleEvent(&a), "deleted": ArticleEvent(&d), "health": Health("<!channel>", "x", 3),
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -223,6 +223,17 @@ func (o *Outbox) deliverChannel(ctx context.Context, ch string, alerts []store.A
 	if !ok {
 		return
 	}
+	// A laundering alert is never folded into a digest line: in a flood
+	// it is the message that matters most. It goes first, on its own.
+	rest := alerts[:0:0]
+	for _, a := range alerts {
+		if !Laundering(a.Kind) {
+			rest = append(rest, a)
+		} else if !o.single(ctx, ch, a) {
+			return
+		}
+	}
+	alerts = rest
 	if len(alerts) > 0 {
 		d, open, err := o.Store.OpenDigest(ctx, ch)
 		if err != nil {
@@ -413,7 +424,7 @@ func (o *Outbox) single(ctx context.Context, ch string, a store.Alert) bool {
 	switch {
 	case a.Kind != "" && a.Kind != "finding":
 		m = ArticleEvent(&a)
-		if threaded {
+		if threaded && !Laundering(a.Kind) {
 			m.ThreadTS = th.RootTS
 		}
 	case threaded:

@@ -320,6 +320,81 @@ func TestThreadsAndSyndication(t *testing.T) {
 	}
 }
 
+// TestLaunderingAlertsInChannel: a crossing alert about an article
+// already alerted is posted in the channel, where staff see it, not in
+// the article's thread as an edit is; it is posted once however often the
+// outbox runs.
+func TestLaunderingAlertsInChannel(t *testing.T) {
+	f := newFake(t, -1)
+	st, _ := openStore(t)
+	o := newOutbox(t, st, slackSender(t, f, st, time.Second), &logBuffer{})
+	ctx := context.Background()
+	saveStory(t, st, "lemonde", "a1", story, "k1")
+	deliverAll(t, o, st)
+	fs, err := st.Findings(ctx)
+	if err != nil || len(fs) != 1 {
+		t.Fatalf("findings %d, %v", len(fs), err)
+	}
+	detail := "First report of #Leaks's contents by a national outlet (lemonde).\nRelay chain:\n• board (leak-site) · Fri 20:50 CEST\n• lemonde (national) · Sat 09:50 CEST · reuses 40 words of the one above"
+	if _, err := st.QueueArticleAlert(ctx, fs[0].ArticleID, "crossing", detail, "leaks", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.QueueArticleAlert(ctx, fs[0].ArticleID, "edited", "diff", "v2", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	deliverAll(t, o, st)
+	deliverAll(t, o, st)
+	msgs := f.Messages(channelOf(t, f, "#alerts"))
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages, want the alert, the crossing and the edit", len(msgs))
+	}
+	var crossing, edited int
+	for _, m := range msgs[1:] {
+		switch {
+		case strings.Contains(m.Text, "Crossing"):
+			crossing++
+			if m.ThreadTS != "" {
+				t.Errorf("crossing posted in a thread (%s), not in the channel", m.ThreadTS)
+			}
+			if !strings.Contains(string(m.Blocks), "board (leak-site)") {
+				t.Errorf("crossing without its chain: %s", m.Blocks)
+			}
+		case strings.Contains(m.Text, "Edited"):
+			edited++
+			if m.ThreadTS != msgs[0].TS {
+				t.Errorf("edit not in the alert's thread")
+			}
+		}
+	}
+	if crossing != 1 || edited != 1 {
+		t.Errorf("crossing %d, edited %d messages", crossing, edited)
+	}
+
+	// In a flood the findings go to a digest, the velocity alert on its own.
+	for i := range 25 {
+		saveStory(t, st, "fringe", fmt.Sprintf("f%d", i), fmt.Sprintf("%s %d", story, i), fmt.Sprintf("f%d", i))
+	}
+	if _, err := st.QueueArticleAlert(ctx, fs[0].ArticleID, "velocity", "5 outlets reported #Leaks's contents within 1h: a, b, c, d, e", "leaks/1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	deliverAll(t, o, st)
+	var digests, velocity int
+	for _, m := range f.Messages(channelOf(t, f, "#alerts")) {
+		switch {
+		case strings.HasPrefix(m.Key(), "digest:"):
+			digests++
+		case strings.Contains(m.Text, "Spreading fast"):
+			velocity++
+			if m.ThreadTS != "" {
+				t.Errorf("velocity alert posted in a thread")
+			}
+		}
+	}
+	if digests != 1 || velocity != 1 {
+		t.Errorf("%d digest summaries and %d velocity messages, want 1 and 1", digests, velocity)
+	}
+}
+
 // TestEditRateLimitedIsRetried: Slack answers the first chat.update with
 // 429; the edit is sent again after Retry-After, so the "same story at N
 // outlets" count does not go stale.
