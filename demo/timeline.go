@@ -55,7 +55,7 @@ type Item struct {
 	// ExpectAlerts are the alerts about the article beyond its findings:
 	// edited, deleted (in its thread), crossing, velocity (laundering).
 	ExpectAlerts []string `yaml:"expect_alerts"`
-	Note        string    `yaml:"note"`
+	Note         string   `yaml:"note"`
 }
 
 // Edit is a later version of an item's page.
