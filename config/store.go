@@ -1,0 +1,30 @@
+package config
+
+import (
+	"net/url"
+	"path/filepath"
+
+	"github.com/silencewatch/silencewatch/weburl"
+)
+
+// store reads the store key: a PostgreSQL URL as it is, else a SQLite
+// file path, relative to the config's directory ("silencewatch.db" when
+// unset). A URL's password is accepted (PGPASSWORD or PGPASSFILE are
+// better: config files get committed) and never repeated in a message.
+func (v *validator) store(raw string) string {
+	if weburl.IsPostgres(raw) {
+		// url's error quotes the whole URL, password included: not shown.
+		// An empty host or database is pgx's to fill (PGHOST, PGDATABASE).
+		if _, err := url.Parse(raw); err != nil {
+			v.errorf(p{"store"}, "%q is not a valid PostgreSQL URL (expected postgres://user@host:port/database)", weburl.Redact(raw))
+		}
+		return raw
+	}
+	if raw == "" {
+		raw = "silencewatch.db"
+	}
+	if !filepath.IsAbs(raw) && raw != ":memory:" {
+		raw = filepath.Join(v.dir, raw)
+	}
+	return raw
+}
