@@ -13,10 +13,11 @@ import (
 // better: config files get committed) and never repeated in a message.
 func (v *validator) store(raw string) string {
 	if weburl.IsPostgres(raw) {
-		// url's error quotes the whole URL, password included: not shown.
-		// An empty host or database is pgx's to fill (PGHOST, PGDATABASE).
+		// url's error quotes the whole URL, and a URL that does not parse
+		// cannot be trusted to redact: neither is shown. An empty host or
+		// database is pgx's to fill (PGHOST, PGDATABASE).
 		if _, err := url.Parse(raw); err != nil {
-			v.errorf(p{"store"}, "%q is not a valid PostgreSQL URL (expected postgres://user@host:port/database)", weburl.Redact(raw))
+			v.errorf(p{"store"}, "is not a valid PostgreSQL URL (expected postgres://user@host:port/database; the value is not repeated, it may hold a password)")
 		}
 		return raw
 	}
