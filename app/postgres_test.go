@@ -112,8 +112,9 @@ func newPostgresURL(t *testing.T) string {
 }
 
 // TestDaemonOnPostgres: an empty database is refused without -init (as a
-// missing file is), -init creates the store, and two daemons may run on
-// one database at once (no file lock), each poll stored once.
+// missing file is), -init creates the store, and with no file lock two
+// more daemons starting at once on the database are not refused, and
+// store nothing twice.
 func TestDaemonOnPostgres(t *testing.T) {
 	dsn := newPostgresURL(t)
 	feed := &feedServer{}
