@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,7 +77,17 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	// Leak indexes come from the store when it holds them current;
 	// otherwise they are built in memory for this check.
 	var indexStore leakIndexStore
-	if fileExists(cfg.Store) {
+	if store.Backend(cfg.Store) == "postgres" {
+		// Reading only: a database without the store's tables stays so.
+		st, err := store.OpenPostgresExisting(ctx, cfg.Store)
+		switch {
+		case err == nil:
+			defer st.Close()
+			indexStore = st
+		case !errors.Is(err, store.ErrNotInitialized):
+			fmt.Fprintf(env.Stderr, "silencewatch check: leak indexes are built in memory: %v\n", err)
+		}
+	} else if fileExists(cfg.Store) {
 		if st, err := store.OpenSQLite(ctx, cfg.Store); err == nil {
 			defer st.Close()
 			indexStore = st

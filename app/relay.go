@@ -21,7 +21,7 @@ import (
 // against the recent articles of other outlets and its edges are stored.
 type relayRecorder struct {
 	ix    *relay.Index
-	st    *store.SQLite
+	st    *store.DB
 	clock clock.Clock
 	cfg   *config.Config
 
@@ -30,7 +30,7 @@ type relayRecorder struct {
 
 // newRelayRecorder builds the rolling index from the versions stored in
 // the last relay.window, so that a restart loses no earlier article.
-func newRelayRecorder(ctx context.Context, cfg *config.Config, st *store.SQLite, clk clock.Clock, log *slog.Logger) (*relayRecorder, error) {
+func newRelayRecorder(ctx context.Context, cfg *config.Config, st *store.DB, clk clock.Clock, log *slog.Logger) (*relayRecorder, error) {
 	ix := relay.New(relay.Options{Window: cfg.Relay.Window, MinWords: cfg.Relay.MinWords})
 	start := time.Now()
 	vs, err := st.VersionsSince(ctx, clk.Now().Add(-cfg.Relay.Window))

@@ -26,7 +26,7 @@ import (
 
 // startReview serves the review web UI on o.Review (run -review ADDR)
 // until the returned server is stopped; nil when o.Review is empty.
-func startReview(o DaemonOptions, st *store.SQLite, wake func(), engine *rules.Engine, fetcher *crawler.Fetcher) (*http.Server, error) {
+func startReview(o DaemonOptions, st *store.DB, wake func(), engine *rules.Engine, fetcher *crawler.Fetcher) (*http.Server, error) {
 	if o.Review == "" {
 		return nil, nil
 	}

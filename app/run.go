@@ -263,9 +263,15 @@ func warnUnsetSecrets(logger *slog.Logger, cfg *config.Config) {
 // and InitStore is not set.
 var ErrNoStore = errors.New("app: no store")
 
-type noStoreError struct{ path string }
+type noStoreError struct {
+	path     string // redacted
+	postgres bool
+}
 
 func (e *noStoreError) Error() string {
+	if e.postgres {
+		return "app: store " + e.path + " holds no silencewatch store; pass -init to create a new store in that database"
+	}
 	return "app: store " + e.path + " does not exist; pass -init to create a new store"
 }
 
@@ -275,7 +281,22 @@ func (e *noStoreError) Is(target error) bool { return target == ErrNoStore }
 // create is set (then its directory is made too), and the daemon holds its
 // exclusive lock, so a second daemon on the same store is refused with
 // store.ErrLocked instead of fetching and alerting everything twice.
-func openDaemonStore(ctx context.Context, path string, create bool) (*store.SQLite, *store.Lock, error) {
+//
+// A PostgreSQL store must hold the store's tables unless create is set
+// (an empty database is ErrNoStore, like a missing file), and takes no
+// lock: several processes may share the database.
+func openDaemonStore(ctx context.Context, path string, create bool) (*store.DB, *store.Lock, error) {
+	if store.Backend(path) == "postgres" {
+		open := store.OpenPostgresExisting
+		if create {
+			open = store.OpenPostgres
+		}
+		st, err := open(ctx, path)
+		if errors.Is(err, store.ErrNotInitialized) {
+			return nil, nil, &noStoreError{path: store.RedactDSN(path), postgres: true}
+		}
+		return st, nil, err
+	}
 	if path == ":memory:" {
 		st, err := store.OpenSQLite(ctx, path)
 		return st, nil, err
@@ -318,17 +339,17 @@ func stopHTTP(srv *http.Server) {
 // configAndStore loads -config and opens its store, which must exist (the
 // commands that read the record never create an empty one); on failure it
 // has said why, naming cmd, and returns the exit code.
-func configAndStore(ctx context.Context, cmd, configPath string, env Env) (*config.Config, *store.SQLite, int) {
+func configAndStore(ctx context.Context, cmd, configPath string, env Env) (*config.Config, *store.DB, int) {
 	cfg, err := loadConfig(configPath, env)
 	if err != nil {
 		printConfigError(env.Stderr, err)
 		return nil, nil, ExitUsage
 	}
-	if _, err := os.Stat(cfg.Store); err != nil {
-		fmt.Fprintf(env.Stderr, "silencewatch %s: no store at %s (run 'silencewatch run -init' first, or give -config)\n", cmd, cfg.Store)
+	st, err := openExistingStore(ctx, cfg.Store)
+	if errors.Is(err, ErrNoStore) {
+		fmt.Fprintf(env.Stderr, "silencewatch %s: no store at %s (run 'silencewatch run -init' first, or give -config)\n", cmd, store.RedactDSN(cfg.Store))
 		return nil, nil, ExitUsage
 	}
-	st, err := store.OpenSQLite(ctx, cfg.Store)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "silencewatch %s: %v\n", cmd, err)
 		return nil, nil, ExitUsage
@@ -361,7 +382,27 @@ func writeOutput(out string, stdout io.Writer, write func(w io.Writer) error) er
 	return err
 }
 
-func openStore(ctx context.Context, cfg *config.Config) (*store.SQLite, error) {
+// openExistingStore opens the store at dsn, which must exist: a SQLite
+// file, or a PostgreSQL database holding the store's tables; ErrNoStore
+// otherwise.
+func openExistingStore(ctx context.Context, dsn string) (*store.DB, error) {
+	if store.Backend(dsn) == "postgres" {
+		st, err := store.OpenPostgresExisting(ctx, dsn)
+		if errors.Is(err, store.ErrNotInitialized) {
+			return nil, &noStoreError{path: store.RedactDSN(dsn), postgres: true}
+		}
+		return st, err
+	}
+	if _, err := os.Stat(dsn); err != nil {
+		return nil, &noStoreError{path: dsn}
+	}
+	return store.OpenSQLite(ctx, dsn)
+}
+
+func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	if store.Backend(cfg.Store) == "postgres" {
+		return store.OpenPostgres(ctx, cfg.Store)
+	}
 	if dir := filepath.Dir(cfg.Store); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("app: store directory: %w", err)

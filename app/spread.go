@@ -99,7 +99,7 @@ func stageLabel(s string) string {
 
 // spreadInput reads the findings and relay edges a spread is computed
 // from.
-func spreadInput(ctx context.Context, st *store.SQLite, leak string) (relay.Input, error) {
+func spreadInput(ctx context.Context, st *store.DB, leak string) (relay.Input, error) {
 	in := relay.Input{Leak: leak}
 	fs, err := st.Findings(ctx)
 	if err != nil {

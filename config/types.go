@@ -13,8 +13,11 @@ import (
 
 // Config is a loaded, validated configuration.
 type Config struct {
-	Path       string // the file it was read from
-	Store      string // SQLite file path, relative paths taken from the config's directory
+	Path string // the file it was read from
+	// Store is the record: a SQLite file path (relative paths taken from
+	// the config's directory), or a postgres:// or postgresql:// URL. A
+	// URL may carry a password: print it only through store.RedactDSN.
+	Store      string
 	Crawler    Crawler
 	Evaluation Evaluation
 	Evidence   Evidence

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -137,13 +136,7 @@ func (v *validator) instant(path p, value string) time.Time {
 
 func (v *validator) build(raw *rawFile) *Config {
 	cfg := &Config{Lists: map[string][]string{}}
-	cfg.Store = raw.Store
-	if cfg.Store == "" {
-		cfg.Store = "silencewatch.db"
-	}
-	if !filepath.IsAbs(cfg.Store) && cfg.Store != ":memory:" {
-		cfg.Store = filepath.Join(v.dir, cfg.Store)
-	}
+	cfg.Store = v.store(raw.Store)
 	v.crawler(cfg, &raw.Crawler)
 	v.evaluation(cfg, &raw.Evaluation)
 	v.evidence(cfg, &raw.Evidence)

@@ -22,7 +22,7 @@ var t0 = time.Date(2017, 5, 6, 8, 0, 0, 0, time.UTC)
 // latin1Page is a page as an outlet served it, in ISO-8859-1.
 var latin1Page = []byte("<html><head><meta charset=\"iso-8859-1\"><title>Courriels</title></head><body><p>Selon les courriels, le tr\xe9sorier\xa0\xe9crit.</p></body></html>")
 
-func seeded(t *testing.T) *store.SQLite {
+func seeded(t *testing.T) *store.DB {
 	t.Helper()
 	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {

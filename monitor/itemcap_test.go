@@ -31,7 +31,7 @@ func capItem(guid string, minutesAgo int, text string) string {
 }
 
 // storedGUIDs lists the GUIDs of the source's stored articles, sorted.
-func storedGUIDs(t *testing.T, st *store.SQLite) []string {
+func storedGUIDs(t *testing.T, st *store.DB) []string {
 	t.Helper()
 	vs, err := st.RevisitCandidates(context.Background(), "src", time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), 1<<20)
 	if err != nil {
@@ -258,7 +258,7 @@ func sampleHeap(peak *uint64) (stop func()) {
 
 // flakyStore fails the calls a test asks it to.
 type flakyStore struct {
-	*store.SQLite
+	*store.DB
 	mu                    sync.Mutex
 	failEvents, failState bool
 }
@@ -269,7 +269,7 @@ func (f *flakyStore) AddEvent(ctx context.Context, e store.Event) error {
 	if f.failEvents {
 		return fmt.Errorf("store: add event: disk I/O error")
 	}
-	return f.SQLite.AddEvent(ctx, e)
+	return f.DB.AddEvent(ctx, e)
 }
 
 func (f *flakyStore) SourceState(ctx context.Context, name string) (store.SourceState, bool, error) {
@@ -278,7 +278,7 @@ func (f *flakyStore) SourceState(ctx context.Context, name string) (store.Source
 	if f.failState {
 		return store.SourceState{}, false, fmt.Errorf("store: source state: disk I/O error")
 	}
-	return f.SQLite.SourceState(ctx, name)
+	return f.DB.SourceState(ctx, name)
 }
 
 // TestDroppedStoreErrorsCounted checks that store failures a poll logs
@@ -287,7 +287,7 @@ func (f *flakyStore) SourceState(ctx context.Context, name string) (store.Source
 func TestDroppedStoreErrorsCounted(t *testing.T) {
 	f := newFeed(t, func(w http.ResponseWriter, r *http.Request, n int) { w.WriteHeader(http.StatusInternalServerError) })
 	h := newHarness(t, f)
-	flaky := &flakyStore{SQLite: h.st, failEvents: true}
+	flaky := &flakyStore{DB: h.st, failEvents: true}
 	h.m.opts.Store = flaky
 	errs := func() float64 { return testutil.ToFloat64(h.m.opts.Metrics.evaluateErrors) }
 	for range h.m.opts.Config.Crawler.FailureReportAfter { // the last records a "failing" event

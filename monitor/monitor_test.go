@@ -72,7 +72,7 @@ func rssItem(guid, text string) string {
 
 type harness struct {
 	m     *Monitor
-	st    *store.SQLite
+	st    *store.DB
 	name  string
 	feedN func() int
 }

@@ -80,7 +80,7 @@ func (o *outletSite) set(slug, body string) { o.mu.Lock(); o.pages[slug] = body;
 
 const flaggedText = "Les #MacronLeaks : selon les courriels, le trésorier a décalé les factures du meeting de Lyon avant lundi."
 
-func pageHarness(t *testing.T, sourceYAML string) (*Monitor, *store.SQLite) {
+func pageHarness(t *testing.T, sourceYAML string) (*Monitor, *store.DB) {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte("sources:\n"+sourceYAML+rulesYAML), func(string) (string, bool) { return "", false })
 	if err != nil {

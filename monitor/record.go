@@ -10,7 +10,7 @@ import (
 	"github.com/silencewatch/silencewatch/store"
 )
 
-// Record is what the pipeline asks of the store, by concern. *store.SQLite
+// Record is what the pipeline asks of the store, by concern. *store.DB
 // implements it; tests wrap it to inject failures.
 type Record interface {
 	sourceRecord
@@ -52,4 +52,4 @@ type evidenceRecord interface {
 	PruneResponses(ctx context.Context, cutoff time.Time) (int, error)
 }
 
-var _ Record = (*store.SQLite)(nil)
+var _ Record = (*store.DB)(nil)

@@ -23,7 +23,7 @@ import (
 
 var paris, _ = time.LoadLocation("Europe/Paris")
 
-func openStore(t *testing.T) (*store.SQLite, string) {
+func openStore(t *testing.T) (*store.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "s.db")
 	st, err := store.OpenSQLite(context.Background(), path)
@@ -50,7 +50,7 @@ func sampleFinding(id, source, title string, sev config.Severity) finding.Findin
 
 // seed stores n articles with one finding each, routed to channel, and
 // returns their finding row ids.
-func seed(t *testing.T, st *store.SQLite, n int, channel string, body func(i int) string) []int64 {
+func seed(t *testing.T, st *store.DB, n int, channel string, body func(i int) string) []int64 {
 	t.Helper()
 	ctx := context.Background()
 	var ids []int64
@@ -85,7 +85,7 @@ func (l *logBuffer) Write(p []byte) (int, error) {
 }
 func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
-func newOutbox(t *testing.T, st *store.SQLite, sender Sender, logs *logBuffer) *Outbox {
+func newOutbox(t *testing.T, st *store.DB, sender Sender, logs *logBuffer) *Outbox {
 	return &Outbox{Store: st, Sender: sender, Clock: clock.Real{}, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		Pace: 20 * time.Millisecond, DigestThreshold: 20, DigestInterval: time.Minute, DigestBatch: 40,
 		Rand: func() float64 { return 0 }}
@@ -93,7 +93,7 @@ func newOutbox(t *testing.T, st *store.SQLite, sender Sender, logs *logBuffer) *
 
 // deliverAll runs delivery passes until nothing is pending, retries
 // included (their backoff is short with Rand 0).
-func deliverAll(t *testing.T, o *Outbox, st *store.SQLite) {
+func deliverAll(t *testing.T, o *Outbox, st *store.DB) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -115,7 +115,7 @@ func deliverAll(t *testing.T, o *Outbox, st *store.SQLite) {
 	}
 }
 
-func assertExactlyOnce(t *testing.T, f *slackfake.Server, st *store.SQLite) {
+func assertExactlyOnce(t *testing.T, f *slackfake.Server, st *store.DB) {
 	t.Helper()
 	counts := alertCounts(f)
 	as, _ := st.Alerts(context.Background())
@@ -197,7 +197,7 @@ func TestInvalidAuthKeptAsFailed(t *testing.T) {
 	}
 }
 
-func lastAlertOf(t *testing.T, st *store.SQLite, findingID int64) int64 {
+func lastAlertOf(t *testing.T, st *store.DB, findingID int64) int64 {
 	as, _ := st.Alerts(context.Background())
 	for _, a := range as {
 		if a.FindingID == findingID {
@@ -210,7 +210,7 @@ func lastAlertOf(t *testing.T, st *store.SQLite, findingID int64) int64 {
 
 // restart stops a delivery pass, closes the store as a dying process
 // would, and reopens it.
-func reopen(t *testing.T, st *store.SQLite, path string) *store.SQLite {
+func reopen(t *testing.T, st *store.DB, path string) *store.DB {
 	t.Helper()
 	st.Close()
 	st2, err := store.OpenSQLite(context.Background(), path)
@@ -274,7 +274,7 @@ type laterClock struct{ d time.Duration }
 func (c laterClock) Now() time.Time                       { return time.Now().Add(c.d) }
 func (c laterClock) NewTimer(d time.Duration) clock.Timer { return clock.Real{}.NewTimer(d) }
 
-func saveStory(t *testing.T, st *store.SQLite, source, guid, content, findingKey string) {
+func saveStory(t *testing.T, st *store.DB, source, guid, content, findingKey string) {
 	t.Helper()
 	ctx := context.Background()
 	a := &article.Article{Source: source, GUID: guid, URL: "https://" + source + ".example/" + guid, Title: "T " + guid, Content: content, FirstSeenAt: time.Now()}

@@ -54,7 +54,7 @@ const xss = `<script>alert(1)</script> <img src=x onerror=alert(1)> <a href="jav
 
 type fixture struct {
 	t       *testing.T
-	st      *store.SQLite
+	st      *store.DB
 	srv     *httptest.Server
 	clock   *testClock
 	finding int64 // the seeded finding's row id

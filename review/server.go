@@ -27,7 +27,7 @@ import (
 	"github.com/silencewatch/silencewatch/store"
 )
 
-// Store is what the review UI needs of the store; *store.SQLite.
+// Store is what the review UI needs of the store; *store.DB.
 type Store interface {
 	UserByName(ctx context.Context, name string) (store.User, error)
 	UserByAPIToken(ctx context.Context, tokenHash string, at time.Time) (store.User, error)

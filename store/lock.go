@@ -35,8 +35,9 @@ func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 // appended.
 func LockPath(path string) string { return path + ".lock" }
 
-// Lock is an exclusive advisory lock on a store, held by one daemon so a
-// second one on the same file does not fetch and alert everything twice.
+// Lock is an exclusive advisory lock on a SQLite store, held by one daemon
+// so a second one on the same file does not fetch and alert everything
+// twice. A PostgreSQL store takes none: several processes may share it.
 // Readers (export, check) do not take it. The kernel drops it when the
 // process dies, so a crash leaves no stale lock; the file itself stays.
 type Lock struct {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/silencewatch/silencewatch/weburl"
 )
@@ -19,23 +20,35 @@ import (
 // number after it.
 const scrubVersion = 7
 
-// migrationProvider is the store's migrations: the SQL files and the Go
-// credential scrub.
-func migrationProvider(db *sql.DB) (*goose.Provider, error) {
-	sub, err := fs.Sub(migrations, "migrations")
+// migrationProvider is the store's migrations in dialect d: the SQL files
+// of its directory and the Go credential scrub, the same versions in
+// both. On PostgreSQL a session lock keeps two processes starting at
+// once from migrating the same database together.
+func migrationProvider(db *sql.DB, d *dialect) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+d.dir)
 	if err != nil {
 		return nil, err
 	}
-	scrub := goose.NewGoMigration(scrubVersion, &goose.GoFunc{RunTx: scrubCredentials}, nil)
+	scrub := goose.NewGoMigration(scrubVersion, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+		return scrubCredentials(ctx, &txn{tx: tx, d: d})
+	}}, nil)
 	// The global registry holds Go migrations registered by any package
 	// linked in; ours are given here and must not pick those up.
-	return goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(scrub))
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(scrub)}
+	if d.postgres {
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(d.goose, db, sub, opts...)
 }
 
 // scrubCredentials redacts every stored URL with userinfo and every
 // stored request header carrying a credential, as SaveSource and
 // SaveResponse now do on the way in.
-func scrubCredentials(ctx context.Context, tx *sql.Tx) error {
+func scrubCredentials(ctx context.Context, tx *txn) error {
 	for _, col := range []struct{ table, column string }{
 		{"sources", "url"}, {"articles", "source_url"}, {"responses", "url"}, {"responses", "final_url"},
 	} {
@@ -79,7 +92,7 @@ func scrubCredentials(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-func scrubURLs(ctx context.Context, tx *sql.Tx, table, column string) error {
+func scrubURLs(ctx context.Context, tx *txn, table, column string) error {
 	// Only URLs with an @ can carry userinfo.
 	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT DISTINCT %s FROM %s WHERE %s LIKE '%%@%%'`, column, table, column))
 	if err != nil {

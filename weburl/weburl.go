@@ -28,3 +28,11 @@ func Redact(raw string) string {
 	u.User = url.User("xxxxx")
 	return u.String()
 }
+
+// IsPostgres reports whether raw is a PostgreSQL connection URL: its
+// scheme is postgres or postgresql, in any case. The config's store key
+// takes such a URL for a PostgreSQL store, anything else as a file.
+func IsPostgres(raw string) bool {
+	scheme, _, ok := strings.Cut(raw, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
+}

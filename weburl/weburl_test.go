@@ -18,3 +18,22 @@ func TestRedact(t *testing.T) {
 		})
 	}
 }
+
+func TestIsPostgres(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"postgres://sw@db/sw":   true,
+		"postgresql://db/sw":    true,
+		"PostgreSQL://db/sw":    true,
+		"postgres:///sw":        true,
+		"postgres.db":           false,
+		"/srv/postgres://x":     false,
+		"https://db/sw":         false,
+		"postgres:db":           false,
+		"":                      false,
+		"file:postgres://db/sw": false,
+	} {
+		if got := IsPostgres(raw); got != want {
+			t.Errorf("IsPostgres(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}

@@ -68,7 +68,7 @@ type bench struct {
 	cfgNote  configNote
 	server   *child
 	tmp      string
-	store    *store.SQLite
+	store    *store.DB
 	counts   *sql.DB
 	mon      *monitor.Monitor
 	metrics  *monitor.Metrics

@@ -73,7 +73,8 @@ type Alert struct {
 	Finding    StoredFinding
 }
 
-// execQuerier is what *sql.DB and *sql.Tx share for writes.
+// execQuerier is what the store's handle and its transactions share for
+// writes.
 type execQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -81,7 +82,7 @@ type execQuerier interface {
 
 // ChannelIDs returns every configured channel's Slack id learned so far,
 // by the channel as configured.
-func (s *SQLite) ChannelIDs(ctx context.Context) (map[string]string, error) {
+func (s *DB) ChannelIDs(ctx context.Context) (map[string]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT name, id FROM slack_channels`)
 	if err != nil {
 		return nil, fmt.Errorf("store: channel ids: %w", err)
@@ -102,7 +103,7 @@ func (s *SQLite) ChannelIDs(ctx context.Context) (map[string]string, error) {
 }
 
 // SaveChannelID records the Slack id of a configured channel.
-func (s *SQLite) SaveChannelID(ctx context.Context, name, id string, at time.Time) error {
+func (s *DB) SaveChannelID(ctx context.Context, name, id string, at time.Time) error {
 	if name == "" || id == "" {
 		return fmt.Errorf("store: channel id %q for %q: empty", id, name)
 	}
@@ -117,7 +118,7 @@ ON CONFLICT (name) DO UPDATE SET id = excluded.id, resolved_at = excluded.resolv
 
 // PendingRefreshes returns the sent top-level alerts marked for an edit,
 // oldest first; each one's RefreshSeq is to be passed to MarkRefreshed.
-func (s *SQLite) PendingRefreshes(ctx context.Context) ([]Alert, error) {
+func (s *DB) PendingRefreshes(ctx context.Context) ([]Alert, error) {
 	out, err := s.queryAlerts(ctx, `WHERE a.refresh_seq > a.refreshed_seq ORDER BY a.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending refreshes: %w", err)
@@ -127,8 +128,8 @@ func (s *SQLite) PendingRefreshes(ctx context.Context) ([]Alert, error) {
 
 // MarkRefreshed records that alert id was edited as of seq: a mark made
 // since (a newer seq) stays pending.
-func (s *SQLite) MarkRefreshed(ctx context.Context, id, seq int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE alerts SET refreshed_seq = max(refreshed_seq, ?) WHERE id = ?`, seq, id)
+func (s *DB) MarkRefreshed(ctx context.Context, id, seq int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE alerts SET refreshed_seq = CASE WHEN refreshed_seq > ? THEN refreshed_seq ELSE ? END WHERE id = ?`, seq, seq, id)
 	if err != nil {
 		return fmt.Errorf("store: mark alert %d refreshed: %w", id, err)
 	}
@@ -137,7 +138,7 @@ func (s *SQLite) MarkRefreshed(ctx context.Context, id, seq int64) error {
 
 // RefreshFinding marks every sent top-level alert of a finding for an edit
 // (its verdict changed) and returns how many were marked.
-func (s *SQLite) RefreshFinding(ctx context.Context, findingID int64) (int, error) {
+func (s *DB) RefreshFinding(ctx context.Context, findingID int64) (int, error) {
 	r, err := s.db.ExecContext(ctx, refreshSQL+`finding_id = ?`, findingID)
 	if err != nil {
 		return 0, fmt.Errorf("store: refresh finding %d: %w", findingID, err)
@@ -150,7 +151,7 @@ func (s *SQLite) RefreshFinding(ctx context.Context, findingID int64) (int, erro
 }
 
 // OpenDigest returns the channel's latest digest not closed, if any.
-func (s *SQLite) OpenDigest(ctx context.Context, channel string) (Digest, bool, error) {
+func (s *DB) OpenDigest(ctx context.Context, channel string) (Digest, bool, error) {
 	var d Digest
 	err := s.db.QueryRowContext(ctx, `
 SELECT id, channel, waiting, ts, attempt_at, posted_at FROM digests
@@ -167,21 +168,17 @@ WHERE channel = ? AND closed_at IS NULL ORDER BY id DESC LIMIT 1`, channel).
 
 // StartDigest records that a digest summary is about to be posted, before
 // it is, and returns its id; earlier digests of the channel are closed.
-func (s *SQLite) StartDigest(ctx context.Context, channel string, waiting int, at time.Time) (int64, error) {
+func (s *DB) StartDigest(ctx context.Context, channel string, waiting int, at time.Time) (int64, error) {
 	if err := checkTime("attempt", at); err != nil {
 		return 0, fmt.Errorf("store: start digest: %w", err)
 	}
 	var id int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE digests SET closed_at = ? WHERE channel = ? AND closed_at IS NULL`, ts(at), channel); err != nil {
 			return err
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO digests (channel, waiting, attempt_at) VALUES (?, ?, ?)`, channel, waiting, ts(at))
-		if err != nil {
-			return err
-		}
-		id, err = r.LastInsertId()
-		return err
+		return tx.QueryRowContext(ctx, `INSERT INTO digests (channel, waiting, attempt_at) VALUES (?, ?, ?) RETURNING id`,
+			channel, waiting, ts(at)).Scan(&id)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: start digest in %s: %w", channel, err)
@@ -190,12 +187,12 @@ func (s *SQLite) StartDigest(ctx context.Context, channel string, waiting int, a
 }
 
 // RetryDigest records a new attempt to post digest id.
-func (s *SQLite) RetryDigest(ctx context.Context, id int64, at time.Time) error {
+func (s *DB) RetryDigest(ctx context.Context, id int64, at time.Time) error {
 	return s.digestUpdate(ctx, id, "retry", `UPDATE digests SET attempt_at = ? WHERE id = ? AND ts = ''`, ts(at), id)
 }
 
 // MarkDigestPosted records the ts Slack gave digest id.
-func (s *SQLite) MarkDigestPosted(ctx context.Context, id int64, messageTS string, at time.Time) error {
+func (s *DB) MarkDigestPosted(ctx context.Context, id int64, messageTS string, at time.Time) error {
 	if messageTS == "" {
 		return fmt.Errorf("store: digest %d posted: empty ts", id)
 	}
@@ -203,7 +200,7 @@ func (s *SQLite) MarkDigestPosted(ctx context.Context, id int64, messageTS strin
 }
 
 // CloseDigest records that the channel's flood drained.
-func (s *SQLite) CloseDigest(ctx context.Context, channel string, at time.Time) error {
+func (s *DB) CloseDigest(ctx context.Context, channel string, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE digests SET closed_at = ? WHERE channel = ? AND closed_at IS NULL`, ts(at), channel)
 	if err != nil {
 		return fmt.Errorf("store: close digest of %s: %w", channel, err)
@@ -211,7 +208,7 @@ func (s *SQLite) CloseDigest(ctx context.Context, channel string, at time.Time) 
 	return nil
 }
 
-func (s *SQLite) digestUpdate(ctx context.Context, id int64, what, q string, args ...any) error {
+func (s *DB) digestUpdate(ctx context.Context, id int64, what, q string, args ...any) error {
 	r, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("store: digest %d %s: %w", id, what, err)

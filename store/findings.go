@@ -33,7 +33,7 @@ type StoredFinding struct {
 // the version's evaluated_at (the first evaluation's time is kept), and
 // one pending alert per finding and channel, due at at (queued once per
 // idempotency key). It returns every finding stored for the version.
-func (s *SQLite) SaveFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time) ([]StoredFinding, error) {
+func (s *DB) SaveFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time) ([]StoredFinding, error) {
 	return s.saveFindings(ctx, versionID, findings, route, at, false)
 }
 
@@ -41,11 +41,11 @@ func (s *SQLite) SaveFindings(ctx context.Context, versionID int64, findings []f
 // evaluated before: marked late, their alerts queued only where route
 // gives channels (nil: none). A finding already stored for the version is
 // left as it is.
-func (s *SQLite) SaveLateFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time) ([]StoredFinding, error) {
+func (s *DB) SaveLateFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time) ([]StoredFinding, error) {
 	return s.saveFindings(ctx, versionID, findings, route, at, true)
 }
 
-func (s *SQLite) saveFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time, late bool) ([]StoredFinding, error) {
+func (s *DB) saveFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time, late bool) ([]StoredFinding, error) {
 	if at.IsZero() {
 		// evaluated_at NULL means "not evaluated": a zero time would lose it.
 		return nil, fmt.Errorf("store: save findings of version %d: zero time", versionID)
@@ -62,7 +62,7 @@ func (s *SQLite) saveFindings(ctx context.Context, versionID int64, findings []f
 		}
 	}
 	var out []StoredFinding
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var (
 			articleID int64
 			version   int
@@ -78,7 +78,7 @@ func (s *SQLite) saveFindings(ctx context.Context, versionID int64, findings []f
 		for i := range findings {
 			f := &findings[i]
 			_, err := tx.ExecContext(ctx, `
-INSERT INTO findings (version_id, article_id, finding_key, rule, severity, window, finding, created_at, late)
+INSERT INTO findings (version_id, article_id, finding_key, rule, severity, "window", finding, created_at, late)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (finding_key, version_id) DO NOTHING`,
 				versionID, articleID, f.ID, f.Rule, f.Severity.String(), f.Window, string(docs[i]), ts(at), late)
@@ -128,7 +128,7 @@ func alertKey(findingKey string, version int, channel string) string {
 }
 
 // FindingByID returns one stored finding.
-func (s *SQLite) FindingByID(ctx context.Context, id int64) (StoredFinding, error) {
+func (s *DB) FindingByID(ctx context.Context, id int64) (StoredFinding, error) {
 	out, err := queryFindings(ctx, s.db, `WHERE f.id = ?`, id)
 	switch {
 	case err != nil:
@@ -140,7 +140,7 @@ func (s *SQLite) FindingByID(ctx context.Context, id int64) (StoredFinding, erro
 }
 
 // Findings returns every stored finding, oldest first.
-func (s *SQLite) Findings(ctx context.Context) ([]StoredFinding, error) {
+func (s *DB) Findings(ctx context.Context) ([]StoredFinding, error) {
 	out, err := queryFindings(ctx, s.db, ``)
 	if err != nil {
 		return nil, fmt.Errorf("store: findings: %w", err)
@@ -148,7 +148,7 @@ func (s *SQLite) Findings(ctx context.Context) ([]StoredFinding, error) {
 	return out, nil
 }
 
-// querier is what *sql.DB and *sql.Tx share.
+// querier is what the store's handle and its transactions share.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
@@ -214,9 +214,9 @@ FROM alerts a JOIN findings f ON f.id = a.finding_id `
 
 // DueAlerts returns pending alerts whose next try is at or before now,
 // oldest (first queued) first; limit <= 0 means no limit.
-func (s *SQLite) DueAlerts(ctx context.Context, now time.Time, limit int) ([]Alert, error) {
+func (s *DB) DueAlerts(ctx context.Context, now time.Time, limit int) ([]Alert, error) {
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		limit = noLimit
 	}
 	out, err := s.queryAlerts(ctx, `WHERE a.status = 'pending' AND a.next_try_at <= ? ORDER BY a.id LIMIT ?`,
 		ts(now), limit)
@@ -227,7 +227,7 @@ func (s *SQLite) DueAlerts(ctx context.Context, now time.Time, limit int) ([]Ale
 }
 
 // AlertByID returns one alert.
-func (s *SQLite) AlertByID(ctx context.Context, id int64) (Alert, error) {
+func (s *DB) AlertByID(ctx context.Context, id int64) (Alert, error) {
 	out, err := s.queryAlerts(ctx, `WHERE a.id = ?`, id)
 	switch {
 	case err != nil:
@@ -239,7 +239,7 @@ func (s *SQLite) AlertByID(ctx context.Context, id int64) (Alert, error) {
 }
 
 // Alerts returns every alert whatever its status, oldest first.
-func (s *SQLite) Alerts(ctx context.Context) ([]Alert, error) {
+func (s *DB) Alerts(ctx context.Context) ([]Alert, error) {
 	out, err := s.queryAlerts(ctx, `ORDER BY a.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: alerts: %w", err)
@@ -247,7 +247,7 @@ func (s *SQLite) Alerts(ctx context.Context) ([]Alert, error) {
 	return out, nil
 }
 
-func (s *SQLite) queryAlerts(ctx context.Context, tail string, args ...any) ([]Alert, error) {
+func (s *DB) queryAlerts(ctx context.Context, tail string, args ...any) ([]Alert, error) {
 	rows, err := s.db.QueryContext(ctx, selectAlertSQL+tail, args...)
 	if err != nil {
 		return nil, err
@@ -277,14 +277,14 @@ func (s *SQLite) queryAlerts(ctx context.Context, tail string, args ...any) ([]A
 
 // MarkAlertSent records a delivery as a top-level message; the alert is
 // never due again.
-func (s *SQLite) MarkAlertSent(ctx context.Context, id int64, messageTS string, at time.Time) error {
+func (s *DB) MarkAlertSent(ctx context.Context, id int64, messageTS string, at time.Time) error {
 	return s.MarkAlertDelivered(ctx, id, Delivery{TS: messageTS}, at)
 }
 
 // MarkAlertDelivered records a delivery, in a thread or a digest or not;
 // d.RefreshRoot is marked for an edit in the same transaction.
-func (s *SQLite) MarkAlertDelivered(ctx context.Context, id int64, d Delivery, at time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *DB) MarkAlertDelivered(ctx context.Context, id int64, d Delivery, at time.Time) error {
+	return s.inTx(ctx, func(tx *txn) error {
 		err := markAlert(ctx, tx, id, "sent", `
 UPDATE alerts SET status = 'sent', attempts = attempts + 1, message_ts = ?, thread_ts = ?, digest = ?,
 	sent_at = ?, next_try_at = NULL`,
@@ -301,18 +301,18 @@ UPDATE alerts SET status = 'sent', attempts = attempts + 1, message_ts = ?, thre
 
 // refreshSQL marks sent top-level alerts (not digest lines) for an edit.
 const refreshSQL = `
-UPDATE alerts SET refresh_seq = max(refresh_seq, refreshed_seq) + 1
-	WHERE status = 'sent' AND thread_ts = '' AND digest = 0 AND message_ts != '' AND `
+UPDATE alerts SET refresh_seq = CASE WHEN refresh_seq > refreshed_seq THEN refresh_seq ELSE refreshed_seq END + 1
+	WHERE status = 'sent' AND thread_ts = '' AND digest = FALSE AND message_ts != '' AND `
 
 // MarkAlertAttempt records that a send is starting: until its outcome is
 // recorded, the alert may or may not be in Slack.
-func (s *SQLite) MarkAlertAttempt(ctx context.Context, id int64, at time.Time) error {
+func (s *DB) MarkAlertAttempt(ctx context.Context, id int64, at time.Time) error {
 	return s.MarkAlertAttemptIn(ctx, id, "", at)
 }
 
 // MarkAlertAttemptIn records that a send is starting under the thread
 // threadTS ("" for the channel itself), where a lost answer is looked for.
-func (s *SQLite) MarkAlertAttemptIn(ctx context.Context, id int64, threadTS string, at time.Time) error {
+func (s *DB) MarkAlertAttemptIn(ctx context.Context, id int64, threadTS string, at time.Time) error {
 	return markAlert(ctx, s.db, id, "attempt", `UPDATE alerts SET attempt_at = ?, attempt_thread_ts = ?`, ts(at), threadTS)
 }
 
@@ -321,7 +321,7 @@ func (s *SQLite) MarkAlertAttemptIn(ctx context.Context, id int64, threadTS stri
 // another finding), else about another article with the same body (a
 // syndicated copy). A root delivered inside a thread (a digest) gives that
 // thread.
-func (s *SQLite) ThreadRoot(ctx context.Context, channel string, findingID, alertID int64) (Thread, bool, error) {
+func (s *DB) ThreadRoot(ctx context.Context, channel string, findingID, alertID int64) (Thread, bool, error) {
 	var th Thread
 	var rootArticle, article int64
 	err := s.db.QueryRowContext(ctx, `
@@ -352,7 +352,7 @@ LIMIT 1`, findingID, findingID, channel, channel, alertID).Scan(&th.RootAlertID,
 
 // ThreadSources lists the distinct sources of the alerts sent as the
 // thread rooted at rootTS in channel, the root included.
-func (s *SQLite) ThreadSources(ctx context.Context, channel, rootTS string) ([]string, error) {
+func (s *DB) ThreadSources(ctx context.Context, channel, rootTS string) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `
 SELECT DISTINCT ar.source
 FROM alerts a JOIN findings f ON f.id = a.finding_id JOIN articles ar ON ar.id = f.article_id
@@ -375,16 +375,16 @@ ORDER BY ar.source`, channel, rootTS, rootTS)
 
 // SetVerdict records staff's verdict on a finding: appended to its
 // history, and the finding's latest verdict.
-func (s *SQLite) SetVerdict(ctx context.Context, findingID int64, v Verdict) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *DB) SetVerdict(ctx context.Context, findingID int64, v Verdict) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `
-INSERT INTO verdict_history (finding_id, verdict, user, team, at) VALUES (?, ?, ?, ?, ?)`,
+INSERT INTO verdict_history (finding_id, verdict, "user", team, at) VALUES (?, ?, ?, ?, ?)`,
 			findingID, v.Verdict, v.User, v.Team, ts(v.At)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `
-INSERT INTO verdicts (finding_id, verdict, user, team, at) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (finding_id) DO UPDATE SET verdict = excluded.verdict, user = excluded.user, team = excluded.team, at = excluded.at`,
+INSERT INTO verdicts (finding_id, verdict, "user", team, at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (finding_id) DO UPDATE SET verdict = excluded.verdict, "user" = excluded."user", team = excluded.team, at = excluded.at`,
 			findingID, v.Verdict, v.User, v.Team, ts(v.At))
 		return err
 	})
@@ -395,9 +395,9 @@ ON CONFLICT (finding_id) DO UPDATE SET verdict = excluded.verdict, user = exclud
 }
 
 // Verdict returns the latest verdict on a finding, if any.
-func (s *SQLite) Verdict(ctx context.Context, findingID int64) (Verdict, bool, error) {
+func (s *DB) Verdict(ctx context.Context, findingID int64) (Verdict, bool, error) {
 	var v Verdict
-	err := s.db.QueryRowContext(ctx, `SELECT verdict, user, team, at FROM verdicts WHERE finding_id = ?`, findingID).
+	err := s.db.QueryRowContext(ctx, `SELECT verdict, "user", team, at FROM verdicts WHERE finding_id = ?`, findingID).
 		Scan(&v.Verdict, &v.User, &v.Team, timeDest{&v.At})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -409,9 +409,9 @@ func (s *SQLite) Verdict(ctx context.Context, findingID int64) (Verdict, bool, e
 }
 
 // VerdictHistory returns every verdict given on a finding, oldest first.
-func (s *SQLite) VerdictHistory(ctx context.Context, findingID int64) ([]Verdict, error) {
+func (s *DB) VerdictHistory(ctx context.Context, findingID int64) ([]Verdict, error) {
 	rows, err := s.db.QueryContext(ctx, `
-SELECT verdict, user, team, at FROM verdict_history WHERE finding_id = ? ORDER BY id`, findingID)
+SELECT verdict, "user", team, at FROM verdict_history WHERE finding_id = ? ORDER BY id`, findingID)
 	if err != nil {
 		return nil, fmt.Errorf("store: verdict history of finding %d: %w", findingID, err)
 	}
@@ -428,7 +428,7 @@ SELECT verdict, user, team, at FROM verdict_history WHERE finding_id = ? ORDER B
 }
 
 // MarkAlertRetry records a failed attempt and when to try again.
-func (s *SQLite) MarkAlertRetry(ctx context.Context, id int64, errText string, next time.Time) error {
+func (s *DB) MarkAlertRetry(ctx context.Context, id int64, errText string, next time.Time) error {
 	if next.IsZero() {
 		// A pending alert with no next try would never be due again.
 		return fmt.Errorf("store: mark alert %d retry: zero next time", id)
@@ -439,7 +439,7 @@ UPDATE alerts SET attempts = attempts + 1, last_error = ?, next_try_at = ?`,
 }
 
 // MarkAlertFailed records a permanent failure; the alert stays in Alerts.
-func (s *SQLite) MarkAlertFailed(ctx context.Context, id int64, errText string, at time.Time) error {
+func (s *DB) MarkAlertFailed(ctx context.Context, id int64, errText string, at time.Time) error {
 	return markAlert(ctx, s.db, id, "failed", `
 UPDATE alerts SET status = 'failed', attempts = attempts + 1, last_error = ?, failed_at = ?, next_try_at = NULL`,
 		errText, ts(at))
@@ -472,7 +472,7 @@ func markAlert(ctx context.Context, db execQuerier, id int64, what, update strin
 }
 
 // FindingsOfRule returns the stored findings of one rule, oldest first.
-func (s *SQLite) FindingsOfRule(ctx context.Context, rule string) ([]StoredFinding, error) {
+func (s *DB) FindingsOfRule(ctx context.Context, rule string) ([]StoredFinding, error) {
 	out, err := queryFindings(ctx, s.db, `WHERE f.rule = ?`, rule)
 	if err != nil {
 		return nil, fmt.Errorf("store: findings of rule %q: %w", rule, err)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ type SourceState struct {
 	LastItems      []string      // item keys seen by the last successful full poll
 }
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // pragmas are applied by the driver to every connection it opens. WAL lets
@@ -55,12 +56,14 @@ const pragmas = "_pragma=journal_mode(WAL)" +
 	"&_pragma=synchronous(NORMAL)" +
 	"&_txlock=immediate"
 
-// SQLite is the Store backed by one SQLite file. It is safe for concurrent
-// use: every call goes through a single connection, so writers queue in
-// database/sql instead of contending for SQLite's file lock, and
-// ":memory:" works because there is only ever one database.
-type SQLite struct {
-	db *sql.DB
+// DB is the store: one SQLite file, or one PostgreSQL database. It is
+// safe for concurrent use. On SQLite every call goes through a single
+// connection, so writers queue in database/sql instead of contending for
+// SQLite's file lock, and ":memory:" works because there is only ever one
+// database. On PostgreSQL calls share a small pool, and several processes
+// may share the database.
+type DB struct {
+	db *conn
 	// Hot statements, prepared once: the 304 path and the "article seen
 	// again, unchanged" path run on every poll.
 	upsertSource, selectSource                 *sql.Stmt
@@ -73,9 +76,32 @@ type SQLite struct {
 	OnHeadersTruncated func(source, url string, dropped int)
 }
 
+// SQLite is the name DB had when SQLite was its only database.
+//
+// Deprecated: use DB.
+type SQLite = DB
+
+// Open opens the store named by dsn, as the config's store key names it:
+// a postgres:// or postgresql:// URL is a PostgreSQL database (see
+// OpenPostgres), anything else a SQLite file (see OpenSQLite).
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if weburl.IsPostgres(dsn) {
+		return OpenPostgres(ctx, dsn)
+	}
+	return OpenSQLite(ctx, dsn)
+}
+
+// Backend names the database dsn selects: "postgres" or "sqlite".
+func Backend(dsn string) string {
+	if weburl.IsPostgres(dsn) {
+		return postgresDialect.name
+	}
+	return sqliteDialect.name
+}
+
 // OpenSQLite opens (creating if needed) the database at path and applies
 // pending migrations. path is a file name or ":memory:".
-func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		// The driver splits its DSN at the first '?'.
 		return nil, fmt.Errorf("store: open sqlite: invalid path %q", path)
@@ -90,19 +116,19 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s := &SQLite{db: db}
+	s := &DB{db: &conn{db: db, d: sqliteDialect}}
 	if err := s.init(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
 	return s, nil
 }
 
-func (s *SQLite) init(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
+func (s *DB) init(ctx context.Context) error {
+	if err := s.db.db.PingContext(ctx); err != nil {
 		return err
 	}
-	p, err := migrationProvider(s.db)
+	p, err := migrationProvider(s.db.db, s.db.d)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -129,31 +155,31 @@ func (s *SQLite) init(ctx context.Context) error {
 }
 
 // Close closes the database. In-flight calls finish first.
-func (s *SQLite) Close() error {
+func (s *DB) Close() error {
 	for _, st := range []*sql.Stmt{s.upsertSource, s.selectSource, s.articleByGUID, s.articleByURL,
 		s.latestVersion, s.insertArticle, s.insertVersion} {
 		if st != nil {
 			st.Close()
 		}
 	}
-	if err := s.db.Close(); err != nil {
+	if err := s.db.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil
 }
 
-// inTx runs fn in one (immediate) transaction and commits if it returns
-// nil.
-func (s *SQLite) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// inTx runs fn in one transaction (on SQLite an immediate one, holding
+// the write lock) and commits if it returns nil.
+func (s *DB) inTx(ctx context.Context, fn func(tx *txn) error) error {
+	tx, err := s.db.begin(ctx)
 	if err != nil {
 		return err
 	}
 	if err := fn(tx); err != nil {
-		tx.Rollback()
+		tx.tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	return tx.tx.Commit()
 }
 
 // Sources.
@@ -175,7 +201,7 @@ SELECT name, url, etag, last_modified, conditional_off, failures,
 FROM sources WHERE name = ?`
 
 // SourceState returns the saved state of a source.
-func (s *SQLite) SourceState(ctx context.Context, name string) (SourceState, bool, error) {
+func (s *DB) SourceState(ctx context.Context, name string) (SourceState, bool, error) {
 	var (
 		st    SourceState
 		items sql.NullString
@@ -198,7 +224,7 @@ func (s *SQLite) SourceState(ctx context.Context, name string) (SourceState, boo
 }
 
 // SaveSourceState writes a source's state in one upsert.
-func (s *SQLite) SaveSourceState(ctx context.Context, st SourceState) error {
+func (s *DB) SaveSourceState(ctx context.Context, st SourceState) error {
 	if st.Name == "" {
 		return errors.New("store: save source state: empty name")
 	}
@@ -220,7 +246,7 @@ func (s *SQLite) SaveSourceState(ctx context.Context, st SourceState) error {
 }
 
 // AddEvent records something that happened to a source.
-func (s *SQLite) AddEvent(ctx context.Context, e Event) error {
+func (s *DB) AddEvent(ctx context.Context, e Event) error {
 	if e.At.IsZero() {
 		return fmt.Errorf("store: add event %s/%s: zero time", e.Source, e.Kind)
 	}
@@ -234,7 +260,7 @@ func (s *SQLite) AddEvent(ctx context.Context, e Event) error {
 
 // Events returns a source's events in time order; source "" means every
 // source.
-func (s *SQLite) Events(ctx context.Context, source string) ([]Event, error) {
+func (s *DB) Events(ctx context.Context, source string) ([]Event, error) {
 	rows, err := s.db.QueryContext(ctx, `
 SELECT source, kind, detail, at FROM events
 WHERE ? = '' OR source = ?
@@ -256,6 +282,10 @@ ORDER BY at, id`, source, source)
 	}
 	return out, nil
 }
+
+// noLimit is a LIMIT that limits nothing, in both dialects (SQLite's -1
+// is an error in PostgreSQL).
+const noLimit = math.MaxInt64
 
 // Times.
 

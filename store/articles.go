@@ -58,13 +58,15 @@ SELECT id, version, text_sha256, content, summary FROM versions WHERE article_id
 
 const insertArticleSQL = `
 INSERT INTO articles (source, source_url, guid, url_norm, url, first_seen_at, last_fetch_at)
-VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)`
+VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)
+RETURNING id`
 
 const insertVersionSQL = `
 INSERT INTO versions (article_id, version, title, author, summary, content, language,
 	published_at, updated_at, text_sha256, fetch_sha256, fetch_url, fetched_at, body_key,
 	response_id, diff, extractor, times_from)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, 0), ?, ?, ?)`
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?)
+RETURNING id`
 
 // SaveArticle records a sighting of a, in one transaction. The article is
 // found by GUID within its source; when it has no GUID, or its GUID is
@@ -76,7 +78,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, 0), ?, ?
 // is zero), and SaveArticle sets a.FirstSeenAt to the stored first-seen
 // time: a re-seen article must be evaluated with the time silencewatch
 // first saw it, not the time of this poll.
-func (s *SQLite) SaveArticle(ctx context.Context, a *article.Article, fetch Fetch) (SaveResult, error) {
+func (s *DB) SaveArticle(ctx context.Context, a *article.Article, fetch Fetch) (SaveResult, error) {
 	seen := fetch.FetchedAt
 	if seen.IsZero() {
 		seen = a.FirstSeenAt
@@ -102,17 +104,17 @@ func (s *SQLite) SaveArticle(ctx context.Context, a *article.Article, fetch Fetc
 	var res SaveResult
 	var firstSeen time.Time
 	var diff string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
+		if err := tx.lockKey(ctx, lockArticles, a.Source); err != nil {
+			return fmt.Errorf("lock source %q: %w", a.Source, err)
+		}
 		id, first, err := s.findArticle(ctx, tx, a, norm)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			r, err := tx.StmtContext(ctx, s.insertArticle).ExecContext(ctx,
-				a.Source, a.SourceURL, a.GUID, norm, a.URL, ts(seen), ts(seen))
+			err := tx.StmtContext(ctx, s.insertArticle).QueryRowContext(ctx,
+				a.Source, a.SourceURL, a.GUID, norm, a.URL, ts(seen), ts(seen)).Scan(&id)
 			if err != nil {
 				return fmt.Errorf("insert article: %w", err)
-			}
-			if id, err = r.LastInsertId(); err != nil {
-				return err
 			}
 			res = SaveResult{ArticleID: id, New: true}
 			firstSeen = seen.UTC()
@@ -141,14 +143,14 @@ func (s *SQLite) SaveArticle(ctx context.Context, a *article.Article, fetch Fetc
 		}
 		res.Version++
 		res.Changed = true
-		r, err := tx.StmtContext(ctx, s.insertVersion).ExecContext(ctx, res.ArticleID, res.Version,
+		err = tx.StmtContext(ctx, s.insertVersion).QueryRowContext(ctx, res.ArticleID, res.Version,
 			a.Title, a.Author, a.Summary, a.Content, a.Language, ts(a.PublishedAt), ts(a.UpdatedAt),
-			sum, fetchSum, fetch.URL, ts(fetch.FetchedAt), bodyKey(a), fetch.ResponseID, diff, fetch.Extractor, fetch.TimesFrom)
+			sum, fetchSum, fetch.URL, ts(fetch.FetchedAt), bodyKey(a), fetch.ResponseID, diff, fetch.Extractor, fetch.TimesFrom).
+			Scan(&res.VersionID)
 		if err != nil {
 			return fmt.Errorf("insert version %d of article %d: %w", res.Version, res.ArticleID, err)
 		}
-		res.VersionID, err = r.LastInsertId()
-		return err
+		return nil
 	})
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("store: save article %q: %w", a.URL, err)
@@ -159,7 +161,7 @@ func (s *SQLite) SaveArticle(ctx context.Context, a *article.Article, fetch Fetc
 
 // findArticle returns the id and first-seen time of a's stored article,
 // or sql.ErrNoRows.
-func (s *SQLite) findArticle(ctx context.Context, tx *sql.Tx, a *article.Article, norm string) (int64, time.Time, error) {
+func (s *DB) findArticle(ctx context.Context, tx *txn, a *article.Article, norm string) (int64, time.Time, error) {
 	var (
 		id    int64
 		first time.Time
@@ -221,7 +223,7 @@ ORDER BY v.id`
 // before fetch times were kept, whose article was first seen) at or after
 // since (zero: all), oldest first, each with its article: what a
 // backtest replays.
-func (s *SQLite) VersionsSince(ctx context.Context, since time.Time) ([]Version, error) {
+func (s *DB) VersionsSince(ctx context.Context, since time.Time) ([]Version, error) {
 	from := ts(since)
 	if since.IsZero() {
 		from = ""
@@ -244,7 +246,7 @@ ORDER BY v.id`, from)
 
 // UnevaluatedVersions lists versions not yet evaluated, oldest first, each
 // with its article rebuilt from the stored fields.
-func (s *SQLite) UnevaluatedVersions(ctx context.Context) ([]Version, error) {
+func (s *DB) UnevaluatedVersions(ctx context.Context) ([]Version, error) {
 	rows, err := s.db.QueryContext(ctx, unevaluatedSQL)
 	if err != nil {
 		return nil, fmt.Errorf("store: unevaluated versions: %w", err)

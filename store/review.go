@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // What the review web UI reads and writes: accounts, API tokens and
@@ -56,7 +57,7 @@ type VerdictEntry struct {
 }
 
 // AddUser creates an account; a taken name is ErrExists.
-func (s *SQLite) AddUser(ctx context.Context, name, role, passwordHash string, at time.Time) (User, error) {
+func (s *DB) AddUser(ctx context.Context, name, role, passwordHash string, at time.Time) (User, error) {
 	r, err := s.db.ExecContext(ctx, `
 INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
 		name, role, passwordHash, ts(at))
@@ -80,7 +81,7 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 }
 
 // UserByName returns an account; ErrNotFound when there is none.
-func (s *SQLite) UserByName(ctx context.Context, name string) (User, error) {
+func (s *DB) UserByName(ctx context.Context, name string) (User, error) {
 	u, err := scanUser(s.db.QueryRowContext(ctx, selectUserSQL+`WHERE u.name = ?`, name))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -92,7 +93,7 @@ func (s *SQLite) UserByName(ctx context.Context, name string) (User, error) {
 }
 
 // Users lists every account by name.
-func (s *SQLite) Users(ctx context.Context) ([]User, error) {
+func (s *DB) Users(ctx context.Context) ([]User, error) {
 	rows, err := s.db.QueryContext(ctx, selectUserSQL+`ORDER BY u.name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: users: %w", err)
@@ -110,8 +111,8 @@ func (s *SQLite) Users(ctx context.Context) ([]User, error) {
 }
 
 // RemoveUser deletes an account with its sessions and API tokens.
-func (s *SQLite) RemoveUser(ctx context.Context, name string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *DB) RemoveUser(ctx context.Context, name string) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE name = ?`, name).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -134,7 +135,7 @@ func (s *SQLite) RemoveUser(ctx context.Context, name string) error {
 }
 
 // AddAPIToken stores the hash of a new API token of a user.
-func (s *SQLite) AddAPIToken(ctx context.Context, userID int64, tokenHash string, at time.Time) error {
+func (s *DB) AddAPIToken(ctx context.Context, userID int64, tokenHash string, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (?, ?, ?)`,
 		userID, tokenHash, ts(at))
 	if err != nil {
@@ -145,7 +146,7 @@ func (s *SQLite) AddAPIToken(ctx context.Context, userID int64, tokenHash string
 
 // UserByAPIToken returns the owner of the token whose hash is given and
 // records its use; ErrNotFound when no token has that hash.
-func (s *SQLite) UserByAPIToken(ctx context.Context, tokenHash string, at time.Time) (User, error) {
+func (s *DB) UserByAPIToken(ctx context.Context, tokenHash string, at time.Time) (User, error) {
 	u, err := scanUser(s.db.QueryRowContext(ctx, selectUserSQL+`JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ?`, tokenHash))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -160,7 +161,7 @@ func (s *SQLite) UserByAPIToken(ctx context.Context, tokenHash string, at time.T
 }
 
 // CreateSession stores a session by the hash of its id.
-func (s *SQLite) CreateSession(ctx context.Context, idHash string, userID int64, csrf string, created, expires time.Time) error {
+func (s *DB) CreateSession(ctx context.Context, idHash string, userID int64, csrf string, created, expires time.Time) error {
 	_, err := s.db.ExecContext(ctx, `
 INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		idHash, userID, csrf, ts(created), ts(expires))
@@ -172,7 +173,7 @@ INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES (?,
 
 // SessionByID returns the session whose id hashes to idHash if it has not
 // expired at now; ErrNotFound otherwise.
-func (s *SQLite) SessionByID(ctx context.Context, idHash string, now time.Time) (Session, error) {
+func (s *DB) SessionByID(ctx context.Context, idHash string, now time.Time) (Session, error) {
 	var se Session
 	u := &se.User
 	err := s.db.QueryRowContext(ctx, `
@@ -191,7 +192,7 @@ WHERE s.id_hash = ? AND s.expires_at > ?`, idHash, ts(now)).
 }
 
 // DeleteSession ends a session (logout).
-func (s *SQLite) DeleteSession(ctx context.Context, idHash string) error {
+func (s *DB) DeleteSession(ctx context.Context, idHash string) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
@@ -199,7 +200,7 @@ func (s *SQLite) DeleteSession(ctx context.Context, idHash string) error {
 }
 
 // DeleteExpiredSessions removes the sessions expired at now.
-func (s *SQLite) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+func (s *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
 	r, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ts(now))
 	if err != nil {
 		return 0, fmt.Errorf("store: delete expired sessions: %w", err)
@@ -212,8 +213,8 @@ func (s *SQLite) DeleteExpiredSessions(ctx context.Context, now time.Time) (int,
 // a note to the finding's history, makes it the finding's latest verdict,
 // and marks the finding's Slack alerts for an edit, in one transaction.
 // An unknown finding is ErrNotFound.
-func (s *SQLite) RecordVerdict(ctx context.Context, findingID int64, v Verdict, source, note string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *DB) RecordVerdict(ctx context.Context, findingID int64, v Verdict, source, note string) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM findings WHERE id = ?`, findingID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -223,13 +224,13 @@ func (s *SQLite) RecordVerdict(ctx context.Context, findingID int64, v Verdict, 
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-INSERT INTO verdict_history (finding_id, verdict, user, team, at, source, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+INSERT INTO verdict_history (finding_id, verdict, "user", team, at, source, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			findingID, v.Verdict, v.User, v.Team, ts(v.At), source, note); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-INSERT INTO verdicts (finding_id, verdict, user, team, at) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (finding_id) DO UPDATE SET verdict = excluded.verdict, user = excluded.user, team = excluded.team, at = excluded.at`,
+INSERT INTO verdicts (finding_id, verdict, "user", team, at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (finding_id) DO UPDATE SET verdict = excluded.verdict, "user" = excluded."user", team = excluded.team, at = excluded.at`,
 			findingID, v.Verdict, v.User, v.Team, ts(v.At)); err != nil {
 			return err
 		}
@@ -244,9 +245,9 @@ ON CONFLICT (finding_id) DO UPDATE SET verdict = excluded.verdict, user = exclud
 
 // VerdictEntries returns a finding's whole verdict history, Slack's and
 // the web's, oldest first.
-func (s *SQLite) VerdictEntries(ctx context.Context, findingID int64) ([]VerdictEntry, error) {
+func (s *DB) VerdictEntries(ctx context.Context, findingID int64) ([]VerdictEntry, error) {
 	rows, err := s.db.QueryContext(ctx, `
-SELECT verdict, user, team, at, source, note FROM verdict_history WHERE finding_id = ? ORDER BY id`, findingID)
+SELECT verdict, "user", team, at, source, note FROM verdict_history WHERE finding_id = ? ORDER BY id`, findingID)
 	if err != nil {
 		return nil, fmt.Errorf("store: verdict history of finding %d: %w", findingID, err)
 	}
@@ -286,11 +287,11 @@ type FindingRow struct {
 
 // ReviewFindings returns one page of the findings q selects and how many
 // it selects in all.
-func (s *SQLite) ReviewFindings(ctx context.Context, q FindingQuery) ([]FindingRow, int, error) {
-	where, args := q.where()
+func (s *DB) ReviewFindings(ctx context.Context, q FindingQuery) ([]FindingRow, int, error) {
+	where, args := q.where(s.db.d)
 	// With a search, the page and the total come from one query, so the
 	// full-text index is read once.
-	withTotal := FTSQuery(q.Text) != ""
+	withTotal := s.db.d.textQuery(q.Text) != ""
 	total := -1
 	count := func() error {
 		return s.db.QueryRowContext(ctx, `
@@ -352,7 +353,7 @@ ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, max(q.Offset, 0))...)
 	return out, total, nil
 }
 
-func (q FindingQuery) where() (string, []any) {
+func (q FindingQuery) where(d *dialect) (string, []any) {
 	var (
 		conds []string
 		args  []any
@@ -371,7 +372,7 @@ func (q FindingQuery) where() (string, []any) {
 		add(`a.source = ?`, q.Outlet)
 	}
 	if q.Zone != "" {
-		add(`instr(f.zone_list, ',' || ? || ',') > 0`, q.Zone)
+		add(d.contains(`f.zone_list`, `',' || CAST(? AS TEXT) || ','`), q.Zone)
 	}
 	switch q.Verdict {
 	case "":
@@ -386,8 +387,12 @@ func (q FindingQuery) where() (string, []any) {
 	if !q.To.IsZero() {
 		add(`f.basis_unix < ?`, unixSeconds(q.To))
 	}
-	if m := FTSQuery(q.Text); m != "" {
-		add(`f.version_id IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH ?)`, m)
+	if m := d.textQuery(q.Text); m != "" {
+		if d.postgres {
+			add(`f.version_id IN (SELECT id FROM versions WHERE fts @@ to_tsquery('simple', unaccent(CAST(? AS TEXT))))`, m)
+		} else {
+			add(`f.version_id IN (SELECT rowid FROM versions_fts WHERE versions_fts MATCH ?)`, m)
+		}
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -402,8 +407,59 @@ func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 // occur), a trailing * keeps its prefix meaning, and FTS5's operators are
 // taken as words. "" when nothing is left to search for.
 func FTSQuery(text string) string {
+	var terms []string
+	for _, t := range searchTerms(text) {
+		q := `"` + strings.ReplaceAll(t.text, `"`, `""`) + `"`
+		if t.prefix {
+			q += "*"
+		}
+		terms = append(terms, q)
+	}
+	return strings.Join(terms, " ")
+}
+
+// tsQuery is FTSQuery for PostgreSQL: a tsquery text in which every
+// word and phrase must occur, a phrase's words in order (<->), a
+// trailing * a prefix (:*). Words are split as SQLite's unicode61
+// tokenizer splits them, at whatever is not a letter or a digit, so that
+// nothing of the input is an operator. "" when no word is left.
+func tsQuery(text string) string {
+	var terms []string
+	for _, t := range searchTerms(text) {
+		words := strings.FieldsFunc(t.text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+		if len(words) == 0 {
+			continue
+		}
+		for i, w := range words {
+			words[i] = "'" + w + "'"
+		}
+		if t.prefix {
+			words[len(words)-1] += ":*"
+		}
+		terms = append(terms, "("+strings.Join(words, " <-> ")+")")
+	}
+	return strings.Join(terms, " & ")
+}
+
+// textQuery is the full-text query of text in d's syntax.
+func (d *dialect) textQuery(text string) string {
+	if d.postgres {
+		return tsQuery(text)
+	}
+	return FTSQuery(text)
+}
+
+type searchTerm struct {
+	text   string // a word or a phrase
+	prefix bool   // a word typed with a trailing *
+}
+
+// searchTerms splits what a person types into words and "quoted
+// phrases"; a word's trailing * marks a prefix, other * are dropped at
+// the ends.
+func searchTerms(text string) []searchTerm {
 	var (
-		terms []string
+		terms []searchTerm
 		cur   strings.Builder
 	)
 	flush := func(phrase bool) {
@@ -417,11 +473,7 @@ func FTSQuery(text string) string {
 		if strings.Trim(w, "*") == "" {
 			return
 		}
-		t := `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
-		if prefix {
-			t += "*"
-		}
-		terms = append(terms, t)
+		terms = append(terms, searchTerm{text: w, prefix: prefix})
 	}
 	inQuote := false
 	for _, r := range text {
@@ -436,7 +488,7 @@ func FTSQuery(text string) string {
 		}
 	}
 	flush(inQuote)
-	return strings.Join(terms, " ")
+	return terms
 }
 
 // Count is a number of findings with one value of a dimension.
@@ -453,7 +505,7 @@ type ReviewCounts struct {
 }
 
 // CountFindings counts every stored finding by dimension.
-func (s *SQLite) CountFindings(ctx context.Context) (ReviewCounts, error) {
+func (s *DB) CountFindings(ctx context.Context) (ReviewCounts, error) {
 	var c ReviewCounts
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM findings`).Scan(&c.Total); err != nil {
 		return c, fmt.Errorf("store: count findings: %w", err)
@@ -536,16 +588,16 @@ type TimelinePoint struct {
 
 // Timeline returns the most recent findings by basis time (at most limit;
 // <= 0: all), oldest first.
-func (s *SQLite) Timeline(ctx context.Context, limit int) ([]TimelinePoint, error) {
+func (s *DB) Timeline(ctx context.Context, limit int) ([]TimelinePoint, error) {
 	if limit <= 0 {
-		limit = -1
+		limit = noLimit
 	}
 	rows, err := s.db.QueryContext(ctx, `
 SELECT * FROM (
 	SELECT f.id, f.basis_unix, f.severity, f.rule, a.source
 	FROM findings f JOIN articles a ON a.id = f.article_id
 	WHERE f.basis_unix IS NOT NULL
-	ORDER BY f.basis_unix DESC, f.id DESC LIMIT ?)
+	ORDER BY f.basis_unix DESC, f.id DESC LIMIT ?) latest
 ORDER BY 2, 1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: timeline: %w", err)
@@ -569,7 +621,7 @@ ORDER BY 2, 1`, limit)
 
 // ArticleVersions returns every stored version of an article, first
 // first.
-func (s *SQLite) ArticleVersions(ctx context.Context, articleID int64) ([]VersionInfo, error) {
+func (s *DB) ArticleVersions(ctx context.Context, articleID int64) ([]VersionInfo, error) {
 	rows, err := s.db.QueryContext(ctx, `
 SELECT v.id, v.article_id, v.version, v.title, v.summary, v.content, v.extractor, v.times_from, v.diff, v.response_id, v.fetched_at
 FROM versions v WHERE v.article_id = ? ORDER BY v.version`, articleID)
@@ -602,7 +654,7 @@ type SlackMessage struct {
 
 // SlackMessages lists the Slack messages a finding's alerts were posted
 // as, for links from the review UI.
-func (s *SQLite) SlackMessages(ctx context.Context, findingID int64) ([]SlackMessage, error) {
+func (s *DB) SlackMessages(ctx context.Context, findingID int64) ([]SlackMessage, error) {
 	rows, err := s.db.QueryContext(ctx, `
 SELECT a.channel, COALESCE(c.id, ''), a.message_ts FROM alerts a LEFT JOIN slack_channels c ON c.name = a.channel
 WHERE a.finding_id = ? AND a.status = 'sent' AND a.message_ts != '' AND a.message_ts NOT LIKE 'console%' AND a.message_ts != 'webhook'

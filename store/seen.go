@@ -19,7 +19,7 @@ const seenBatch = 500
 // finds articles as SaveArticle does (by GUID; by normalised URL when the
 // article has no GUID or its GUID is its URL) in a few batched reads, and
 // writes nothing.
-func (s *SQLite) SeenUnchanged(ctx context.Context, source string, as []*article.Article, onlyNew bool) ([]int64, error) {
+func (s *DB) SeenUnchanged(ctx context.Context, source string, as []*article.Article, onlyNew bool) ([]int64, error) {
 	byGUID, err := s.latestByKey(ctx, source, "guid", uniqueKeys(as, func(a *article.Article) string { return a.GUID }))
 	if err != nil {
 		return nil, fmt.Errorf("store: seen articles of %q: %w", source, err)
@@ -56,7 +56,7 @@ type storedText struct {
 
 // latestByKey maps each value of column (guid or url_norm) among keys to
 // the first stored article of source with it and its latest text hash.
-func (s *SQLite) latestByKey(ctx context.Context, source, column string, keys []string) (map[string]storedText, error) {
+func (s *DB) latestByKey(ctx context.Context, source, column string, keys []string) (map[string]storedText, error) {
 	out := make(map[string]storedText, len(keys))
 	for start := 0; start < len(keys); start += seenBatch {
 		chunk := keys[start:min(start+seenBatch, len(keys))]
@@ -118,8 +118,8 @@ func uniqueKeys(as []*article.Article, key func(*article.Article) string, extra 
 // TouchArticles records that a feed listed these stored articles, unchanged,
 // at at: what SaveArticle does for one article seen again, for many in one
 // transaction.
-func (s *SQLite) TouchArticles(ctx context.Context, ids []int64, at time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *DB) TouchArticles(ctx context.Context, ids []int64, at time.Time) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		for start := 0; start < len(ids); start += seenBatch {
 			chunk := ids[start:min(start+seenBatch, len(ids))]
 			args := make([]any, 0, len(chunk)+1)

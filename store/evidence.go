@@ -71,7 +71,7 @@ var gzipWriters = sync.Pool{New: func() any {
 }}
 
 // SaveResponse records a fetched response with its raw body, compressed.
-func (s *SQLite) SaveResponse(ctx context.Context, r Response) (int64, error) {
+func (s *DB) SaveResponse(ctx context.Context, r Response) (int64, error) {
 	var body bytes.Buffer
 	zw := gzipWriters.Get().(*gzip.Writer)
 	zw.Reset(&body)
@@ -102,20 +102,22 @@ func (s *SQLite) SaveResponse(ctx context.Context, r Response) (int64, error) {
 	if proto == "" {
 		proto = "HTTP/1.1"
 	}
-	res, err := s.db.ExecContext(ctx, `
+	var id int64
+	err = s.db.QueryRowContext(ctx, `
 INSERT INTO responses (source, kind, method, url, final_url, request_headers, proto, status, headers, headers_gz, headers_truncated, body, body_size, sha256, fetched_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?)`,
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?)
+RETURNING id`,
 		r.Source, r.Kind, method, weburl.Redact(r.URL), weburl.Redact(r.FinalURL), string(reqH), proto, r.Status, respH, dropped, body.Bytes(),
-		len(r.Body), hex.EncodeToString(sum[:]), ts(r.FetchedAt))
+		len(r.Body), hex.EncodeToString(sum[:]), ts(r.FetchedAt)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: save response %s: %w", weburl.Redact(r.URL), err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // ResponseByID returns a stored response, its body decompressed (nil when
 // pruned).
-func (s *SQLite) ResponseByID(ctx context.Context, id int64) (Response, error) {
+func (s *DB) ResponseByID(ctx context.Context, id int64) (Response, error) {
 	var r Response
 	var reqH, respH, sum string
 	var body, respGz []byte
@@ -151,7 +153,7 @@ FROM responses WHERE id = ?`, id).Scan(&r.ID, &r.Source, &r.Kind, &r.Method, &r.
 
 // PruneResponses drops the bodies of responses fetched before cutoff that
 // no flagged article version depends on. It returns how many it pruned.
-func (s *SQLite) PruneResponses(ctx context.Context, cutoff time.Time) (int, error) {
+func (s *DB) PruneResponses(ctx context.Context, cutoff time.Time) (int, error) {
 	res, err := s.db.ExecContext(ctx, `
 UPDATE responses SET body = NULL
 WHERE body IS NOT NULL AND fetched_at < ?
@@ -165,7 +167,7 @@ WHERE body IS NOT NULL AND fetched_at < ?
 }
 
 // IsVisited reports whether a site crawl already fetched key.
-func (s *SQLite) IsVisited(ctx context.Context, source, key string) (bool, error) {
+func (s *DB) IsVisited(ctx context.Context, source, key string) (bool, error) {
 	var one int
 	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM visited WHERE source = ? AND key = ?`, source, key).Scan(&one)
 	switch {
@@ -178,7 +180,7 @@ func (s *SQLite) IsVisited(ctx context.Context, source, key string) (bool, error
 }
 
 // MarkVisited records that a site crawl fetched key.
-func (s *SQLite) MarkVisited(ctx context.Context, source, key string, at time.Time) error {
+func (s *DB) MarkVisited(ctx context.Context, source, key string, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO visited (source, key, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, source, key, ts(at))
 	if err != nil {
 		return fmt.Errorf("store: mark visited %s: %w", key, err)
@@ -189,7 +191,7 @@ func (s *SQLite) MarkVisited(ctx context.Context, source, key string, at time.Ti
 // RevisitCandidates lists the latest version of a source's articles worth
 // fetching again: flagged ones, and those first seen since recentSince,
 // not gone, and not fetched since fetchedBefore; the flagged first.
-func (s *SQLite) RevisitCandidates(ctx context.Context, source string, recentSince, fetchedBefore time.Time, limit int) ([]Version, error) {
+func (s *DB) RevisitCandidates(ctx context.Context, source string, recentSince, fetchedBefore time.Time, limit int) ([]Version, error) {
 	rows, err := s.db.QueryContext(ctx, `
 SELECT v.id, v.article_id, v.version, a.source, a.source_url, a.url, COALESCE(a.guid, ''),
 	v.title, v.author, v.summary, v.content, v.language, v.published_at, v.updated_at, a.first_seen_at
@@ -211,7 +213,7 @@ LIMIT ?`, source, ts(fetchedBefore), ts(recentSince), limit)
 }
 
 // VersionFlagged reports whether a version has findings above info.
-func (s *SQLite) VersionFlagged(ctx context.Context, versionID int64) (bool, error) {
+func (s *DB) VersionFlagged(ctx context.Context, versionID int64) (bool, error) {
 	var flagged bool
 	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM findings WHERE version_id = ? AND severity != 'info')`, versionID).Scan(&flagged)
 	if err != nil {
@@ -222,7 +224,7 @@ func (s *SQLite) VersionFlagged(ctx context.Context, versionID int64) (bool, err
 
 // TouchArticle records that an article was fetched (its page, or a feed
 // listing it) without change.
-func (s *SQLite) TouchArticle(ctx context.Context, articleID int64, at time.Time) error {
+func (s *DB) TouchArticle(ctx context.Context, articleID int64, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE articles SET last_fetch_at = ? WHERE id = ?`, ts(at), articleID)
 	if err != nil {
 		return fmt.Errorf("store: touch article %d: %w", articleID, err)
@@ -232,9 +234,9 @@ func (s *SQLite) TouchArticle(ctx context.Context, articleID int64, at time.Time
 
 // ArticleGone records that an article's page answered 404 or 410. It
 // reports whether this is the first time.
-func (s *SQLite) ArticleGone(ctx context.Context, articleID int64, detail string, at time.Time) (bool, error) {
+func (s *DB) ArticleGone(ctx context.Context, articleID int64, detail string, at time.Time) (bool, error) {
 	first := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE articles SET gone_at = ?, last_fetch_at = ? WHERE id = ? AND gone_at IS NULL`, ts(at), ts(at), articleID)
 		if err != nil {
 			return err
@@ -253,7 +255,7 @@ func (s *SQLite) ArticleGone(ctx context.Context, articleID int64, detail string
 }
 
 // ArticleEvents lists an article's events, oldest first.
-func (s *SQLite) ArticleEvents(ctx context.Context, articleID int64) ([]ArticleEvent, error) {
+func (s *DB) ArticleEvents(ctx context.Context, articleID int64) ([]ArticleEvent, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT article_id, kind, detail, at FROM article_events WHERE article_id = ? ORDER BY id`, articleID)
 	if err != nil {
 		return nil, fmt.Errorf("store: article events: %w", err)
@@ -274,17 +276,18 @@ func (s *SQLite) ArticleEvents(ctx context.Context, articleID int64) ([]ArticleE
 // deletion) to every channel its findings were sent to, tied to its latest
 // finding so it lands in that thread. It returns how many were queued;
 // none when the article was never flagged. key makes it idempotent.
-func (s *SQLite) QueueArticleAlert(ctx context.Context, articleID int64, kind, detail, key string, at time.Time) (int, error) {
+func (s *DB) QueueArticleAlert(ctx context.Context, articleID int64, kind, detail, key string, at time.Time) (int, error) {
 	queued := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO article_events (article_id, kind, detail, at) SELECT ?, ?, ?, ? WHERE ? != 'deleted'`,
+	err := s.inTx(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO article_events (article_id, kind, detail, at)
+			SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT) WHERE CAST(? AS TEXT) != 'deleted'`,
 			articleID, kind, detail, ts(at), kind); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
 INSERT INTO alerts (finding_id, channel, idem_key, status, next_try_at, created_at, kind, detail)
 SELECT (SELECT max(f2.id) FROM findings f2 WHERE f2.article_id = ?), ch.channel,
-	? || '/' || ch.channel, 'pending', ?, ?, ?, ?
+	CAST(? AS TEXT) || '/' || ch.channel, 'pending', CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT)
 FROM (SELECT DISTINCT a.channel FROM alerts a JOIN findings f ON f.id = a.finding_id WHERE f.article_id = ?) ch
 WHERE true
 ON CONFLICT (idem_key) DO NOTHING`, articleID, kind+":"+key, ts(at), ts(at), kind, detail, articleID)
@@ -303,7 +306,7 @@ ON CONFLICT (idem_key) DO NOTHING`, articleID, kind+":"+key, ts(at), ts(at), kin
 
 // VersionInfo returns what export needs of a version beyond its finding:
 // the texts, how they were produced, the diff and the response.
-func (s *SQLite) VersionInfo(ctx context.Context, versionID int64) (VersionInfo, error) {
+func (s *DB) VersionInfo(ctx context.Context, versionID int64) (VersionInfo, error) {
 	var v VersionInfo
 	var resp sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `
@@ -322,7 +325,7 @@ FROM versions v WHERE v.id = ?`, versionID).Scan(&v.VersionID, &v.ArticleID, &v.
 
 // LeakIndex returns the stored index of a leak: its corpus key, its
 // serialised form and its stats (JSON). found is false when none is.
-func (s *SQLite) LeakIndex(ctx context.Context, leak string) (key string, blob []byte, stats string, found bool, err error) {
+func (s *DB) LeakIndex(ctx context.Context, leak string) (key string, blob []byte, stats string, found bool, err error) {
 	err = s.db.QueryRowContext(ctx, `SELECT key, blob, stats FROM leak_indexes WHERE leak = ?`, leak).Scan(&key, &blob, &stats)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -334,7 +337,7 @@ func (s *SQLite) LeakIndex(ctx context.Context, leak string) (key string, blob [
 }
 
 // SaveLeakIndex replaces a leak's stored index.
-func (s *SQLite) SaveLeakIndex(ctx context.Context, leak, key string, blob []byte, stats string, at time.Time) error {
+func (s *DB) SaveLeakIndex(ctx context.Context, leak, key string, blob []byte, stats string, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `
 INSERT INTO leak_indexes (leak, key, blob, stats, built_at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (leak) DO UPDATE SET key = excluded.key, blob = excluded.blob, stats = excluded.stats, built_at = excluded.built_at`,

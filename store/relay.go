@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -25,7 +24,8 @@ type RelayEdge struct {
 const insertRelaySQL = `
 INSERT INTO relay_edges (from_version, from_article, to_version, to_article, words, matched,
 	from_field, from_start, from_end, to_field, to_start, to_end, detected_at)
-SELECT f.id, f.article_id, t.id, t.article_id, ?, ?, ?, ?, ?, ?, ?, ?, ?
+SELECT f.id, f.article_id, t.id, t.article_id, CAST(? AS INTEGER), CAST(? AS INTEGER),
+	CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS TEXT)
 FROM versions f, versions t WHERE f.id = ? AND t.id = ?
 ON CONFLICT (from_version, to_version, to_field, to_start) DO NOTHING`
 
@@ -33,11 +33,11 @@ ON CONFLICT (from_version, to_version, to_field, to_start) DO NOTHING`
 // (same versions and start in To) is kept as it is. An edge naming a
 // version that does not exist is an error wrapping ErrNotFound, and
 // nothing is saved.
-func (s *SQLite) SaveRelayEdges(ctx context.Context, edges []RelayEdge) error {
+func (s *DB) SaveRelayEdges(ctx context.Context, edges []RelayEdge) error {
 	if len(edges) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *txn) error {
 		st, err := tx.PrepareContext(ctx, insertRelaySQL)
 		if err != nil {
 			return fmt.Errorf("store: relay edges: %w", err)
@@ -65,7 +65,7 @@ func (s *SQLite) SaveRelayEdges(ctx context.Context, edges []RelayEdge) error {
 
 // RelayEdges returns the edges detected at or after since (zero: all),
 // oldest first.
-func (s *SQLite) RelayEdges(ctx context.Context, since time.Time) ([]RelayEdge, error) {
+func (s *DB) RelayEdges(ctx context.Context, since time.Time) ([]RelayEdge, error) {
 	from := ts(since)
 	if since.IsZero() {
 		from = ""
