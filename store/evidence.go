@@ -377,7 +377,7 @@ func withoutCredentials(h http.Header) http.Header {
 // LastArticleAlert is when the latest alert of kind whose key (as given
 // to QueueArticleAlert) starts with keyPrefix was queued; found is false
 // when none was.
-func (s *SQLite) LastArticleAlert(ctx context.Context, kind, keyPrefix string) (at time.Time, found bool, err error) {
+func (s *DB) LastArticleAlert(ctx context.Context, kind, keyPrefix string) (at time.Time, found bool, err error) {
 	// idem_key is kind:key/channel; the prefix's LIKE wildcards are escaped.
 	pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(kind+":"+keyPrefix) + "%"
 	err = s.db.QueryRowContext(ctx, `SELECT max(created_at) FROM alerts WHERE kind = ? AND idem_key LIKE ? ESCAPE '\'`, kind, pattern).Scan(timeDest{&at})

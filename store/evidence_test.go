@@ -138,3 +138,39 @@ func TestVisitedRevisitsAndDeletion(t *testing.T) {
 		}
 	})
 }
+
+// TestLastArticleAlertAndListingNotAFetch: the latest laundering alert of
+// a leak is found by its key's prefix (LIKE wildcards in it are literal);
+// a feed listing a full-text article again (OnlyNew) leaves its last
+// fetch time, so its page stays due for a revisit.
+func TestLastArticleAlertAndListingNotAFetch(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newStore newStoreFunc) {
+		s, _ := newStore(t)
+		ctx := context.Background()
+		a := testArticle("fl", "https://x.example/fl", "signalé")
+		r, _ := s.SaveArticle(ctx, a, Fetch{FetchedAt: t0})
+		if _, err := s.SaveFindings(ctx, r.VersionID, []finding.Finding{testFinding("k")}, routeTo("#c"), t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, found, err := s.LastArticleAlert(ctx, "velocity", "leak_1/"); err != nil || found {
+			t.Fatalf("before any: found %v, %v", found, err)
+		}
+		for i, key := range []string{"leak_1/a", "leak_1/b", "leakX1/c"} {
+			if _, err := s.QueueArticleAlert(ctx, r.ArticleID, "velocity", "d", key, t0.Add(time.Duration(i)*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at, found, err := s.LastArticleAlert(ctx, "velocity", "leak_1/")
+		if err != nil || !found || !at.Equal(t0.Add(time.Hour)) {
+			t.Errorf("last velocity alert of leak_1: %v %v %v, want %v (leakX1's is another leak)", at, found, err, t0.Add(time.Hour))
+		}
+
+		if _, err := s.SaveArticle(ctx, a, Fetch{FetchedAt: t0.Add(5 * time.Hour), OnlyNew: true}); err != nil {
+			t.Fatal(err)
+		}
+		cands, err := s.RevisitCandidates(ctx, "lemonde", t0, t0.Add(time.Hour), 10)
+		if err != nil || len(cands) != 1 {
+			t.Errorf("revisit candidates after a feed listing: %d, %v; want the article (its page was fetched at t0)", len(cands), err)
+		}
+	})
+}

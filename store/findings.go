@@ -481,7 +481,7 @@ func (s *DB) FindingsOfRule(ctx context.Context, rule string) ([]StoredFinding, 
 }
 
 // FindingsOfVersion returns the stored findings of one version.
-func (s *SQLite) FindingsOfVersion(ctx context.Context, versionID int64) ([]StoredFinding, error) {
+func (s *DB) FindingsOfVersion(ctx context.Context, versionID int64) ([]StoredFinding, error) {
 	out, err := queryFindings(ctx, s.db, `WHERE f.version_id = ?`, versionID)
 	if err != nil {
 		return nil, fmt.Errorf("store: findings of version %d: %w", versionID, err)
