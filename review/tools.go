@@ -10,6 +10,8 @@ import (
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/backtest"
 	"github.com/silencewatch/silencewatch/finding"
+	"github.com/silencewatch/silencewatch/relay"
+	"github.com/silencewatch/silencewatch/spread"
 )
 
 // The editors' and researchers' tools: the self-check (a draft, a page or
@@ -178,6 +180,7 @@ type leakPageView struct {
 	Identifiers, Names  []string
 	Corpus              string
 	Articles            []leakArticle
+	Spread              leakSummary
 }
 
 type leakArticle struct {
@@ -194,6 +197,12 @@ func (s *Server) leaksPage(w http.ResponseWriter, r *http.Request, u who) {
 		s.storeError(w, r, err)
 		return
 	}
+	rec, err := spread.Read(r.Context(), s.st)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	now := s.clock.Now()
 	tags := map[string]string{}
 	for _, src := range s.cfg.Sources {
 		tags[src.Name] = strings.Join(src.Tags, " ")
@@ -202,6 +211,11 @@ func (s *Server) leaksPage(w http.ResponseWriter, r *http.Request, u who) {
 	for _, l := range s.cfg.Leaks {
 		lv := leakPageView{ID: l.ID, Name: l.Name, Identifiers: l.Identifiers, Names: l.Names, Corpus: l.Corpus,
 			Disclosed: l.DisclosedAt.UTC().Format(time.RFC3339)}
+		sp := relay.Compute(rec.Input(s.cfg, l.ID, now))
+		lv.Spread = leakSummary{Stage: sp.Stage, Articles: len(sp.Nodes), Edges: len(sp.Edges), Recent: sp.RecentOutlets}
+		if lv.Spread.Stage == relay.StageNone {
+			lv.Spread.Stage = "none"
+		}
 		seen := map[string]bool{} // one line per article (a finding key), its first sighting
 		for _, sf := range all {
 			f := &sf.Finding
