@@ -55,8 +55,9 @@ type Store interface {
 	Findings(ctx context.Context) ([]store.StoredFinding, error)
 	ResponseByID(ctx context.Context, id int64) (store.Response, error)
 
-	// What a leak's spread reads.
+	// What a leak's spread and a finding's relays read.
 	RelayEdges(ctx context.Context, since time.Time) ([]store.RelayEdge, error)
+	EdgesOfVersion(ctx context.Context, versionID int64) ([]store.VersionRelay, error)
 }
 
 // Options configures a Server.

@@ -156,15 +156,15 @@ func (s *Server) leakPage(w http.ResponseWriter, r *http.Request, u who) {
 	}
 	for _, e := range sp.Edges {
 		v.Edges = append(v.Edges, spreadEdgeView{From: nodes[e.From.ArticleID], To: nodes[e.To.ArticleID], Words: e.Words, Matched: e.Matched,
-			Gap: gap(e.To.At.Sub(e.From.At))})
+			Gap: gapText(e.To.At.Sub(e.From.At))})
 	}
 	s.render(w, r, http.StatusOK, "leak", &u, v)
 }
 
-// gap prints the time between two articles to the minute.
-func gap(d time.Duration) string {
+// gapText prints the time between two articles to the minute.
+func gapText(d time.Duration) string {
 	if d < 0 {
-		return "-" + gap(-d)
+		return "-" + gapText(-d)
 	}
 	d = d.Round(time.Minute)
 	switch {

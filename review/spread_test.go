@@ -178,3 +178,60 @@ func TestLeakSpreadPage(t *testing.T) {
 		}
 	}
 }
+
+// TestFindingRelays: the state channel's finding shows the leak site's
+// article it reuses and the daily that reuses it, each with the two
+// passages; its JSON (page link and API) lists both relays.
+func TestFindingRelays(t *testing.T) {
+	f, arts := spreadFixture(t)
+	c := f.login("vera")
+	state := itoa(int(arts["state"].Finding))
+	resp, body := c.get("/findings/" + state)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("finding: %s\n%s", resp.Status, body)
+	}
+	sec := body[strings.Index(body, `<section class="relays">`):]
+	sec = sec[:strings.Index(sec, "</section>")]
+	for _, want := range []string{
+		"This article reuses <strong>26 words</strong> of <strong>pol-board</strong>'s article <a href=\"/findings/" + itoa(int(arts["board"].Finding)) + "\">EMLEAKS: the treasurer&#39;s mail</a> of 2017-05-05 18:50 UTC, 2 h 20 min earlier.",
+		"Relayed by <strong>lefigaro</strong>: its article <a href=\"/findings/" + itoa(int(arts["daily"].Finding)) + "\">Les courriels du trésorier &lt;script&gt;alert(1)&lt;/script&gt;</a> of 2017-05-05 23:50 UTC, 2 h 40 min later",
+		"According to the documents, <mark>Le trésorier propose", // this article's passage, highlighted
+		"From the archive, mail 0042: <mark>Le trésorier",        // the leak site's
+		"Selon une chaîne étrangère, <mark>Le trésorier",         // the daily's
+	} {
+		if !strings.Contains(sec, want) {
+			t.Errorf("the relays section lacks %q:\n%s", want, sec)
+		}
+	}
+	if strings.Count(sec, `class="relay relay-in"`) != 1 || strings.Count(sec, `class="relay relay-out"`) != 1 {
+		t.Errorf("want one relay in and one out:\n%s", sec)
+	}
+	if _, body := c.get("/findings/" + itoa(int(arts["mention"].Finding))); strings.Contains(body, `<section class="relays">`) {
+		t.Error("a finding without relays shows a relays section")
+	}
+
+	for _, get := range []func() string{
+		func() string { _, b := c.get("/findings/" + state + "/json"); return b },
+		func() string { _, b := f.api("GET", "/api/findings/"+state, "viewer", ""); return b },
+	} {
+		var out struct {
+			Relays []struct {
+				Direction string
+				Words     int
+				From, To  struct {
+					Outlet     string
+					FindingRow int64 `json:"finding_row"`
+					Start, End int
+				}
+			} `json:"relays"`
+		}
+		if err := json.Unmarshal([]byte(get()), &out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Relays) != 2 || out.Relays[0].Direction != "in" || out.Relays[0].From.Outlet != "pol-board" ||
+			out.Relays[0].From.FindingRow != arts["board"].Finding || out.Relays[1].Direction != "out" || out.Relays[1].To.Outlet != "lefigaro" ||
+			out.Relays[1].From.End-out.Relays[1].From.Start != len(relayed) {
+			t.Errorf("relays in the finding's JSON: %+v", out.Relays)
+		}
+	}
+}
