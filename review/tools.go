@@ -189,15 +189,10 @@ type leakArticle struct {
 	FirstSeen, How, Rule, Label string
 }
 
-// leaksPage lists every configured leak with the articles that quote or
-// report its contents, in order of first sighting.
+// leaksPage lists every configured leak, its spread in one line, and the
+// articles that quote or report its contents, in order of first sighting.
 func (s *Server) leaksPage(w http.ResponseWriter, r *http.Request, u who) {
-	all, err := s.st.Findings(r.Context())
-	if err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	rec, err := spread.Read(r.Context(), s.st)
+	rec, err := spread.Read(r.Context(), s.st) // every finding, and the relay edges
 	if err != nil {
 		s.storeError(w, r, err)
 		return
@@ -217,7 +212,7 @@ func (s *Server) leaksPage(w http.ResponseWriter, r *http.Request, u who) {
 			lv.Spread.Stage = "none"
 		}
 		seen := map[string]bool{} // one line per article (a finding key), its first sighting
-		for _, sf := range all {
+		for _, sf := range rec.Findings {
 			f := &sf.Finding
 			how := ""
 			switch {
@@ -237,7 +232,7 @@ func (s *Server) leaksPage(w http.ResponseWriter, r *http.Request, u who) {
 			if f.Leak != nil {
 				label = f.Leak.Label
 			}
-			lv.Articles = append(lv.Articles, leakArticle{FindingID: sf.ID, Source: f.Article.Source, Tags: tags[f.Article.Source],
+			lv.Articles = append(lv.Articles, leakArticle{FindingID: sf.FindingID, Source: f.Article.Source, Tags: tags[f.Article.Source],
 				Title: f.Article.Title, URL: f.Article.URL, FirstSeen: f.Article.FirstSeenAt.UTC().Format(time.RFC3339), How: how, Rule: f.Rule, Label: label})
 		}
 		slices.SortStableFunc(lv.Articles, func(a, b leakArticle) int { return strings.Compare(a.FirstSeen, b.FirstSeen) })

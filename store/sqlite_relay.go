@@ -113,7 +113,8 @@ type VersionRelay struct {
 // EdgesOfVersion returns the relay edges from or to a version (it
 // reuses an earlier article's words, or a later one reuses its own),
 // with both ends, in the order they were stored. A version without edges,
-// or unknown, has none.
+// or unknown, has none. It reads the edges through their articles'
+// indexes.
 func (s *SQLite) EdgesOfVersion(ctx context.Context, versionID int64) ([]VersionRelay, error) {
 	rows, err := s.db.QueryContext(ctx, `
 SELECT e.id, e.from_version, e.from_article, e.to_version, e.to_article, e.words, e.matched,
