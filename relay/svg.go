@@ -187,7 +187,7 @@ func WriteSVG(w io.Writer, s Spread, tiers []string, windows []calendar.Window) 
 <rect width="100%%" height="100%%" fill="white"/>
 `, svgWidth, height, svgWidth, height, esc("Spread of leak "+s.Leak))
 	fmt.Fprintf(bw, "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">%s</text>\n",
-		esc(fmt.Sprintf("Leak %s: stage %s, %d articles, %d relays", s.Leak, stageName(s.Stage), len(s.Nodes), len(s.Edges))))
+		esc(fmt.Sprintf("Leak %s: stage %s, %s, %s", s.Leak, stageName(s.Stage), count(len(s.Nodes), "article"), count(len(s.Edges), "relay"))))
 	// Legend, under the title.
 	lx := 10
 	for _, l := range []string{"content", "existence", "guidance", "other"} {
@@ -270,6 +270,14 @@ func WriteSVG(w io.Writer, s Spread, tiers []string, windows []calendar.Window) 
 		return fmt.Errorf("relay: svg: %w", err)
 	}
 	return nil
+}
+
+// count says n things, in the plural unless n is 1.
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // cut shortens s to n runes, marking the cut.
