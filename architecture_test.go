@@ -20,6 +20,7 @@ var forbidden = []struct {
 	{"notify", []string{"rules", "crawler", "monitor"}, "delivery never fetches or judges"},
 	{"export", []string{"rules", "crawler", "notify", "monitor"}, "exports read the record only"},
 	{"relay", []string{"crawler", "store", "notify", "monitor"}, "relay detection fetches, stores and delivers nothing"},
+	{"spread", []string{"crawler", "notify", "monitor"}, "a spread is read from the record, never fetched or delivered"},
 	{"calendar", []string{"rules", "crawler", "store", "notify", "monitor"}, "the calendar is data"},
 	{"preset", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "presets are data"},
 	{"textmatch", []string{"rules", "crawler", "store", "notify", "monitor", "config"}, "matching text is a leaf"},

@@ -14,6 +14,7 @@ import (
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/relay"
+	"github.com/silencewatch/silencewatch/spread"
 	"github.com/silencewatch/silencewatch/store"
 )
 
@@ -84,15 +85,10 @@ func (r *relayRecorder) watch(ctx context.Context, versionID int64) error {
 		if !slices.ContainsFunc(fs, func(sf store.StoredFinding) bool { return reportsContent(&sf.Finding, l.ID) }) {
 			continue
 		}
-		in, err := spreadInput(ctx, r.st, l.ID)
+		sp, err := spread.Compute(ctx, r.st, r.cfg, l.ID, now)
 		if err != nil {
 			return err
 		}
-		in.Tiers, in.Now, in.TierOf = r.cfg.Tiers, now, map[string]string{}
-		for _, s := range r.cfg.Sources {
-			in.TierOf[s.Name] = s.Tier
-		}
-		sp := relay.Compute(in)
 		if first, hops, ok := sp.Crossing(r.cfg.Tiers, r.cfg.Relay.CrossingTier); ok && first.ArticleID == articleID {
 			detail := fmt.Sprintf("First report of %s's contents by a %s outlet (%s).\n%s", leakName(l), first.Tier, first.Outlet, chainLines(hops, zoneOf(&fs[0].Finding)))
 			if _, err := r.st.QueueArticleAlert(ctx, articleID, "crossing", detail, l.ID, now); err != nil {

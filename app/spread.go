@@ -6,11 +6,10 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/calendar"
 	"github.com/silencewatch/silencewatch/relay"
+	"github.com/silencewatch/silencewatch/spread"
 	"github.com/silencewatch/silencewatch/store"
 )
 
@@ -54,17 +53,11 @@ func runSpread(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, err)
 		return ExitUsage
 	}
-	in, err := spreadInput(ctx, st, *leakID)
+	sp, err := spread.Compute(ctx, st, cfg, *leakID, env.Now())
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return ExitUsage
 	}
-	in.Tiers, in.Now = cfg.Tiers, env.Now()
-	in.TierOf = map[string]string{}
-	for _, s := range cfg.Sources {
-		in.TierOf[s.Name] = s.Tier
-	}
-	sp := relay.Compute(in)
 
 	err = writeOutput(*out, env.Stdout, func(w io.Writer) error {
 		var err error
@@ -95,38 +88,6 @@ func stageLabel(s string) string {
 		return "none"
 	}
 	return s
-}
-
-// spreadInput reads the findings and relay edges a spread is computed
-// from.
-func spreadInput(ctx context.Context, st *store.DB, leak string) (relay.Input, error) {
-	in := relay.Input{Leak: leak}
-	fs, err := st.Findings(ctx)
-	if err != nil {
-		return in, err
-	}
-	for _, f := range fs {
-		in.Findings = append(in.Findings, relay.Sighting{VersionID: f.VersionID, ArticleID: f.ArticleID, Finding: f.Finding})
-	}
-	es, err := st.RelayEdges(ctx, time.Time{})
-	if err != nil {
-		return in, err
-	}
-	for _, e := range es {
-		in.Edges = append(in.Edges, edgeFromStore(e))
-	}
-	return in, nil
-}
-
-func edgeFromStore(e store.RelayEdge) relay.Edge {
-	return relay.Edge{
-		From:  relay.Ref{VersionID: e.FromVersion, ArticleID: e.FromArticle},
-		To:    relay.Ref{VersionID: e.ToVersion, ArticleID: e.ToArticle},
-		Words: e.Words, Matched: e.Matched,
-		FromSpan:   relay.Span{Field: article.Field(e.FromField), Start: e.FromStart, End: e.FromEnd},
-		ToSpan:     relay.Span{Field: article.Field(e.ToField), Start: e.ToStart, End: e.ToEnd},
-		DetectedAt: e.DetectedAt,
-	}
 }
 
 // edgeToStore is the stored form of an edge found now.

@@ -22,6 +22,7 @@ type Source interface {
 	ResponseByID(ctx context.Context, id int64) (store.Response, error)
 	Verdict(ctx context.Context, findingID int64) (store.Verdict, bool, error)
 	VerdictEntries(ctx context.Context, findingID int64) ([]store.VerdictEntry, error)
+	EdgesOfVersion(ctx context.Context, versionID int64) ([]store.VersionRelay, error)
 }
 
 // Filter selects findings: created at or after Since (zero: all), and,
@@ -41,6 +42,10 @@ type Item struct {
 	// History is every verdict of the finding, from Slack and the web,
 	// oldest first: who decided what, when, from where, with what note.
 	History []store.VerdictEntry
+	// Relays are the relay edges touching the finding's version: an
+	// earlier article of another outlet whose words it reuses, or a later
+	// one reusing its words.
+	Relays []store.VersionRelay
 }
 
 // Collect gathers the selected findings with their versions, responses
@@ -56,6 +61,7 @@ func Collect(ctx context.Context, src Source, f Filter) ([]Item, error) {
 	}
 	var out []Item
 	responses := map[int64]*store.Response{}
+	relays := map[int64][]store.VersionRelay{} // by version: findings of one version share them
 	for _, sf := range all {
 		if !f.Since.IsZero() && sf.CreatedAt.Before(f.Since) {
 			continue
@@ -88,6 +94,14 @@ func Collect(ctx context.Context, src Source, f Filter) ([]Item, error) {
 		if it.History, err = src.VerdictEntries(ctx, sf.ID); err != nil {
 			return nil, err
 		}
+		rs, ok := relays[sf.VersionID]
+		if !ok {
+			if rs, err = src.EdgesOfVersion(ctx, sf.VersionID); err != nil {
+				return nil, err
+			}
+			relays[sf.VersionID] = rs
+		}
+		it.Relays = rs
 		out = append(out, it)
 	}
 	if len(want) > 0 && len(out) == 0 {

@@ -165,3 +165,76 @@ func TestNeutraliseCell(t *testing.T) {
 		}
 	}
 }
+
+// TestRelaysInExports: a daily reuses the fringe outlet's first article;
+// the JSON lines give each finding its relays (out on the fringe
+// article, in on the daily's), the CSV counts them.
+func TestRelaysInExports(t *testing.T) {
+	ctx := context.Background()
+	st := seeded(t)
+	all, _ := Collect(ctx, st, Filter{})
+	from := all[0].Finding
+	a := &article.Article{Source: "daily", GUID: "d", URL: "https://daily.example/d", Title: "Ce que dit le trésorier",
+		Content: "Nous avons lu : Selon les courriels, le trésorier écrit.", FirstSeenAt: t0.Add(time.Hour)}
+	r, err := st.SaveArticle(ctx, a, store.Fetch{FetchedAt: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := finding.Finding{ID: "kd", Rule: "leak-content", Title: "Leak", Severity: config.SeverityHigh, Window: "silence",
+		Article: finding.ArticleRef{Source: "daily", URL: a.URL, Title: a.Title, FirstSeenAt: t0.Add(time.Hour)}}
+	if _, err := st.SaveFindings(ctx, r.VersionID, []finding.Finding{f}, nil, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveRelayEdges(ctx, []store.RelayEdge{{FromVersion: from.VersionID, ToVersion: r.VersionID, Words: 6, Matched: 6,
+		FromField: "content", FromStart: 0, FromEnd: 39, ToField: "content", ToStart: 16, ToEnd: 55, DetectedAt: t0.Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	all, err = Collect(ctx, st, Filter{})
+	if err != nil || len(all) != 3 {
+		t.Fatalf("collect: %d %v", len(all), err)
+	}
+	var jl bytes.Buffer
+	if err := WriteJSONL(&jl, all); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string][]Relay{}
+	for _, l := range strings.Split(strings.TrimSpace(jl.String()), "\n") {
+		var v struct {
+			Finding struct{ ID string } `json:"finding"`
+			Relays  []Relay             `json:"relays"`
+		}
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatal(err)
+		}
+		byID[v.Finding.ID] = v.Relays
+	}
+	if out := byID["ka"]; len(out) != 1 || out[0].Direction != "out" || out[0].To.Outlet != "daily" || out[0].To.Start != 16 || out[0].Words != 6 {
+		t.Errorf("relays of ka: %+v", out)
+	}
+	if in := byID["kd"]; len(in) != 1 || in[0].Direction != "in" || in[0].From.Outlet != "fringe" || in[0].From.FindingRow != from.ID ||
+		in[0].From.URL != "https://fringe.example/a" || in[0].From.Title != "Courriels a" {
+		t.Errorf("relays of kd: %+v", in)
+	}
+	if rs := byID["kb"]; rs == nil || len(rs) != 0 {
+		t.Errorf("relays of kb: %#v, want an empty list", rs)
+	}
+	var c bytes.Buffer
+	if err := WriteCSV(&c, all); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&c).ReadAll()
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("csv: %d rows %v", len(rows), err)
+	}
+	n := len(CSVHeader)
+	if CSVHeader[n-2] != "relays_in" || CSVHeader[n-1] != "relays_out" {
+		t.Fatalf("header %v", CSVHeader)
+	}
+	counts := map[string]string{}
+	for _, row := range rows[1:] {
+		counts[row[1]] = row[n-2] + "/" + row[n-1]
+	}
+	if counts["ka"] != "0/1" || counts["kb"] != "0/0" || counts["kd"] != "1/0" {
+		t.Errorf("csv relay counts (in/out) %v", counts)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/silencewatch/silencewatch/finding"
+	"github.com/silencewatch/silencewatch/store"
 )
 
 // jsonItem is one line of the JSON lines export.
@@ -32,6 +33,67 @@ type jsonItem struct {
 	Response *jsonResponse `json:"response,omitempty"`
 	Verdict  *jsonVerdict  `json:"verdict,omitempty"`
 	History  []jsonVerdict `json:"verdict_history,omitempty"`
+	Relays   []Relay       `json:"relays"`
+}
+
+// Relay is a relay edge touching a finding's version, as the JSON lines
+// export and the review API give it: From's words reused by To, From
+// earlier, the spans byte offsets into each version's field.
+type Relay struct {
+	// Direction is "in" when the finding's version reuses From's words,
+	// "out" when To reuses the version's.
+	Direction  string    `json:"direction"`
+	Words      int       `json:"words"`   // of From's passage
+	Matched    int       `json:"matched"` // of them, identical in To
+	From       RelayEnd  `json:"from"`
+	To         RelayEnd  `json:"to"`
+	DetectedAt time.Time `json:"detected_at"`
+}
+
+// RelayEnd is one article of a relay and its passage.
+type RelayEnd struct {
+	VersionID   int64     `json:"version_id"`
+	ArticleID   int64     `json:"article_id"`
+	FindingRow  int64     `json:"finding_row,omitempty"` // the first finding on that version, if any
+	Outlet      string    `json:"outlet"`
+	URL         string    `json:"url"`
+	Title       string    `json:"title"`
+	PublishedAt time.Time `json:"published_at,omitzero"`
+	FirstSeenAt time.Time `json:"first_seen_at,omitzero"`
+	Field       string    `json:"field"`
+	Start       int       `json:"start"`
+	End         int       `json:"end"`
+}
+
+// Relays gives the stored relays of a version in their exported form.
+func Relays(versionID int64, rs []store.VersionRelay) []Relay {
+	out := make([]Relay, 0, len(rs))
+	end := func(e store.RelayEnd, field string, start, stop int) RelayEnd {
+		return RelayEnd{VersionID: e.VersionID, ArticleID: e.ArticleID, FindingRow: e.FindingID, Outlet: e.Source, URL: e.URL, Title: e.Title,
+			PublishedAt: e.PublishedAt, FirstSeenAt: e.FirstSeenAt, Field: field, Start: start, End: stop}
+	}
+	for _, r := range rs {
+		dir := "out"
+		if r.ToVersion == versionID {
+			dir = "in"
+		}
+		out = append(out, Relay{Direction: dir, Words: r.Words, Matched: r.Matched, DetectedAt: r.DetectedAt,
+			From: end(r.From, r.FromField, r.FromStart, r.FromEnd), To: end(r.To, r.ToField, r.ToStart, r.ToEnd)})
+	}
+	return out
+}
+
+// relayCounts counts a version's relays: in (it reuses others' words)
+// and out (others reuse its words).
+func relayCounts(versionID int64, rs []store.VersionRelay) (in, out int) {
+	for _, r := range rs {
+		if r.ToVersion == versionID {
+			in++
+		} else {
+			out++
+		}
+	}
+	return in, out
 }
 
 type jsonResponse struct {
@@ -74,6 +136,7 @@ func WriteJSONL(w io.Writer, items []Item) error {
 		for _, h := range it.History {
 			j.History = append(j.History, jsonVerdict{Verdict: h.Verdict.Verdict, User: h.User, At: h.At, Source: h.Source, Note: h.Note})
 		}
+		j.Relays = Relays(it.Finding.VersionID, it.Relays)
 		if err := enc.Encode(j); err != nil {
 			return fmt.Errorf("export: jsonl: %w", err)
 		}
@@ -81,10 +144,14 @@ func WriteJSONL(w io.Writer, items []Item) error {
 	return nil
 }
 
-// CSVHeader names the CSV export's columns.
+// CSVHeader names the CSV export's columns. relays_in and relays_out
+// count the relay edges of the finding's version: passages it reuses
+// from earlier articles of other outlets, and passages later ones reuse
+// from it (the edges themselves are in the JSON lines export and in
+// spread -format csv).
 var CSVHeader = []string{"finding_row", "finding_id", "rule", "severity", "election", "window", "zones", "source",
 	"url", "title", "published_at", "first_seen_at", "time_basis", "time_notes", "evidence", "version", "extractor",
-	"response_sha256", "fetched_at", "verdict", "verdict_user", "verdict_at", "late"}
+	"response_sha256", "fetched_at", "verdict", "verdict_user", "verdict_at", "late", "relays_in", "relays_out"}
 
 // WriteCSV writes one row per finding, evidence snippets joined by " | ".
 func WriteCSV(w io.Writer, items []Item) error {
@@ -111,7 +178,8 @@ func WriteCSV(w io.Writer, items []Item) error {
 		} else {
 			row = append(row, "", "", "")
 		}
-		row = append(row, fmt.Sprint(it.Finding.Late))
+		in, out := relayCounts(it.Finding.VersionID, it.Relays)
+		row = append(row, fmt.Sprint(it.Finding.Late), fmt.Sprint(in), fmt.Sprint(out))
 		for i := range row {
 			row[i] = neutraliseCell(row[i])
 		}

@@ -23,8 +23,10 @@ const (
 	StageMainstream   = "mainstream"    // relayed by national media or a wire
 )
 
-// Sighting is a stored finding with its version and article.
+// Sighting is a stored finding with its version and article. FindingID
+// is its row in the store (0 when it has none), for links to it.
 type Sighting struct {
+	FindingID            int64
 	VersionID, ArticleID int64
 	Finding              finding.Finding
 }
@@ -44,7 +46,8 @@ type Input struct {
 // Node is one article of a spread.
 type Node struct {
 	ArticleID int64     `json:"article_id"`
-	VersionID int64     `json:"version_id"` // of its first finding about the leak
+	VersionID int64     `json:"version_id"`            // of its first finding about the leak
+	FindingID int64     `json:"finding_row,omitempty"` // that finding's stored row
 	Outlet    string    `json:"outlet"`
 	Tier      string    `json:"tier,omitempty"`
 	Kind      string    `json:"kind"`  // content or mention
@@ -60,6 +63,7 @@ type First struct {
 	Tier      string    `json:"tier,omitempty"`
 	Outlet    string    `json:"outlet,omitempty"`
 	ArticleID int64     `json:"article_id"`
+	FindingID int64     `json:"finding_row,omitempty"`
 	At        time.Time `json:"at"`
 	URL       string    `json:"url"`
 }
@@ -123,7 +127,7 @@ func Compute(in Input) Spread {
 			if at.IsZero() || (!a.FirstSeenAt.IsZero() && at.After(a.FirstSeenAt)) {
 				at = a.FirstSeenAt
 			}
-			n = &Node{ArticleID: sg.ArticleID, VersionID: sg.VersionID, Outlet: a.Source, Tier: in.TierOf[a.Source],
+			n = &Node{ArticleID: sg.ArticleID, VersionID: sg.VersionID, FindingID: sg.FindingID, Outlet: a.Source, Tier: in.TierOf[a.Source],
 				Kind: kind, Label: label, At: at, URL: a.URL, Title: a.Title}
 			byArticle[sg.ArticleID] = n
 			order = append(order, sg.ArticleID)
@@ -195,11 +199,11 @@ func firsts(nodes []Node, kind string, tiers []string) Firsts {
 		}
 		if !tier[n.Tier] {
 			tier[n.Tier] = true
-			out.ByTier = append(out.ByTier, First{Tier: n.Tier, ArticleID: n.ArticleID, At: n.At, URL: n.URL})
+			out.ByTier = append(out.ByTier, First{Tier: n.Tier, ArticleID: n.ArticleID, FindingID: n.FindingID, At: n.At, URL: n.URL})
 		}
 		if !outlet[n.Outlet] {
 			outlet[n.Outlet] = true
-			out.ByOutlet = append(out.ByOutlet, First{Outlet: n.Outlet, Tier: n.Tier, ArticleID: n.ArticleID, At: n.At, URL: n.URL})
+			out.ByOutlet = append(out.ByOutlet, First{Outlet: n.Outlet, Tier: n.Tier, ArticleID: n.ArticleID, FindingID: n.FindingID, At: n.At, URL: n.URL})
 		}
 	}
 	rank := func(t string) int {

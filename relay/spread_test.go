@@ -112,8 +112,8 @@ func TestWriters(t *testing.T) {
 	if strings.Contains(svg, "<script>") || !strings.Contains(svg, "&lt;script&gt;") || !strings.Contains(svg, "metro&lt;&amp;&gt;") {
 		t.Errorf("SVG text not escaped")
 	}
-	if strings.Count(svg, "<circle") != 5+4 || strings.Count(svg, "marker-end") != 2 {
-		t.Errorf("SVG: %d marks, %d arrows", strings.Count(svg, "<circle")-4, strings.Count(svg, "marker-end"))
+	if strings.Count(svg, "<circle") != 5+4 || strings.Count(svg, "marker-end") != 2+1 { // the legend's mark and arrow included
+		t.Errorf("SVG: %d marks, %d arrows", strings.Count(svg, "<circle")-4, strings.Count(svg, "marker-end")-1)
 	}
 	b.Reset()
 	if err := WriteGEXF(&b, s); err != nil {

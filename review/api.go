@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/silencewatch/silencewatch/export"
 	"github.com/silencewatch/silencewatch/finding"
 )
 
@@ -40,15 +41,18 @@ type apiListRow struct {
 }
 
 type apiFinding struct {
-	ID        int64             `json:"id"`
-	Outlet    string            `json:"outlet"`
-	Late      bool              `json:"late,omitempty"`
-	CreatedAt time.Time         `json:"created_at"`
-	Finding   finding.Finding   `json:"finding"`
-	Version   apiVersion        `json:"version"`
-	Verdict   *apiVerdict       `json:"verdict,omitempty"`
-	History   []apiVerdict      `json:"history"`
-	Links     map[string]string `json:"links"`
+	ID        int64           `json:"id"`
+	Outlet    string          `json:"outlet"`
+	Late      bool            `json:"late,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+	Finding   finding.Finding `json:"finding"`
+	Version   apiVersion      `json:"version"`
+	Verdict   *apiVerdict     `json:"verdict,omitempty"`
+	History   []apiVerdict    `json:"history"`
+	// Relays are the relay edges of the version, as the JSON lines
+	// export gives them.
+	Relays []export.Relay    `json:"relays"`
+	Links  map[string]string `json:"links"`
 }
 
 type apiVersion struct {
@@ -110,11 +114,16 @@ func (s *Server) findingJSON(w http.ResponseWriter, r *http.Request, u who) {
 		s.storeError(w, r, err)
 		return
 	}
+	rels, err := s.st.EdgesOfVersion(r.Context(), sf.VersionID)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
 	out := apiFinding{
 		ID: sf.ID, Outlet: sf.Finding.Article.Source, Late: sf.Late, CreatedAt: sf.CreatedAt, Finding: sf.Finding,
 		Version: apiVersion{ID: ver.VersionID, Version: ver.Version, Title: ver.Title, Summary: ver.Summary, Content: ver.Content,
 			Extractor: ver.Extractor, Diff: ver.Diff, FetchedAt: ver.FetchedAt},
-		History: []apiVerdict{},
+		History: []apiVerdict{}, Relays: export.Relays(sf.VersionID, rels),
 		Links: map[string]string{
 			"page": "/findings/" + itoa(int(sf.ID)), "warc": "/findings/" + itoa(int(sf.ID)) + "/warc",
 		},

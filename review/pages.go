@@ -244,16 +244,19 @@ type findingView struct {
 	Fields     []fieldView
 	Evidence   []evidenceView
 	Leaks      []leakView
-	Versions   []versionView
-	Times      []zoneTimes
-	Published  timeCell
-	FirstSeen  timeCell
-	Basis      timeCell
-	Events     []eventView
-	Latest     *verdictView
-	History    []verdictView
-	CanVerdict bool
-	Verdicts   []verdictChoice
+	// RelaysIn are earlier articles of other outlets whose words this
+	// version reuses; RelaysOut later ones reusing its words.
+	RelaysIn, RelaysOut []relayView
+	Versions            []versionView
+	Times               []zoneTimes
+	Published           timeCell
+	FirstSeen           timeCell
+	Basis               timeCell
+	Events              []eventView
+	Latest              *verdictView
+	History             []verdictView
+	CanVerdict          bool
+	Verdicts            []verdictChoice
 	// Slack is a link to each Slack message the finding was alerted as.
 	Slack []slackLink
 }
@@ -411,6 +414,15 @@ func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, u who) {
 				Leak: ev.Source.Leak, DocID: ev.Source.DocID, DocTitle: ev.Source.DocTitle, DocText: ev.Source.DocText,
 				Words: ev.Source.Words, Matched: ev.Source.Matched})
 		}
+	}
+	rels, err := s.st.EdgesOfVersion(ctx, sf.VersionID)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	if fv.RelaysIn, fv.RelaysOut, err = s.relayViews(ctx, ver, appeared(f.Article.PublishedAt, f.Article.FirstSeenAt), rels); err != nil {
+		s.storeError(w, r, err)
+		return
 	}
 	for _, name := range []article.Field{article.FieldTitle, article.FieldSummary, article.FieldContent} {
 		if texts[name] == "" {

@@ -21,7 +21,7 @@ var styleCSS []byte
 // templates are the pages, each parsed with the layout.
 type templates map[string]*template.Template
 
-var pageNames = []string{"login", "dashboard", "findings", "finding", "sources", "error", "check", "backtest", "leaks"}
+var pageNames = []string{"login", "dashboard", "findings", "finding", "sources", "error", "check", "backtest", "leaks", "leak"}
 
 func parseTemplates() (templates, error) {
 	funcs := template.FuncMap{
@@ -72,11 +72,17 @@ type pageData struct {
 
 var pageTitles = map[string]string{
 	"login": "Sign in", "dashboard": "Dashboard", "findings": "Findings", "finding": "Finding",
-	"sources": "Sources", "error": "Error", "check": "Self-check", "backtest": "Backtest", "leaks": "Leaks",
+	"sources": "Sources", "error": "Error", "check": "Self-check", "backtest": "Backtest", "leaks": "Leaks", "leak": "Leak",
 }
+
+// navOf is the menu entry of a page that has none of its own.
+var navOf = map[string]string{"leak": "leaks"}
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, u *who, data any) {
 	pd := pageData{Title: pageTitles[name], Nav: name, Data: data}
+	if n, ok := navOf[name]; ok {
+		pd.Nav = n
+	}
 	if u != nil {
 		pd.User, pd.Role = u.user.Name, u.user.Role
 		if u.session != nil {

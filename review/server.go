@@ -54,6 +54,10 @@ type Store interface {
 	// What a WARC export of a finding reads.
 	Findings(ctx context.Context) ([]store.StoredFinding, error)
 	ResponseByID(ctx context.Context, id int64) (store.Response, error)
+
+	// What a leak's spread and a finding's relays read.
+	RelayEdges(ctx context.Context, since time.Time) ([]store.RelayEdge, error)
+	EdgesOfVersion(ctx context.Context, versionID int64) ([]store.VersionRelay, error)
 }
 
 // Options configures a Server.
@@ -174,6 +178,8 @@ func (s *Server) routes() {
 	m.Handle("POST /findings/{id}/verdict", s.page(store.RoleReviewer, s.verdictForm))
 	m.Handle("GET /sources", s.page(store.RoleViewer, s.sourcesPage))
 	m.Handle("GET /leaks", s.page(store.RoleViewer, s.leaksPage))
+	m.Handle("GET /leaks/{id}", s.page(store.RoleViewer, s.leakPage))
+	m.Handle("GET /leaks/{id}/{file}", s.page(store.RoleViewer, s.spreadFile))
 	m.Handle("GET /check", s.page(store.RoleViewer, s.checkPage))
 	m.Handle("POST /check", s.page(store.RoleViewer, s.checkPage))
 	m.Handle("GET /backtest", s.page(store.RoleViewer, s.backtestPage))

@@ -10,6 +10,8 @@ import (
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/backtest"
 	"github.com/silencewatch/silencewatch/finding"
+	"github.com/silencewatch/silencewatch/relay"
+	"github.com/silencewatch/silencewatch/spread"
 )
 
 // The editors' and researchers' tools: the self-check (a draft, a page or
@@ -178,6 +180,7 @@ type leakPageView struct {
 	Identifiers, Names  []string
 	Corpus              string
 	Articles            []leakArticle
+	Spread              leakSummary
 }
 
 type leakArticle struct {
@@ -186,14 +189,15 @@ type leakArticle struct {
 	FirstSeen, How, Rule, Label string
 }
 
-// leaksPage lists every configured leak with the articles that quote or
-// report its contents, in order of first sighting.
+// leaksPage lists every configured leak, its spread in one line, and the
+// articles that quote or report its contents, in order of first sighting.
 func (s *Server) leaksPage(w http.ResponseWriter, r *http.Request, u who) {
-	all, err := s.st.Findings(r.Context())
+	rec, err := spread.Read(r.Context(), s.st) // every finding, and the relay edges
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
+	now := s.clock.Now()
 	tags := map[string]string{}
 	for _, src := range s.cfg.Sources {
 		tags[src.Name] = strings.Join(src.Tags, " ")
@@ -202,8 +206,13 @@ func (s *Server) leaksPage(w http.ResponseWriter, r *http.Request, u who) {
 	for _, l := range s.cfg.Leaks {
 		lv := leakPageView{ID: l.ID, Name: l.Name, Identifiers: l.Identifiers, Names: l.Names, Corpus: l.Corpus,
 			Disclosed: l.DisclosedAt.UTC().Format(time.RFC3339)}
+		sp := relay.Compute(rec.Input(s.cfg, l.ID, now))
+		lv.Spread = leakSummary{Stage: sp.Stage, Articles: len(sp.Nodes), Edges: len(sp.Edges), Recent: sp.RecentOutlets}
+		if lv.Spread.Stage == relay.StageNone {
+			lv.Spread.Stage = "none"
+		}
 		seen := map[string]bool{} // one line per article (a finding key), its first sighting
-		for _, sf := range all {
+		for _, sf := range rec.Findings {
 			f := &sf.Finding
 			how := ""
 			switch {
@@ -223,7 +232,7 @@ func (s *Server) leaksPage(w http.ResponseWriter, r *http.Request, u who) {
 			if f.Leak != nil {
 				label = f.Leak.Label
 			}
-			lv.Articles = append(lv.Articles, leakArticle{FindingID: sf.ID, Source: f.Article.Source, Tags: tags[f.Article.Source],
+			lv.Articles = append(lv.Articles, leakArticle{FindingID: sf.FindingID, Source: f.Article.Source, Tags: tags[f.Article.Source],
 				Title: f.Article.Title, URL: f.Article.URL, FirstSeen: f.Article.FirstSeenAt.UTC().Format(time.RFC3339), How: how, Rule: f.Rule, Label: label})
 		}
 		slices.SortStableFunc(lv.Articles, func(a, b leakArticle) int { return strings.Compare(a.FirstSeen, b.FirstSeen) })

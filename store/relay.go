@@ -92,3 +92,65 @@ FROM relay_edges WHERE detected_at >= ? ORDER BY id`, from)
 	}
 	return out, nil
 }
+
+// RelayEnd is one end of a stored relay edge: the version and its
+// article.
+type RelayEnd struct {
+	VersionID, ArticleID int64
+	Source, URL          string
+	Title                string    // the version's
+	PublishedAt          time.Time // claimed by the outlet in that version; zero when none
+	FirstSeenAt          time.Time
+	FindingID            int64 // the first finding on that version; 0 when it has none
+}
+
+// VersionRelay is a stored relay edge with the articles at both ends.
+type VersionRelay struct {
+	RelayEdge
+	From, To RelayEnd
+}
+
+// EdgesOfVersion returns the relay edges from or to a version (it
+// reuses an earlier article's words, or a later one reuses its own),
+// with both ends, in the order they were stored. A version without edges,
+// or unknown, has none. It reads the edges through their articles'
+// indexes.
+func (s *DB) EdgesOfVersion(ctx context.Context, versionID int64) ([]VersionRelay, error) {
+	rows, err := s.db.QueryContext(ctx, `
+SELECT e.id, e.from_version, e.from_article, e.to_version, e.to_article, e.words, e.matched,
+	e.from_field, e.from_start, e.from_end, e.to_field, e.to_start, e.to_end, e.detected_at,
+	fa.source, fa.url, fv.title, fv.published_at, fa.first_seen_at,
+	COALESCE((SELECT MIN(id) FROM findings WHERE version_id = e.from_version), 0),
+	ta.source, ta.url, tv.title, tv.published_at, ta.first_seen_at,
+	COALESCE((SELECT MIN(id) FROM findings WHERE version_id = e.to_version), 0)
+FROM versions v
+JOIN relay_edges e ON (e.from_article = v.article_id AND e.from_version = v.id) OR (e.to_article = v.article_id AND e.to_version = v.id)
+JOIN versions fv ON fv.id = e.from_version
+JOIN articles fa ON fa.id = e.from_article
+JOIN versions tv ON tv.id = e.to_version
+JOIN articles ta ON ta.id = e.to_article
+WHERE v.id = ?
+ORDER BY e.id`, versionID)
+	if err != nil {
+		return nil, fmt.Errorf("store: relay edges of version %d: %w", versionID, err)
+	}
+	defer rows.Close()
+	var out []VersionRelay
+	for rows.Next() {
+		var r VersionRelay
+		e := &r.RelayEdge
+		if err := rows.Scan(&e.ID, &e.FromVersion, &e.FromArticle, &e.ToVersion, &e.ToArticle, &e.Words, &e.Matched,
+			&e.FromField, &e.FromStart, &e.FromEnd, &e.ToField, &e.ToStart, &e.ToEnd, timeDest{&e.DetectedAt},
+			&r.From.Source, &r.From.URL, &r.From.Title, timeDest{&r.From.PublishedAt}, timeDest{&r.From.FirstSeenAt}, &r.From.FindingID,
+			&r.To.Source, &r.To.URL, &r.To.Title, timeDest{&r.To.PublishedAt}, timeDest{&r.To.FirstSeenAt}, &r.To.FindingID); err != nil {
+			return nil, fmt.Errorf("store: relay edges of version %d: %w", versionID, err)
+		}
+		r.From.VersionID, r.From.ArticleID = e.FromVersion, e.FromArticle
+		r.To.VersionID, r.To.ArticleID = e.ToVersion, e.ToArticle
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: relay edges of version %d: %w", versionID, err)
+	}
+	return out, nil
+}

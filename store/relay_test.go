@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
+
+	"github.com/silencewatch/silencewatch/finding"
 )
 
 func TestRelayEdges(t *testing.T) {
@@ -41,6 +44,61 @@ func TestRelayEdges(t *testing.T) {
 		bad.ToVersion = 999
 		if err := s.SaveRelayEdges(ctx, []RelayEdge{bad}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("unknown version: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// TestEdgesOfVersion: three articles of two outlets, b reusing a and c
+// reusing b; b's version has one edge in, one out, with both ends'
+// articles; a newer version of b has none.
+func TestEdgesOfVersion(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newStore newStoreFunc) {
+		ctx := context.Background()
+		s, _ := newStore(t)
+		save := func(source, guid, content string) SaveResult {
+			t.Helper()
+			a := testArticle(guid, "https://"+source+".example/"+guid, content)
+			a.Source = source
+			res, err := s.SaveArticle(ctx, a, fetchAt(t0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		a, b, c := save("board", "a", "first text"), save("lemonde", "b", "second text"), save("board", "c", "third text")
+		newer := save("lemonde", "b", "second text, edited")
+		fs, err := s.SaveFindings(ctx, c.VersionID, []finding.Finding{testFinding("on-c")}, nil, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveRelayEdges(ctx, []RelayEdge{
+			{FromVersion: a.VersionID, ToVersion: b.VersionID, Words: 14, Matched: 14, FromField: "content", FromStart: 0, FromEnd: 10, ToField: "content", ToStart: 0, ToEnd: 11, DetectedAt: t0},
+			{FromVersion: b.VersionID, ToVersion: c.VersionID, Words: 20, Matched: 19, FromField: "title", FromStart: 2, FromEnd: 30, ToField: "content", ToStart: 0, ToEnd: 10, DetectedAt: t0.Add(time.Minute)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.EdgesOfVersion(ctx, b.VersionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 {
+			t.Fatalf("got %d edges of b, want 2: %+v", len(got), got)
+		}
+		in, out := got[0], got[1]
+		if in.ToVersion != b.VersionID || in.From.VersionID != a.VersionID || in.From.ArticleID != a.ArticleID || in.From.Source != "board" ||
+			in.From.URL != "https://board.example/a" || in.From.Title != "Présidentielle : la dernière ligne droite" || in.From.PublishedAt.IsZero() ||
+			in.From.FirstSeenAt.IsZero() || in.Words != 14 || !in.DetectedAt.Equal(t0) {
+			t.Errorf("incoming edge %+v", in)
+		}
+		if out.FromVersion != b.VersionID || out.To.VersionID != c.VersionID || out.To.Source != "board" || out.To.URL != "https://board.example/c" ||
+			out.From.Source != "lemonde" || out.FromField != "title" || out.FromStart != 2 || out.Matched != 19 ||
+			out.To.FindingID != fs[0].ID || out.From.FindingID != 0 {
+			t.Errorf("outgoing edge %+v", out)
+		}
+		for _, v := range []int64{newer.VersionID, 999} {
+			if got, err := s.EdgesOfVersion(ctx, v); err != nil || len(got) != 0 {
+				t.Errorf("version %d: %d edges, %v; want none", v, len(got), err)
+			}
 		}
 	})
 }
