@@ -97,7 +97,9 @@ func (r *relayRecorder) watch(ctx context.Context, versionID int64) error {
 		}
 		if n := r.cfg.Relay.VelocityOutlets; n > 0 {
 			within := r.cfg.Relay.VelocityWithin
-			if outlets := sp.Velocity(now, within); len(outlets) >= n {
+			// Counted by the articles' own times up to this one's, so a
+			// slow poll does not change the count.
+			if outlets := sp.Velocity(articleTime(sp, articleID, now), within); len(outlets) >= n {
 				// At most one a period: the next is news only when the
 				// spread goes on past it.
 				last, found, err := r.st.LastArticleAlert(ctx, "velocity", l.ID+"/")
@@ -114,6 +116,17 @@ func (r *relayRecorder) watch(ctx context.Context, versionID int64) error {
 		}
 	}
 	return nil
+}
+
+// articleTime is when an article of the spread appeared; now when it is
+// not in it.
+func articleTime(sp relay.Spread, articleID int64, now time.Time) time.Time {
+	for _, n := range sp.Nodes {
+		if n.ArticleID == articleID {
+			return n.At
+		}
+	}
+	return now
 }
 
 func leakName(l config.Leak) string {
