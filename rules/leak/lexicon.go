@@ -238,6 +238,12 @@ var (
 		"said", "says", "told", "added", "stated", "statement", "declared", "denounced", "according to a statement",
 		"press release", "in an interview", "spokesman", "spokeswoman", "spokesperson", "porte-parole",
 	}
+	// speculative words before a reporting verb make it a guess at what the
+	// material may say ("pourrait révéler", "could show"), not a report.
+	speculative = map[string]bool{
+		"pourrait": true, "pourraient": true, "pourra": true, "pourront": true, "devrait": true, "devraient": true,
+		"could": true, "might": true, "would": true, "may": true, "will": true, "can": true,
+	}
 	// pronouns after "selon" or "according to" attribute to a person.
 	pronouns = map[string]bool{"elle": true, "lui": true, "eux": true, "elles": true, "il": true, "him": true, "her": true, "them": true}
 	// claimCues report what the material says someone did or had:
