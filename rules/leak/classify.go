@@ -508,6 +508,15 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			if c.end < len(w.hash) && pronouns[w.word(c.end)] {
 				continue
 			}
+			// "ce que l'archive pourrait révéler", "could show": a
+			// guess at what the material says is not a report of it;
+			// "mentionner l'existence de la fuite" reports the event.
+			if c.start > 0 && speculative[w.word(c.start-1)] {
+				continue
+			}
+			if existenceAfter(w, c.end) {
+				continue
+			}
 			before := reportCueSet.pats[c.pat].tag == "preposition"
 			for _, l := range leak {
 				if before && (l.start < c.end || l.start > c.end+prepositionWindow) {
@@ -591,6 +600,17 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 }
 
 func capf(x, c float64) float64 { return min(x, c) }
+
+// existenceAfter reports whether "existence" is word i or i+1 ("l'existence
+// de la fuite", "the existence of").
+func existenceAfter(w *wordSeq, i int) bool {
+	for j := i; j < i+2 && j < len(w.hash); j++ {
+		if w.word(j) == "existence" {
+			return true
+		}
+	}
+	return false
+}
 
 // addSpan records words s of seg as evidence of feature f.
 func addSpan(an *analysis, f int, seg article.Segment, w *wordSeq, s wordSpan) {

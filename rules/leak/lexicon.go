@@ -141,7 +141,7 @@ var (
 		"on y lit", "on peut y lire", "on y apprend", "on y découvre", "lit-on", "montre", "montrent", "montrait",
 		"indique*", "figure parmi", "figurent parmi", "daté", "datée", "datés", "datées",
 		"envoyé", "envoyée", "one email", "shows", "show", "showed", "indicate*", "suggest*", "dated", "sent",
-		"show that", "showed that", "shows that", "révèlent que", "révèle que", "montrent que", "obtained by", "obtenus par", "obtenues par",
+		"show that", "showed that", "shows that", "révèlent que", "révèle que", "montrent que", "révèlent qu", "révèle qu", "montrent qu", "obtained by", "obtenus par", "obtenues par",
 		"consultés par", "consultées par", "seen by", "reviewed by", "analysés par", "on découvre", "apprend-on", "found that",
 	}
 	// weakReportCues say that the material reveals or holds something,
@@ -238,6 +238,12 @@ var (
 		"said", "says", "told", "added", "stated", "statement", "declared", "denounced", "according to a statement",
 		"press release", "in an interview", "spokesman", "spokeswoman", "spokesperson", "porte-parole",
 	}
+	// speculative words before a reporting verb make it a guess at what the
+	// material may say ("pourrait révéler", "could show"), not a report.
+	speculative = map[string]bool{
+		"pourrait": true, "pourraient": true, "pourra": true, "pourront": true, "devrait": true, "devraient": true,
+		"could": true, "might": true, "would": true, "may": true, "will": true, "can": true,
+	}
 	// pronouns after "selon" or "according to" attribute to a person.
 	pronouns = map[string]bool{"elle": true, "lui": true, "eux": true, "elles": true, "il": true, "him": true, "her": true, "them": true}
 	// claimCues report what the material says someone did or had:
@@ -258,6 +264,9 @@ var (
 		"based on documents", "an analysis of", "une analyse des", "examined by", "épluché*", "passé au crible", "dépouill*",
 		"in the documents", "dans les documents", "among the documents", "parmi les documents", "one document", "un document",
 		"the files show", "les fichiers", "on y apprend", "on y découvre", "on y lit",
+		// Before a vowel French elides "que": "révèle qu'il", "montrent qu'une".
+		"révèle qu", "révèlent qu", "révélé qu", "montre qu", "montrent qu", "indique qu", "indiquent qu",
+		"suggère qu", "suggèrent qu",
 	}
 	// satireMarkers: satire and parody say so, in the title or in a
 	// disclaimer.
