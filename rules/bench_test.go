@@ -77,20 +77,19 @@ func benchEngine(b *testing.B, rules, terms int) *Engine {
 
 // BenchmarkEvaluate measures article text evaluated per second, including
 // normalisation, with 10,000 terms spread over 1,000 rules against the
-// same terms over 10 rules. The target: 1,000 rules cost at most
-// twice 10 rules, and at least 50 MB/s per core.
+// same terms over 10 rules: 1,000 rules should cost at most twice 10
+// rules. Run with -cpu 1; cpu-MB/s is the figure per core.
 func BenchmarkEvaluate(b *testing.B) {
 	for _, n := range []int{10, 1000} {
 		b.Run(fmt.Sprintf("rules=%d/terms=10000", n), func(b *testing.B) {
 			e := benchEngine(b, n, 10000)
 			a := &article.Article{Title: "Projet de loi sur l’énergie", Content: benchArticle, FirstSeenAt: time.Unix(0, 0)}
-			b.SetBytes(int64(len(a.Title) + len(a.Content)))
-			b.ReportAllocs()
-			b.ResetTimer()
+			c := startCPU(b, int64(len(a.Title)+len(a.Content)))
 			fired := 0
 			for i := 0; i < b.N; i++ {
 				fired = len(e.Evaluate(a))
 			}
+			c.stop()
 			b.ReportMetric(float64(fired), "findings")
 		})
 	}
@@ -141,9 +140,7 @@ func exampleEngine(b *testing.B, edit func(string) string) *Engine {
 func BenchmarkEvaluateExample(b *testing.B) {
 	articles, n := exampleArticles(b)
 	run := func(b *testing.B, e *Engine) {
-		b.SetBytes(n)
-		b.ReportAllocs()
-		b.ResetTimer()
+		c := startCPU(b, n)
 		fired := 0
 		for i := 0; i < b.N; i++ {
 			fired = 0
@@ -151,6 +148,7 @@ func BenchmarkEvaluateExample(b *testing.B) {
 				fired += len(e.Evaluate(a))
 			}
 		}
+		c.stop()
 		b.ReportMetric(float64(fired), "findings")
 	}
 	b.Run("config.yaml", func(b *testing.B) {
@@ -168,13 +166,35 @@ func BenchmarkEvaluateExample(b *testing.B) {
 	b.Run("leak_report-alone", func(b *testing.B) {
 		e := exampleEngine(b, func(s string) string { return s })
 		ix := e.leaks["macronleaks"]
-		b.SetBytes(n)
-		b.ReportAllocs()
-		b.ResetTimer()
+		c := startCPU(b, n)
 		for i := 0; i < b.N; i++ {
 			for _, a := range articles {
 				ix.Classify(a)
 			}
 		}
+		c.stop()
 	})
+}
+
+// cpuRate reports, beside the wall-clock MB/s, the throughput per second
+// of CPU time the benchmark's process used: on a shared machine it is the
+// figure per core that other load does not distort.
+type cpuRate struct {
+	b     *testing.B
+	bytes int64
+	start time.Duration
+}
+
+func startCPU(b *testing.B, bytes int64) *cpuRate {
+	b.SetBytes(bytes)
+	b.ReportAllocs()
+	b.ResetTimer()
+	return &cpuRate{b: b, bytes: bytes, start: cpuTime()}
+}
+
+func (c *cpuRate) stop() {
+	c.b.StopTimer()
+	if d := cpuTime() - c.start; d > 0 {
+		c.b.ReportMetric(float64(c.bytes)*float64(c.b.N)/d.Seconds()/1e6, "cpu-MB/s")
+	}
 }

@@ -106,19 +106,21 @@ func newDFA(patterns []string) *dfa {
 		}
 	}
 
-	// Renumber: states ending no pattern first (the start state stays 0).
+	// Renumber: states ending no pattern first (the start state stays 0),
+	// each group in breadth-first order, so that the shallow states most
+	// text runs through share the first rows of the table and stay cached.
 	isMatch := func(s int) bool { return own[s] >= 0 || dict[s] >= 0 }
 	order := make([]int32, n) // old → new
-	k := int32(0)
-	for s := range n {
-		if !isMatch(s) {
+	k := int32(1)
+	for _, s := range queue {
+		if !isMatch(int(s)) {
 			order[s] = k
 			k++
 		}
 	}
 	firstMatch := k
-	for s := range n {
-		if isMatch(s) {
+	for _, s := range queue {
+		if isMatch(int(s)) {
 			order[s] = k
 			k++
 		}
