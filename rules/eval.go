@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -36,6 +37,7 @@ type scratch struct {
 	words     []int // start offsets of words in folded text, built on demand
 	wordsDone bool
 	snippets  map[snippetKey]snippet // contexts built for this article
+	evKeys    []evKey
 	engine    *Engine
 	article   *article.Article
 	quotes    map[string][]finding.Evidence // leak id + min words → passages
@@ -357,20 +359,21 @@ func (s *scratch) assessment(hits []hitRef) *finding.LeakAssessment {
 
 // evidence maps hits back to the original text of their field, drops
 // matches contained in longer ones, and adds context to what remains.
+// Hits are ordered and thinned as small keys; only the evidence kept is
+// built.
 func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
-	out := make([]finding.Evidence, 0, len(hits))
-	for _, h := range hits {
+	keys := s.evKeys[:0]
+	for i, h := range hits {
 		if h.report != nil && h.direct == nil {
 			continue // the assessment itself, not a span
 		}
 		if h.direct != nil {
-			e := *h.direct
+			e := h.direct
 			field := s.fieldText(e.Field)
 			if e.End > len(field) || e.Start < 0 || e.Start >= e.End {
 				continue
 			}
-			e.Text = field[e.Start:e.End]
-			out = append(out, e)
+			keys = append(keys, evKey{order: fieldOrder(e.Field), field: e.Field, start: e.Start, end: e.End, hit: i, seg: -1})
 			continue
 		}
 		text := &s.folded
@@ -386,49 +389,70 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 		if segEnd := s.segEnd(seg); end > segEnd {
 			end = segEnd
 		}
-		out = append(out, finding.Evidence{
-			Kind:    kindOf(h.n),
-			Field:   s.segFields[seg],
-			Text:    s.doc[start:end],
-			Start:   start - base,
-			End:     end - base,
-			Pattern: patternOf(h),
-		})
+		f := s.segFields[seg]
+		keys = append(keys, evKey{order: fieldOrder(f), field: f, start: start - base, end: end - base, hit: i, seg: seg})
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Field != out[j].Field {
-			return fieldOrder(out[i].Field) < fieldOrder(out[j].Field)
+	s.evKeys = keys
+	slices.SortStableFunc(keys, func(a, b evKey) int {
+		if a.order != b.order {
+			return a.order - b.order
 		}
-		if out[i].Start != out[j].Start {
-			return out[i].Start < out[j].Start
+		if a.start != b.start {
+			return a.start - b.start
 		}
-		return out[i].End > out[j].End
+		return b.end - a.end
 	})
 	// A match inside a longer one of the same field ("MacronLeaks" inside
 	// "#MacronLeaks"), or the same span found by two patterns, adds
 	// nothing for a reader.
-	kept := out[:0]
-	for _, e := range out {
-		if n := len(kept); n > 0 && kept[n-1].Field == e.Field && e.End <= kept[n-1].End {
+	kept := keys[:0]
+	for _, k := range keys {
+		if n := len(kept); n > 0 && kept[n-1].field == k.field && k.end <= kept[n-1].end {
 			continue
 		}
-		kept = append(kept, e)
+		kept = append(kept, k)
 		if len(kept) == maxEvidence {
 			break
 		}
 	}
-	for i := range kept {
-		key := snippetKey{kept[i].Field, kept[i].Start, kept[i].End}
+	out := make([]finding.Evidence, len(kept))
+	for i, k := range kept {
+		h := hits[k.hit]
+		if h.direct != nil {
+			out[i] = *h.direct
+			out[i].Text = s.fieldText(k.field)[k.start:k.end]
+		} else {
+			base := s.segStarts[k.seg]
+			out[i] = finding.Evidence{
+				Kind:    kindOf(h.n),
+				Field:   k.field,
+				Text:    s.doc[base+k.start : base+k.end],
+				Start:   k.start,
+				End:     k.end,
+				Pattern: patternOf(h),
+			}
+		}
+		key := snippetKey{k.field, k.start, k.end}
 		sn, ok := s.snippets[key]
 		if !ok {
-			seg := s.segmentOf(kept[i].Field)
+			seg := s.segmentOf(k.field)
 			field := s.doc[s.segStarts[seg]:s.segEnd(seg)]
-			sn.before, sn.after = context(field, kept[i].Start, kept[i].End)
+			sn.before, sn.after = context(field, k.start, k.end)
 			s.snippets[key] = sn
 		}
-		kept[i].Before, kept[i].After = sn.before, sn.after
+		out[i].Before, out[i].After = sn.before, sn.after
 	}
-	return kept
+	return out
+}
+
+// evKey is a hit as evidence is ordered and thinned: its field, its span
+// in the field's original text, and where it came from.
+type evKey struct {
+	order      int
+	field      article.Field
+	start, end int
+	hit        int // index in the hits
+	seg        int // segment of a matched span; -1 for direct evidence
 }
 
 // fieldText is the original text of one of the article's fields.
@@ -508,16 +532,24 @@ func context(field string, start, end int) (before, after string) {
 	for hi < len(field) && !utf8.RuneStart(field[hi]) {
 		hi++
 	}
-	return prefix + collapse(field[lo:start], true), collapse(field[end:hi], false) + suffix
+	return collapsed(prefix, field[lo:start], "", true), collapsed("", field[end:hi], suffix, false)
 }
 
-// collapse folds whitespace runs to one space, keeping one space at the
-// edge that touches the match so words stay apart.
-func collapse(s string, before bool) string {
+// collapsed is prefix, s with its whitespace runs folded to one space, and
+// suffix, in one allocation at most. One space is kept at the edge of s
+// that touches the match (its end before a match, its start after one),
+// so words stay apart.
+func collapsed(prefix, s, suffix string, before bool) string {
 	if clean(s) {
-		return s // the usual case: nothing to fold, no copy
+		if prefix == "" && suffix == "" {
+			return s // the usual case: nothing to fold, no copy
+		}
+		return prefix + s + suffix
 	}
-	b := make([]byte, 0, len(s))
+	var b strings.Builder
+	b.Grow(len(prefix) + len(s) + len(suffix))
+	b.WriteString(prefix)
+	body := b.Len()
 	space := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -525,16 +557,17 @@ func collapse(s string, before bool) string {
 			space = true
 			continue
 		}
-		if space && (len(b) > 0 || !before) {
-			b = append(b, ' ')
+		if space && (b.Len() > body || !before) {
+			b.WriteByte(' ')
 		}
 		space = false
-		b = append(b, c)
+		b.WriteByte(c)
 	}
-	if space && before && len(b) > 0 {
-		b = append(b, ' ')
+	if space && before && b.Len() > body {
+		b.WriteByte(' ')
 	}
-	return string(b)
+	b.WriteString(suffix)
+	return b.String()
 }
 
 // clean reports whether s has no whitespace to fold: no control

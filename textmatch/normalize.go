@@ -5,6 +5,7 @@
 package textmatch
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -121,6 +122,31 @@ func Normalize(t *Text, s string, fold bool) {
 			}
 			norm = append(norm, x)
 			i++
+			// The rest of a word: one byte out for one byte in, written
+			// without append's checks. ASCII never grows, so the room
+			// for what is left of s is enough.
+			if !space {
+				if cap(norm)-len(norm) < len(s)-i {
+					norm = slices.Grow(norm, len(s)-i)
+				}
+				n := len(norm)
+				out := norm[n:cap(norm)]
+				k := 0
+				for i < len(s) {
+					c := s[i]
+					if c >= utf8.RuneSelf {
+						break
+					}
+					x := table[c]
+					if x == asciiWhite {
+						break
+					}
+					out[k] = x
+					k++
+					i++
+				}
+				norm = norm[:n+k]
+			}
 			expect = i
 			continue
 		}
@@ -176,11 +202,39 @@ type foldKey struct {
 	fold bool
 }
 
-var foldCache sync.Map // foldKey → string
+var foldCache sync.Map // foldKey → string, for runes past the table
+
+// tableRunes bounds the runes whose forms are computed once, on first
+// use, into a table: Latin, Greek, Cyrillic and the other alphabets, and
+// the general punctuation (quotes, dashes, invisible spaces) of news text.
+const tableRunes = 0x3000
+
+var (
+	foldTableOnce sync.Once
+	foldTable     [2][]string // [fold][r], for r < tableRunes
+)
+
+func buildFoldTable() {
+	for f := range 2 {
+		t := make([]string, tableRunes)
+		for r := utf8.RuneSelf; r < tableRunes; r++ {
+			t[r] = computeFold(rune(r), f == 1)
+		}
+		foldTable[f] = t
+	}
+}
 
 // foldRune returns the normalised form of a non-ASCII rune: " " for
 // whitespace, "" for invisible characters.
 func foldRune(r rune, fold bool) string {
+	if r < tableRunes {
+		foldTableOnce.Do(buildFoldTable)
+		f := 0
+		if fold {
+			f = 1
+		}
+		return foldTable[f][r]
+	}
 	key := foldKey{r, fold}
 	if v, ok := foldCache.Load(key); ok {
 		return v.(string)
