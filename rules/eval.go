@@ -551,17 +551,23 @@ func collapsed(prefix, s, suffix string, before bool) string {
 	b.WriteString(prefix)
 	body := b.Len()
 	space := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\x1f' {
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && !contextSpace[s[j]] {
+			j++
+		}
+		if j > i {
+			if space && (b.Len() > body || !before) {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteString(s[i:j])
+		}
+		for j < len(s) && contextSpace[s[j]] {
 			space = true
-			continue
+			j++
 		}
-		if space && (b.Len() > body || !before) {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteByte(c)
+		i = j
 	}
 	if space && before && b.Len() > body {
 		b.WriteByte(' ')
@@ -569,6 +575,9 @@ func collapsed(prefix, s, suffix string, before bool) string {
 	b.WriteString(suffix)
 	return b.String()
 }
+
+// contextSpace marks the bytes a context folds into one space.
+var contextSpace = [256]bool{' ': true, '\n': true, '\t': true, '\r': true, '\x1f': true}
 
 // clean reports whether s has no whitespace to fold: no control
 // whitespace, no double or edge spaces.
