@@ -38,6 +38,8 @@ type scratch struct {
 	wordsDone bool
 	snippets  map[snippetKey]snippet // contexts built for this article
 	evKeys    []evKey
+	arena     []hitRef // the hits of the rule being decided
+	findings  []finding.Finding
 	engine    *Engine
 	article   *article.Article
 	quotes    map[string][]finding.Evidence // leak id + min words → passages
@@ -70,7 +72,13 @@ func (e *Engine) getScratch() *scratch {
 func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
 	var b strings.Builder
 	s.segStarts, s.segFields = s.segStarts[:0], s.segFields[:0]
-	for i, seg := range a.Segments() {
+	segs := a.Segments()
+	size := 0
+	for _, seg := range segs {
+		size += len(segmentSep) + len(seg.Text)
+	}
+	b.Grow(size)
+	for i, seg := range segs {
 		if i > 0 {
 			b.WriteString(segmentSep)
 		}
@@ -145,17 +153,35 @@ func (s *scratch) candidates(e *Engine) []int {
 
 // eval decides a node and returns the hits that made it true. Literal
 // children are decided before regexes, so a regex only runs when the
-// literals have not already settled the answer.
+// literals have not already settled the answer. The hits are appended to
+// the scratch's arena, which the caller empties once it has used them.
 func (s *scratch) eval(n *node) ([]hitRef, bool) {
+	start := len(s.arena)
+	ok := s.evalInto(n)
+	return s.arena[start:], ok
+}
+
+// evalInto decides n, appending the hits that made it true to s.arena;
+// when n is false, s.arena is left as it was.
+func (s *scratch) evalInto(n *node) bool {
+	start := len(s.arena)
+	if s.decide(n) {
+		return true
+	}
+	s.arena = s.arena[:start]
+	return false
+}
+
+func (s *scratch) decide(n *node) bool {
+	start := len(s.arena)
 	switch n.kind {
 	case nodeLiteral:
-		var out []hitRef
 		collect := func(id int) {
 			for i, m := range s.hits[id] {
 				if i == maxEvidencePerLeaf {
 					break
 				}
-				out = append(out, hitRef{n: n, m: m})
+				s.arena = append(s.arena, hitRef{n: n, m: m})
 			}
 		}
 		if n.patternSet != nil && len(s.touched) < len(n.patterns) {
@@ -169,21 +195,20 @@ func (s *scratch) eval(n *node) ([]hitRef, bool) {
 				collect(id)
 			}
 		}
-		return out, len(out) > 0
+		return len(s.arena) > start
 	case nodeNear:
 		return s.near(n)
 	case nodeLeakQuote:
-		var out []hitRef
 		for i := range s.leakQuotes(n.leak, n.within) {
-			out = append(out, hitRef{n: n, direct: &s.quotes[quoteKey(n.leak, n.within)][i]})
+			s.arena = append(s.arena, hitRef{n: n, direct: &s.quotes[quoteKey(n.leak, n.within)][i]})
 		}
-		return out, len(out) > 0
+		return len(s.arena) > start
 	case nodeLeakReport:
 		r := s.leakReport(n.leak)
 		if r.Label != n.leakLabel || r.Score < n.minScore {
-			return nil, false
+			return false
 		}
-		out := []hitRef{{n: n, report: r}}
+		s.arena = append(s.arena, hitRef{n: n, report: r})
 		for i, sig := range r.Signals {
 			if i == maxEvidencePerLeaf {
 				break
@@ -191,32 +216,28 @@ func (s *scratch) eval(n *node) ([]hitRef, bool) {
 			if sig.Field == "" || sig.End <= sig.Start {
 				continue
 			}
-			out = append(out, hitRef{n: n, direct: &finding.Evidence{Kind: "leak_signal", Field: sig.Field, Start: sig.Start, End: sig.End,
+			s.arena = append(s.arena, hitRef{n: n, direct: &finding.Evidence{Kind: "leak_signal", Field: sig.Field, Start: sig.Start, End: sig.End,
 				Pattern: fmt.Sprintf("%s (%+.2f)", sig.Name, sig.Weight)}})
 		}
-		return out, true
+		return true
 	case nodeRegex:
 		s.ensureCased()
 		locs := n.regex.FindAllIndex(s.cased.Norm, maxEvidencePerLeaf)
-		var out []hitRef
 		for _, l := range locs {
 			if l[1] > l[0] {
-				out = append(out, hitRef{n: n, m: textmatch.Match{Start: l[0], End: l[1], Cased: true}, regex: true})
+				s.arena = append(s.arena, hitRef{n: n, m: textmatch.Match{Start: l[0], End: l[1], Cased: true}, regex: true})
 			}
 		}
-		return out, len(out) > 0
+		return len(s.arena) > start
 	}
-	var evidence []hitRef
 	for _, pass := range []bool{true, false} { // literal-backed children first
 		for _, c := range n.all {
 			if c.hasLiteral != pass {
 				continue
 			}
-			ev, ok := s.eval(c)
-			if !ok {
-				return nil, false
+			if !s.evalInto(c) {
+				return false
 			}
-			evidence = append(evidence, ev...)
 		}
 	}
 	if len(n.any) > 0 {
@@ -226,28 +247,27 @@ func (s *scratch) eval(n *node) ([]hitRef, bool) {
 				if c.hasLiteral != pass || (found && !pass) {
 					continue
 				}
-				if ev, ok := s.eval(c); ok {
+				if s.evalInto(c) {
 					found = true
-					evidence = append(evidence, ev...)
 				}
 			}
 		}
 		if !found {
-			return nil, false
+			return false
 		}
 	}
 	for _, c := range n.none {
-		if _, ok := s.eval(c); ok {
-			return nil, false
+		if s.evalInto(c) {
+			return false
 		}
 	}
-	return evidence, true
+	return true
 }
 
 // near looks for one occurrence of every term inside a span of at most
 // n.within words, measured from the first word of the earliest to the
 // first word of the latest.
-func (s *scratch) near(n *node) ([]hitRef, bool) {
+func (s *scratch) near(n *node) bool {
 	type occ struct {
 		word int
 		term int
@@ -256,7 +276,7 @@ func (s *scratch) near(n *node) ([]hitRef, bool) {
 	var occs []occ
 	for t, id := range n.patterns {
 		if len(s.hits[id]) == 0 {
-			return nil, false
+			return false
 		}
 		for _, m := range s.hits[id] {
 			occs = append(occs, occ{word: s.wordAt(m.Start), term: t, m: m})
@@ -273,15 +293,14 @@ func (s *scratch) near(n *node) ([]hitRef, bool) {
 		count[occs[hi].term]++
 		for covered == len(n.patterns) {
 			if occs[hi].word-occs[lo].word <= n.within {
-				var out []hitRef
 				seen := make([]bool, len(n.patterns))
 				for k := lo; k <= hi; k++ {
 					if !seen[occs[k].term] {
 						seen[occs[k].term] = true
-						out = append(out, hitRef{n: n, m: occs[k].m})
+						s.arena = append(s.arena, hitRef{n: n, m: occs[k].m})
 					}
 				}
-				return out, true
+				return true
 			}
 			count[occs[lo].term]--
 			if count[occs[lo].term] == 0 {
@@ -290,7 +309,7 @@ func (s *scratch) near(n *node) ([]hitRef, bool) {
 			lo++
 		}
 	}
-	return nil, false
+	return false
 }
 
 // wordAt is the index of the word containing folded byte offset off.
