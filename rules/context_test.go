@@ -55,3 +55,29 @@ func FuzzCollapsed(f *testing.F) {
 	f.Add("selon les\n  courriels \x1f révélés ")
 	f.Fuzz(checkCollapsed)
 }
+
+// referenceClean is clean as first written.
+func referenceClean(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\n', '\t', '\r', '\x1f':
+			return false
+		case ' ':
+			if i+1 < len(s) && s[i+1] == ' ' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func FuzzClean(f *testing.F) {
+	for _, s := range []string{"", " ", "  ", "a b", "a  b", "a\nb", " a ", "\x1f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if clean(s) != referenceClean(s) {
+			t.Fatalf("clean(%q) = %v", s, clean(s))
+		}
+	})
+}

@@ -601,15 +601,16 @@ var contextSpace = [256]bool{' ': true, '\n': true, '\t': true, '\r': true, '\x1
 // clean reports whether s has no whitespace to fold: no control
 // whitespace, no double or edge spaces.
 func clean(s string) bool {
+	prev := uint8(0)
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\n', '\t', '\r', '\x1f':
+		c := cleanClass[s[i]]
+		if c+prev >= 2 { // a folded byte, or a second space in a row
 			return false
-		case ' ':
-			if i+1 < len(s) && s[i+1] == ' ' {
-				return false
-			}
 		}
+		prev = c
 	}
 	return true
 }
+
+// cleanClass is 1 for a space, 2 for the other bytes a context folds.
+var cleanClass = [256]uint8{' ': 1, '\n': 2, '\t': 2, '\r': 2, '\x1f': 2}
