@@ -2,8 +2,8 @@ package rules
 
 import "testing"
 
-// referenceCollapse is collapse as first written, byte by byte; collapsed
-// must agree with it.
+// referenceCollapse is collapse as first written, byte by byte;
+// appendCollapsed must agree with it.
 func referenceCollapse(s string, before bool) string {
 	if clean(s) {
 		return s
@@ -33,13 +33,13 @@ func checkCollapsed(t *testing.T, s string) {
 	for _, before := range []bool{true, false} {
 		for _, edge := range []string{"", "…"} {
 			want := edge + referenceCollapse(s, before)
-			got := collapsed(edge, s, "", before)
+			got := string(appendCollapsed(nil, edge, s, "", before))
 			if !before {
 				want = referenceCollapse(s, before) + edge
-				got = collapsed("", s, edge, before)
+				got = string(appendCollapsed(nil, "", s, edge, before))
 			}
 			if got != want {
-				t.Fatalf("collapsed(%q, before=%v, edge %q) = %q, want %q", s, before, edge, got, want)
+				t.Fatalf("appendCollapsed(%q, before=%v, edge %q) = %q, want %q", s, before, edge, got, want)
 			}
 		}
 	}

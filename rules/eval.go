@@ -39,6 +39,8 @@ type scratch struct {
 	snippets  map[snippetKey]snippet // contexts built for this article
 	evKeys    []evKey
 	arena     []hitRef // the hits of the rule being decided
+	ctxBuf    []byte   // the contexts of this article that are not substrings of it
+	fixups    []fixup
 	findings  []finding.Finding
 	engine    *Engine
 	article   *article.Article
@@ -52,7 +54,23 @@ type snippetKey struct {
 	start, end int
 }
 
-type snippet struct{ before, after string }
+type snippet struct{ before, after piece }
+
+// piece is a context string: s itself, or, while the article is being
+// evaluated, n bytes at off in the scratch's context buffer, which becomes
+// one string when the evaluation ends (one allocation for every context
+// of the article instead of one each).
+type piece struct {
+	s      string
+	off, n int
+}
+
+// fixup is a context field of the evidence still to be set from the
+// buffer.
+type fixup struct {
+	dst *string
+	p   piece
+}
 
 type hitRef struct {
 	n      *node
@@ -88,6 +106,7 @@ func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
 	}
 	s.doc = b.String()
 	clear(s.snippets)
+	s.ctxBuf = s.ctxBuf[:0]
 	clear(s.quotes)
 	clear(s.reports)
 	s.article = a
@@ -456,10 +475,11 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 		if !ok {
 			seg := s.segmentOf(k.field)
 			field := s.doc[s.segStarts[seg]:s.segEnd(seg)]
-			sn.before, sn.after = context(field, k.start, k.end)
+			sn.before, sn.after = s.context(field, k.start, k.end)
 			s.snippets[key] = sn
 		}
-		out[i].Before, out[i].After = sn.before, sn.after
+		s.setPiece(&out[i].Before, sn.before)
+		s.setPiece(&out[i].After, sn.after)
 	}
 	return out
 }
@@ -534,9 +554,30 @@ func patternOf(h hitRef) string {
 
 const contextBytes = 80
 
+func (s *scratch) setPiece(dst *string, p piece) {
+	if p.n == 0 {
+		*dst = p.s
+		return
+	}
+	s.fixups = append(s.fixups, fixup{dst, p})
+}
+
+// finishContexts sets the contexts built in the buffer, once the
+// evaluation has built every finding's evidence.
+func (s *scratch) finishContexts() {
+	if len(s.fixups) > 0 {
+		all := string(s.ctxBuf)
+		for _, f := range s.fixups {
+			*f.dst = all[f.p.off : f.p.off+f.p.n]
+		}
+	}
+	clear(s.fixups) // they point into the findings
+	s.fixups = s.fixups[:0]
+}
+
 // context returns up to contextBytes of text either side of a match, cut
 // at rune boundaries, whitespace collapsed, with an ellipsis where cut.
-func context(field string, start, end int) (before, after string) {
+func (s *scratch) context(field string, start, end int) (before, after piece) {
 	lo, hi := start-contextBytes, end+contextBytes
 	prefix, suffix := "…", "…"
 	if lo <= 0 {
@@ -551,24 +592,33 @@ func context(field string, start, end int) (before, after string) {
 	for hi < len(field) && !utf8.RuneStart(field[hi]) {
 		hi++
 	}
-	return collapsed(prefix, field[lo:start], "", true), collapsed("", field[end:hi], suffix, false)
+	return s.collapsedPiece(prefix, field[lo:start], "", true), s.collapsedPiece("", field[end:hi], suffix, false)
 }
 
-// collapsed is prefix, s with its whitespace runs folded to one space, and
-// suffix, in one allocation at most. One space is kept at the edge of s
-// that touches the match (its end before a match, its start after one),
-// so words stay apart.
-func collapsed(prefix, s, suffix string, before bool) string {
-	if clean(s) {
-		if prefix == "" && suffix == "" {
-			return s // the usual case: nothing to fold, no copy
-		}
-		return prefix + s + suffix
+// collapsedPiece is collapsed(prefix, t, suffix, before): t itself when it
+// needs neither folding nor an ellipsis, else built in the buffer.
+func (s *scratch) collapsedPiece(prefix, t, suffix string, before bool) piece {
+	if prefix == "" && suffix == "" && clean(t) {
+		return piece{s: t}
 	}
-	var b strings.Builder
-	b.Grow(len(prefix) + len(s) + len(suffix))
-	b.WriteString(prefix)
-	body := b.Len()
+	off := len(s.ctxBuf)
+	s.ctxBuf = appendCollapsed(s.ctxBuf, prefix, t, suffix, before)
+	if n := len(s.ctxBuf) - off; n > 0 {
+		return piece{off: off, n: n}
+	}
+	return piece{}
+}
+
+// appendCollapsed appends prefix, s with its whitespace runs folded to
+// one space, and suffix to b. One space is kept at the edge of s that
+// touches the match (its end before a match, its start after one), so
+// words stay apart; s with nothing to fold is kept as it is.
+func appendCollapsed(b []byte, prefix, s, suffix string, before bool) []byte {
+	b = append(b, prefix...)
+	if clean(s) {
+		return append(append(b, s...), suffix...)
+	}
+	body := len(b)
 	space := false
 	for i := 0; i < len(s); {
 		j := i
@@ -576,11 +626,11 @@ func collapsed(prefix, s, suffix string, before bool) string {
 			j++
 		}
 		if j > i {
-			if space && (b.Len() > body || !before) {
-				b.WriteByte(' ')
+			if space && (len(b) > body || !before) {
+				b = append(b, ' ')
 			}
 			space = false
-			b.WriteString(s[i:j])
+			b = append(b, s[i:j]...)
 		}
 		for j < len(s) && contextSpace[s[j]] {
 			space = true
@@ -588,11 +638,10 @@ func collapsed(prefix, s, suffix string, before bool) string {
 		}
 		i = j
 	}
-	if space && before && b.Len() > body {
-		b.WriteByte(' ')
+	if space && before && len(b) > body {
+		b = append(b, ' ')
 	}
-	b.WriteString(suffix)
-	return b.String()
+	return append(b, suffix...)
 }
 
 // contextSpace marks the bytes a context folds into one space.

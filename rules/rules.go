@@ -350,6 +350,7 @@ func (e *Engine) Evaluate(a *article.Article) []finding.Finding {
 		f.Leak = s.assessment(ev)
 		findings = append(findings, f)
 	}
+	s.finishContexts()
 	// Built in the scratch's buffer, returned in a slice of their own.
 	s.findings = findings
 	findings = nil
