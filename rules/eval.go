@@ -599,7 +599,7 @@ func (s *scratch) context(field string, start, end int) (before, after piece) {
 // needs neither folding nor an ellipsis, else built in the buffer.
 func (s *scratch) collapsedPiece(prefix, t, suffix string, before bool) piece {
 	if prefix == "" && suffix == "" && clean(t) {
-		return piece{s: t}
+		return piece{s: t} // the usual case after a match: no copy
 	}
 	off := len(s.ctxBuf)
 	s.ctxBuf = appendCollapsed(s.ctxBuf, prefix, t, suffix, before)
@@ -615,11 +615,8 @@ func (s *scratch) collapsedPiece(prefix, t, suffix string, before bool) piece {
 // words stay apart; s with nothing to fold is kept as it is.
 func appendCollapsed(b []byte, prefix, s, suffix string, before bool) []byte {
 	b = append(b, prefix...)
-	if clean(s) {
-		return append(append(b, s...), suffix...)
-	}
 	body := len(b)
-	space := false
+	space, folded := false, false
 	for i := 0; i < len(s); {
 		j := i
 		for j < len(s) && !contextSpace[s[j]] {
@@ -632,6 +629,10 @@ func appendCollapsed(b []byte, prefix, s, suffix string, before bool) []byte {
 			space = false
 			b = append(b, s[i:j]...)
 		}
+		// A run of whitespace other than one space is folded (clean).
+		if j < len(s) && (s[j] != ' ' || j+1 < len(s) && contextSpace[s[j+1]]) {
+			folded = true
+		}
 		for j < len(s) && contextSpace[s[j]] {
 			space = true
 			j++
@@ -640,6 +641,9 @@ func appendCollapsed(b []byte, prefix, s, suffix string, before bool) []byte {
 	}
 	if space && before && len(b) > body {
 		b = append(b, ' ')
+	}
+	if !folded { // nothing to fold: s is kept as it is, edges included
+		b = append(b[:body], s...)
 	}
 	return append(b, suffix...)
 }
