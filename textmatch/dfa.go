@@ -22,9 +22,10 @@ type dfa struct {
 	// For each match state (index (state - matchFrom) >> shift): the
 	// pattern ending there, or -1, and the next match state down the
 	// failure chain (its premultiplied number), or 0 for none.
-	own  []int32
-	next []uint32
-	lens []int32 // pattern lengths
+	own    []int32
+	next   []uint32
+	lens   []int32 // pattern lengths
+	maxLen int     // the longest pattern
 }
 
 // newDFA compiles patterns (non-empty, distinct).
@@ -33,6 +34,7 @@ func newDFA(patterns []string) *dfa {
 	var used [256]bool
 	for i, p := range patterns {
 		d.lens[i] = int32(len(p))
+		d.maxLen = max(d.maxLen, len(p))
 		for j := 0; j < len(p); j++ {
 			used[p[j]] = true
 		}
@@ -147,15 +149,66 @@ func newDFA(patterns []string) *dfa {
 
 // scan calls emit(pattern, start, end) for every occurrence of every
 // pattern in text, by end position, longest first at one end.
+//
+// A long text is run as two halves at once: each step of the search waits
+// for the table load of the step before, so two independent chains keep
+// the processor busy twice as often. The second chain starts maxLen bytes
+// before the middle, where the state it reaches by the middle is exactly
+// the first chain's (a state is the longest suffix of what was read that
+// begins a pattern, never longer than maxLen); its matches past the middle
+// are held until the first half's are out, so the order is unchanged.
 func (d *dfa) scan(text []byte, emit func(pattern, start, end int)) {
 	trans, classes, matchFrom := d.trans, &d.classes, d.matchFrom
-	s := uint32(0)
-	for i := 0; i < len(text); i++ {
+	n, w := len(text), d.maxLen
+	if n < 256 || n < 4*w {
+		d.run(text, 0, 0, 0, emit)
+		return
+	}
+	mid := n / 2
+	ia, ib := 0, mid-w
+	sa, sb := uint32(0), uint32(0)
+	type held struct {
+		s   uint32
+		end int
+	}
+	var pend [64]held
+	np := 0
+	for ia < mid {
+		sa = trans[sa+uint32(classes[text[ia]])]
+		sb = trans[sb+uint32(classes[text[ib]])]
+		ia++
+		ib++
+		if sa >= matchFrom {
+			d.matches(sa, ia, emit)
+		}
+		if sb >= matchFrom && ib > mid {
+			pend[np] = held{sb, ib}
+			np++
+			if np == len(pend) {
+				break
+			}
+		}
+	}
+	// The rest of the first half, then what the second chain held, then
+	// the rest of the second half.
+	d.run(text[:mid], ia, sa, 0, emit)
+	for _, h := range pend[:np] {
+		d.matches(h.s, h.end, emit)
+	}
+	d.run(text, ib, sb, mid, emit)
+}
+
+// run searches text[from:] from state s, reporting matches ending past
+// after, and returns the state it ends in.
+func (d *dfa) run(text []byte, from int, s uint32, after int, emit func(pattern, start, end int)) uint32 {
+	trans, classes, matchFrom := d.trans, &d.classes, d.matchFrom
+	for i := from; i < len(text); i++ {
 		s = trans[s+uint32(classes[text[i]])]
-		if s >= matchFrom {
+		if s >= matchFrom && i+1 > after {
 			d.matches(s, i+1, emit)
 		}
 	}
+	return s
 }
 
 // matches reports the patterns ending at end in match state s.

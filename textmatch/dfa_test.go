@@ -71,6 +71,25 @@ func TestDFAMatchesLibrary(t *testing.T) {
 	}
 }
 
+// TestDFAMatchesLibraryAcrossTheMiddle checks the two-chain search of
+// long texts: matches that straddle the middle, end just before or after
+// it, or are so many that the second chain's must wait.
+func TestDFAMatchesLibraryAcrossTheMiddle(t *testing.T) {
+	patterns := []string{"abcdefghij", "defg", "j", "a", "hijab", "aaaaaaaaaaaaaaaaaaaa", "xyz"}
+	for n := 256; n < 400; n++ {
+		text := []byte(strings.Repeat("abcdefghij", n/10+1)[:n])
+		checkAgainstLibrary(t, patterns, text)
+		text = []byte(strings.Repeat("a", n))
+		checkAgainstLibrary(t, patterns, text)
+		// A single long match ending at the middle, and one starting
+		// right after it.
+		text = []byte(strings.Repeat(".", n))
+		copy(text[n/2-10:], "abcdefghij")
+		copy(text[n/2:], "hijab")
+		checkAgainstLibrary(t, patterns, text)
+	}
+}
+
 // TestDFAMatchesLibraryOnRealText runs the benchmark's 10,004 patterns
 // (and the example config's kind of phrases) over the real corpus.
 func TestDFAMatchesLibraryOnRealText(t *testing.T) {
@@ -127,5 +146,9 @@ func FuzzAutomaton(f *testing.F) {
 			return
 		}
 		checkAgainstLibrary(t, ps, []byte(text))
+		if text != "" && len(text) < 1024 {
+			// Long enough for the two-chain search.
+			checkAgainstLibrary(t, ps, []byte(strings.Repeat(text, 2048/len(text)+1)))
+		}
 	})
 }
