@@ -99,3 +99,14 @@ func (c *Checks) Full(name string, conditional, first bool) (check bool) {
 	}
 	return check
 }
+
+// FirstPoll is FirstPollAt, never later than the start of the source's
+// next pre-roll: a source spread over a long interval still enters a
+// window's cadence on time.
+func (c *Cadence) FirstPoll(name string, now time.Time, spread time.Duration) time.Time {
+	at := FirstPollAt(name, now, spread)
+	if p := c.nextPreroll(now); !p.IsZero() && p.Before(at) {
+		return p
+	}
+	return at
+}

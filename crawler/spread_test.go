@@ -84,7 +84,7 @@ func fleetSim(n int, start time.Time, withValidators bool) (checks, firsts []int
 	end := start.Add(time.Hour)
 	for i := range n {
 		name := fmt.Sprintf("source-%05d", i)
-		at := FirstPollAt(name, start, c.SilenceEvery)
+		at := c.FirstPoll(name, start, c.SilenceEvery)
 		var interval time.Duration
 		first := !withValidators
 		for at.Before(end) {
@@ -163,5 +163,30 @@ func TestFirstPollsSpreadOverTheInterval(t *testing.T) {
 	}
 	if got := FirstPollAt("x", start, 0); !got.Equal(start) {
 		t.Errorf("no interval: first poll at %s, want now", got)
+	}
+}
+
+// TestFirstPollNotPastThePreroll: a first poll spread over an hour's
+// interval still comes no later than the pre-roll that starts in two
+// minutes.
+func TestFirstPollNotPastThePreroll(t *testing.T) {
+	c := testCadence() // pre-roll starts at t0+4h
+	now := t0.Add(4*time.Hour - 2*time.Minute)
+	late := 0
+	for i := range 1000 {
+		name := fmt.Sprintf("source-%d", i)
+		at := c.FirstPoll(name, now, time.Hour)
+		if at.After(t0.Add(4 * time.Hour)) {
+			t.Fatalf("%s first polled at %s, after the pre-roll's start", name, at)
+		}
+		if at.Equal(t0.Add(4 * time.Hour)) {
+			late++
+		}
+	}
+	if late == 0 || late == 1000 {
+		t.Errorf("%d of 1000 first polls held at the pre-roll's start", late)
+	}
+	if got := c.FirstPoll("x", t0, time.Minute); got.After(t0.Add(time.Minute)) {
+		t.Errorf("far from a pre-roll: first poll at %s", got)
 	}
 }

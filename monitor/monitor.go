@@ -219,7 +219,7 @@ func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
 		}
 		switch {
 		case !found || st.NextPollAt.IsZero() || st.NextPollAt.Before(now):
-			due[name] = crawler.FirstPollAt(name, now, spread)
+			due[name] = m.cadences[name].FirstPoll(name, now, spread)
 		default:
 			due[name] = st.NextPollAt
 		}
