@@ -72,9 +72,10 @@ type Monitor struct {
 	opts     Options
 	sources  map[string]config.Source
 	cadences map[string]*crawler.Cadence
-	// verify counts conditional polls per source since the last full GET.
+	// checks says which polls are full GETs that check a feed's
+	// validators.
+	checks *crawler.Checks
 	mu     sync.Mutex
-	verify map[string]int
 	bodies map[string][32]byte // last full body hash per source, to catch lying validators
 	// cycle counts what PollOnce did; nil while running as a daemon.
 	cycle *Cycle
@@ -107,7 +108,9 @@ func (m *Monitor) count(f func(c *Cycle)) {
 }
 
 // verifyEvery is how many conditional polls pass between two full GETs
-// that check a feed's validators are honest.
+// that check a feed's validators are honest. Each source's first check
+// after a start falls on a poll fixed by its name (crawler.Checks), so
+// that sources started together do not all check in the same minute.
 const verifyEvery = 12
 
 // New builds a Monitor; it does nothing until Run.
@@ -119,7 +122,7 @@ func New(opts Options) *Monitor {
 		opts.Metrics = NewMetrics()
 	}
 	m := &Monitor{opts: opts, sources: map[string]config.Source{}, cadences: map[string]*crawler.Cadence{},
-		verify: map[string]int{}, bodies: map[string][32]byte{}}
+		checks: &crawler.Checks{Every: verifyEvery}, bodies: map[string][32]byte{}}
 	m.engine.Store(opts.Engine)
 	windows := opts.Engine.Calendar().Windows()
 	for _, s := range opts.Config.Sources {
@@ -199,8 +202,9 @@ func (m *Monitor) recover(ctx context.Context) error {
 	return nil
 }
 
-// firstDue reads each source's saved next poll. Sources overdue after a
-// restart are spread over their interval rather than fetched all at once.
+// firstDue reads each source's saved next poll. Sources never polled, and
+// sources overdue after a restart, are spread over their interval, each at
+// a phase fixed by its name, rather than fetched all at once.
 func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
 	now := m.opts.Clock.Now()
 	due := map[string]time.Time{}
@@ -214,10 +218,8 @@ func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
 			spread = src.SilenceEvery
 		}
 		switch {
-		case !found || st.NextPollAt.IsZero():
-			due[name] = now
-		case st.NextPollAt.Before(now):
-			due[name] = now.Add(time.Duration(m.opts.Rand() * float64(min(spread, time.Minute))))
+		case !found || st.NextPollAt.IsZero() || st.NextPollAt.Before(now):
+			due[name] = m.cadences[name].FirstPoll(name, now, spread)
 		default:
 			due[name] = st.NextPollAt
 		}
@@ -238,9 +240,7 @@ func (m *Monitor) poll(ctx context.Context, name string) time.Time {
 	}
 	st.Name, st.URL = name, src.URL
 
-	m.mu.Lock()
-	conditional := !st.ConditionalOff && m.verify[name] < verifyEvery
-	m.mu.Unlock()
+	conditional := !st.ConditionalOff && m.checks.Conditional(name)
 	var res *crawler.FetchResult
 	out := crawler.Outcome{}
 	if src.Kind == "site" {
@@ -272,9 +272,7 @@ func (m *Monitor) poll(ctx context.Context, name string) time.Time {
 		if res.NotModified {
 			out.NotModified = true
 			m.opts.Metrics.fetches.WithLabelValues(name, "not_modified").Inc()
-			m.mu.Lock()
-			m.verify[name]++
-			m.mu.Unlock()
+			m.checks.NotModified(name)
 		} else {
 			m.opts.Metrics.fetches.WithLabelValues(name, "ok").Inc()
 		}
@@ -346,9 +344,8 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 	m.mu.Lock()
 	prevBody, hadBody := m.bodies[name]
 	m.bodies[name] = res.SHA256
-	wasVerify := !conditional && m.verify[name] >= verifyEvery
-	m.verify[name] = 0
 	m.mu.Unlock()
+	wasVerify := m.checks.Full(name, conditional, !hadBody)
 	// A verification GET that finds a different body after the server kept
 	// answering 304: its validators lie, so poll it with full GETs.
 	if wasVerify && hadBody && prevBody != res.SHA256 && !st.ConditionalOff {

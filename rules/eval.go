@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -36,6 +37,11 @@ type scratch struct {
 	words     []int // start offsets of words in folded text, built on demand
 	wordsDone bool
 	snippets  map[snippetKey]snippet // contexts built for this article
+	evKeys    []evKey
+	arena     []hitRef // the hits of the rule being decided
+	ctxBuf    []byte   // the contexts of this article that are not substrings of it
+	fixups    []fixup
+	findings  []finding.Finding
 	engine    *Engine
 	article   *article.Article
 	quotes    map[string][]finding.Evidence // leak id + min words → passages
@@ -48,7 +54,23 @@ type snippetKey struct {
 	start, end int
 }
 
-type snippet struct{ before, after string }
+type snippet struct{ before, after piece }
+
+// piece is a context string: s itself, or, while the article is being
+// evaluated, n bytes at off in the scratch's context buffer, which becomes
+// one string when the evaluation ends (one allocation for every context
+// of the article instead of one each).
+type piece struct {
+	s      string
+	off, n int
+}
+
+// fixup is a context field of the evidence still to be set from the
+// buffer.
+type fixup struct {
+	dst *string
+	p   piece
+}
 
 type hitRef struct {
 	n      *node
@@ -68,7 +90,13 @@ func (e *Engine) getScratch() *scratch {
 func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
 	var b strings.Builder
 	s.segStarts, s.segFields = s.segStarts[:0], s.segFields[:0]
-	for i, seg := range a.Segments() {
+	segs := a.Segments()
+	size := 0
+	for _, seg := range segs {
+		size += len(segmentSep) + len(seg.Text)
+	}
+	b.Grow(size)
+	for i, seg := range segs {
 		if i > 0 {
 			b.WriteString(segmentSep)
 		}
@@ -78,6 +106,7 @@ func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
 	}
 	s.doc = b.String()
 	clear(s.snippets)
+	s.ctxBuf = s.ctxBuf[:0]
 	clear(s.quotes)
 	clear(s.reports)
 	s.article = a
@@ -143,17 +172,35 @@ func (s *scratch) candidates(e *Engine) []int {
 
 // eval decides a node and returns the hits that made it true. Literal
 // children are decided before regexes, so a regex only runs when the
-// literals have not already settled the answer.
+// literals have not already settled the answer. The hits are appended to
+// the scratch's arena, which the caller empties once it has used them.
 func (s *scratch) eval(n *node) ([]hitRef, bool) {
+	start := len(s.arena)
+	ok := s.evalInto(n)
+	return s.arena[start:], ok
+}
+
+// evalInto decides n, appending the hits that made it true to s.arena;
+// when n is false, s.arena is left as it was.
+func (s *scratch) evalInto(n *node) bool {
+	start := len(s.arena)
+	if s.decide(n) {
+		return true
+	}
+	s.arena = s.arena[:start]
+	return false
+}
+
+func (s *scratch) decide(n *node) bool {
+	start := len(s.arena)
 	switch n.kind {
 	case nodeLiteral:
-		var out []hitRef
 		collect := func(id int) {
 			for i, m := range s.hits[id] {
 				if i == maxEvidencePerLeaf {
 					break
 				}
-				out = append(out, hitRef{n: n, m: m})
+				s.arena = append(s.arena, hitRef{n: n, m: m})
 			}
 		}
 		if n.patternSet != nil && len(s.touched) < len(n.patterns) {
@@ -167,21 +214,20 @@ func (s *scratch) eval(n *node) ([]hitRef, bool) {
 				collect(id)
 			}
 		}
-		return out, len(out) > 0
+		return len(s.arena) > start
 	case nodeNear:
 		return s.near(n)
 	case nodeLeakQuote:
-		var out []hitRef
 		for i := range s.leakQuotes(n.leak, n.within) {
-			out = append(out, hitRef{n: n, direct: &s.quotes[quoteKey(n.leak, n.within)][i]})
+			s.arena = append(s.arena, hitRef{n: n, direct: &s.quotes[quoteKey(n.leak, n.within)][i]})
 		}
-		return out, len(out) > 0
+		return len(s.arena) > start
 	case nodeLeakReport:
 		r := s.leakReport(n.leak)
 		if r.Label != n.leakLabel || r.Score < n.minScore {
-			return nil, false
+			return false
 		}
-		out := []hitRef{{n: n, report: r}}
+		s.arena = append(s.arena, hitRef{n: n, report: r})
 		for i, sig := range r.Signals {
 			if i == maxEvidencePerLeaf {
 				break
@@ -189,32 +235,28 @@ func (s *scratch) eval(n *node) ([]hitRef, bool) {
 			if sig.Field == "" || sig.End <= sig.Start {
 				continue
 			}
-			out = append(out, hitRef{n: n, direct: &finding.Evidence{Kind: "leak_signal", Field: sig.Field, Start: sig.Start, End: sig.End,
+			s.arena = append(s.arena, hitRef{n: n, direct: &finding.Evidence{Kind: "leak_signal", Field: sig.Field, Start: sig.Start, End: sig.End,
 				Pattern: fmt.Sprintf("%s (%+.2f)", sig.Name, sig.Weight)}})
 		}
-		return out, true
+		return true
 	case nodeRegex:
 		s.ensureCased()
 		locs := n.regex.FindAllIndex(s.cased.Norm, maxEvidencePerLeaf)
-		var out []hitRef
 		for _, l := range locs {
 			if l[1] > l[0] {
-				out = append(out, hitRef{n: n, m: textmatch.Match{Start: l[0], End: l[1], Cased: true}, regex: true})
+				s.arena = append(s.arena, hitRef{n: n, m: textmatch.Match{Start: l[0], End: l[1], Cased: true}, regex: true})
 			}
 		}
-		return out, len(out) > 0
+		return len(s.arena) > start
 	}
-	var evidence []hitRef
 	for _, pass := range []bool{true, false} { // literal-backed children first
 		for _, c := range n.all {
 			if c.hasLiteral != pass {
 				continue
 			}
-			ev, ok := s.eval(c)
-			if !ok {
-				return nil, false
+			if !s.evalInto(c) {
+				return false
 			}
-			evidence = append(evidence, ev...)
 		}
 	}
 	if len(n.any) > 0 {
@@ -224,28 +266,27 @@ func (s *scratch) eval(n *node) ([]hitRef, bool) {
 				if c.hasLiteral != pass || (found && !pass) {
 					continue
 				}
-				if ev, ok := s.eval(c); ok {
+				if s.evalInto(c) {
 					found = true
-					evidence = append(evidence, ev...)
 				}
 			}
 		}
 		if !found {
-			return nil, false
+			return false
 		}
 	}
 	for _, c := range n.none {
-		if _, ok := s.eval(c); ok {
-			return nil, false
+		if s.evalInto(c) {
+			return false
 		}
 	}
-	return evidence, true
+	return true
 }
 
 // near looks for one occurrence of every term inside a span of at most
 // n.within words, measured from the first word of the earliest to the
 // first word of the latest.
-func (s *scratch) near(n *node) ([]hitRef, bool) {
+func (s *scratch) near(n *node) bool {
 	type occ struct {
 		word int
 		term int
@@ -254,7 +295,7 @@ func (s *scratch) near(n *node) ([]hitRef, bool) {
 	var occs []occ
 	for t, id := range n.patterns {
 		if len(s.hits[id]) == 0 {
-			return nil, false
+			return false
 		}
 		for _, m := range s.hits[id] {
 			occs = append(occs, occ{word: s.wordAt(m.Start), term: t, m: m})
@@ -271,15 +312,14 @@ func (s *scratch) near(n *node) ([]hitRef, bool) {
 		count[occs[hi].term]++
 		for covered == len(n.patterns) {
 			if occs[hi].word-occs[lo].word <= n.within {
-				var out []hitRef
 				seen := make([]bool, len(n.patterns))
 				for k := lo; k <= hi; k++ {
 					if !seen[occs[k].term] {
 						seen[occs[k].term] = true
-						out = append(out, hitRef{n: n, m: occs[k].m})
+						s.arena = append(s.arena, hitRef{n: n, m: occs[k].m})
 					}
 				}
-				return out, true
+				return true
 			}
 			count[occs[lo].term]--
 			if count[occs[lo].term] == 0 {
@@ -288,7 +328,7 @@ func (s *scratch) near(n *node) ([]hitRef, bool) {
 			lo++
 		}
 	}
-	return nil, false
+	return false
 }
 
 // wordAt is the index of the word containing folded byte offset off.
@@ -357,20 +397,21 @@ func (s *scratch) assessment(hits []hitRef) *finding.LeakAssessment {
 
 // evidence maps hits back to the original text of their field, drops
 // matches contained in longer ones, and adds context to what remains.
+// Hits are ordered and thinned as small keys; only the evidence kept is
+// built.
 func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
-	out := make([]finding.Evidence, 0, len(hits))
-	for _, h := range hits {
+	keys := s.evKeys[:0]
+	for i, h := range hits {
 		if h.report != nil && h.direct == nil {
 			continue // the assessment itself, not a span
 		}
 		if h.direct != nil {
-			e := *h.direct
+			e := h.direct
 			field := s.fieldText(e.Field)
 			if e.End > len(field) || e.Start < 0 || e.Start >= e.End {
 				continue
 			}
-			e.Text = field[e.Start:e.End]
-			out = append(out, e)
+			keys = append(keys, evKey{order: fieldOrder(e.Field), field: e.Field, start: e.Start, end: e.End, hit: i, seg: -1})
 			continue
 		}
 		text := &s.folded
@@ -386,49 +427,71 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 		if segEnd := s.segEnd(seg); end > segEnd {
 			end = segEnd
 		}
-		out = append(out, finding.Evidence{
-			Kind:    kindOf(h.n),
-			Field:   s.segFields[seg],
-			Text:    s.doc[start:end],
-			Start:   start - base,
-			End:     end - base,
-			Pattern: patternOf(h),
-		})
+		f := s.segFields[seg]
+		keys = append(keys, evKey{order: fieldOrder(f), field: f, start: start - base, end: end - base, hit: i, seg: seg})
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Field != out[j].Field {
-			return fieldOrder(out[i].Field) < fieldOrder(out[j].Field)
+	s.evKeys = keys
+	slices.SortStableFunc(keys, func(a, b evKey) int {
+		if a.order != b.order {
+			return a.order - b.order
 		}
-		if out[i].Start != out[j].Start {
-			return out[i].Start < out[j].Start
+		if a.start != b.start {
+			return a.start - b.start
 		}
-		return out[i].End > out[j].End
+		return b.end - a.end
 	})
 	// A match inside a longer one of the same field ("MacronLeaks" inside
 	// "#MacronLeaks"), or the same span found by two patterns, adds
 	// nothing for a reader.
-	kept := out[:0]
-	for _, e := range out {
-		if n := len(kept); n > 0 && kept[n-1].Field == e.Field && e.End <= kept[n-1].End {
+	kept := keys[:0]
+	for _, k := range keys {
+		if n := len(kept); n > 0 && kept[n-1].field == k.field && k.end <= kept[n-1].end {
 			continue
 		}
-		kept = append(kept, e)
+		kept = append(kept, k)
 		if len(kept) == maxEvidence {
 			break
 		}
 	}
-	for i := range kept {
-		key := snippetKey{kept[i].Field, kept[i].Start, kept[i].End}
+	out := make([]finding.Evidence, len(kept))
+	for i, k := range kept {
+		h := hits[k.hit]
+		if h.direct != nil {
+			out[i] = *h.direct
+			out[i].Text = s.fieldText(k.field)[k.start:k.end]
+		} else {
+			base := s.segStarts[k.seg]
+			out[i] = finding.Evidence{
+				Kind:    kindOf(h.n),
+				Field:   k.field,
+				Text:    s.doc[base+k.start : base+k.end],
+				Start:   k.start,
+				End:     k.end,
+				Pattern: patternOf(h),
+			}
+		}
+		key := snippetKey{k.field, k.start, k.end}
 		sn, ok := s.snippets[key]
 		if !ok {
-			seg := s.segmentOf(kept[i].Field)
+			seg := s.segmentOf(k.field)
 			field := s.doc[s.segStarts[seg]:s.segEnd(seg)]
-			sn.before, sn.after = context(field, kept[i].Start, kept[i].End)
+			sn.before, sn.after = s.context(field, k.start, k.end)
 			s.snippets[key] = sn
 		}
-		kept[i].Before, kept[i].After = sn.before, sn.after
+		s.setPiece(&out[i].Before, sn.before)
+		s.setPiece(&out[i].After, sn.after)
 	}
-	return kept
+	return out
+}
+
+// evKey is a hit as evidence is ordered and thinned: its field, its span
+// in the field's original text, and where it came from.
+type evKey struct {
+	order      int
+	field      article.Field
+	start, end int
+	hit        int // index in the hits
+	seg        int // segment of a matched span; -1 for direct evidence
 }
 
 // fieldText is the original text of one of the article's fields.
@@ -491,9 +554,30 @@ func patternOf(h hitRef) string {
 
 const contextBytes = 80
 
+func (s *scratch) setPiece(dst *string, p piece) {
+	if p.n == 0 {
+		*dst = p.s
+		return
+	}
+	s.fixups = append(s.fixups, fixup{dst, p})
+}
+
+// finishContexts sets the contexts built in the buffer, once the
+// evaluation has built every finding's evidence.
+func (s *scratch) finishContexts() {
+	if len(s.fixups) > 0 {
+		all := string(s.ctxBuf)
+		for _, f := range s.fixups {
+			*f.dst = all[f.p.off : f.p.off+f.p.n]
+		}
+	}
+	clear(s.fixups) // they point into the findings
+	s.fixups = s.fixups[:0]
+}
+
 // context returns up to contextBytes of text either side of a match, cut
 // at rune boundaries, whitespace collapsed, with an ellipsis where cut.
-func context(field string, start, end int) (before, after string) {
+func (s *scratch) context(field string, start, end int) (before, after piece) {
 	lo, hi := start-contextBytes, end+contextBytes
 	prefix, suffix := "…", "…"
 	if lo <= 0 {
@@ -508,47 +592,78 @@ func context(field string, start, end int) (before, after string) {
 	for hi < len(field) && !utf8.RuneStart(field[hi]) {
 		hi++
 	}
-	return prefix + collapse(field[lo:start], true), collapse(field[end:hi], false) + suffix
+	return s.collapsedPiece(prefix, field[lo:start], "", true), s.collapsedPiece("", field[end:hi], suffix, false)
 }
 
-// collapse folds whitespace runs to one space, keeping one space at the
-// edge that touches the match so words stay apart.
-func collapse(s string, before bool) string {
-	if clean(s) {
-		return s // the usual case: nothing to fold, no copy
+// collapsedPiece is collapsed(prefix, t, suffix, before): t itself when it
+// needs neither folding nor an ellipsis, else built in the buffer.
+func (s *scratch) collapsedPiece(prefix, t, suffix string, before bool) piece {
+	if prefix == "" && suffix == "" && clean(t) {
+		return piece{s: t} // the usual case after a match: no copy
 	}
-	b := make([]byte, 0, len(s))
-	space := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\x1f' {
+	off := len(s.ctxBuf)
+	s.ctxBuf = appendCollapsed(s.ctxBuf, prefix, t, suffix, before)
+	if n := len(s.ctxBuf) - off; n > 0 {
+		return piece{off: off, n: n}
+	}
+	return piece{}
+}
+
+// appendCollapsed appends prefix, s with its whitespace runs folded to
+// one space, and suffix to b. One space is kept at the edge of s that
+// touches the match (its end before a match, its start after one), so
+// words stay apart; s with nothing to fold is kept as it is.
+func appendCollapsed(b []byte, prefix, s, suffix string, before bool) []byte {
+	b = append(b, prefix...)
+	body := len(b)
+	space, folded := false, false
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && !contextSpace[s[j]] {
+			j++
+		}
+		if j > i {
+			if space && (len(b) > body || !before) {
+				b = append(b, ' ')
+			}
+			space = false
+			b = append(b, s[i:j]...)
+		}
+		// A run of whitespace other than one space is folded (clean).
+		if j < len(s) && (s[j] != ' ' || j+1 < len(s) && contextSpace[s[j+1]]) {
+			folded = true
+		}
+		for j < len(s) && contextSpace[s[j]] {
 			space = true
-			continue
+			j++
 		}
-		if space && (len(b) > 0 || !before) {
-			b = append(b, ' ')
-		}
-		space = false
-		b = append(b, c)
+		i = j
 	}
-	if space && before && len(b) > 0 {
+	if space && before && len(b) > body {
 		b = append(b, ' ')
 	}
-	return string(b)
+	if !folded { // nothing to fold: s is kept as it is, edges included
+		b = append(b[:body], s...)
+	}
+	return append(b, suffix...)
 }
+
+// contextSpace marks the bytes a context folds into one space.
+var contextSpace = [256]bool{' ': true, '\n': true, '\t': true, '\r': true, '\x1f': true}
 
 // clean reports whether s has no whitespace to fold: no control
 // whitespace, no double or edge spaces.
 func clean(s string) bool {
+	prev := uint8(0)
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\n', '\t', '\r', '\x1f':
+		c := cleanClass[s[i]]
+		if c+prev >= 2 { // a folded byte, or a second space in a row
 			return false
-		case ' ':
-			if i+1 < len(s) && s[i+1] == ' ' {
-				return false
-			}
 		}
+		prev = c
 	}
 	return true
 }
+
+// cleanClass is 1 for a space, 2 for the other bytes a context folds.
+var cleanClass = [256]uint8{' ': 1, '\n': 2, '\t': 2, '\r': 2, '\x1f': 2}

@@ -331,7 +331,7 @@ func (e *Engine) Evaluate(a *article.Article) []finding.Finding {
 	defer e.scratch.Put(s)
 	s.prepare(a, e.set)
 	s.engine = e
-	var findings []finding.Finding
+	findings := s.findings[:0]
 	for _, i := range s.candidates(e) {
 		cr := e.rules[i]
 		if !cr.inScope(a, src, known) || (!cr.cfg.Since.IsZero() && basis.t.Before(cr.cfg.Since)) {
@@ -341,6 +341,7 @@ func (e *Engine) Evaluate(a *article.Article) []finding.Finding {
 		if !ok {
 			continue
 		}
+		s.arena = s.arena[:0]
 		ev, ok := s.eval(cr.root)
 		if !ok {
 			continue
@@ -349,6 +350,14 @@ func (e *Engine) Evaluate(a *article.Article) []finding.Finding {
 		f.Leak = s.assessment(ev)
 		findings = append(findings, f)
 	}
+	s.finishContexts()
+	// Built in the scratch's buffer, returned in a slice of their own.
+	s.findings = findings
+	findings = nil
+	if len(s.findings) > 0 {
+		findings = slices.Clone(s.findings)
+	}
+	clear(s.findings)
 	sort.SliceStable(findings, func(i, j int) bool {
 		if findings[i].Severity != findings[j].Severity {
 			return findings[i].Severity > findings[j].Severity

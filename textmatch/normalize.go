@@ -5,6 +5,7 @@
 package textmatch
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -13,25 +14,77 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Text is a normalised copy of an original string with, for each byte of
-// the copy, the byte offset in the original of the rune it came from.
+// Text is a normalised copy of an original string and the map from each
+// byte of the copy back to the byte offset in the original of the rune it
+// came from. The map is kept as runs, not per byte: a stretch of ASCII
+// copied one for one is a single run, so building it costs a few bytes per
+// accent or collapsed space rather than four bytes per byte of text, and
+// only the offsets of what matched are ever computed (Span).
 type Text struct {
 	Original string
 	Norm     []byte
-	src      []int32
+	runs     []run
+}
+
+// run maps normalised bytes from norm up to the next run's norm: byte j
+// comes from orig + (j - norm), or from orig itself when the run is the
+// expansion of one rune (fixed).
+type run struct {
+	norm, orig int32
+	fixed      bool
+}
+
+// src is the original offset of normalised byte j.
+func (t *Text) src(j int) int {
+	// The last run starting at or before j.
+	lo, hi := 0, len(t.runs)
+	for hi-lo > 1 {
+		mid := int(uint(lo+hi) >> 1)
+		if int(t.runs[mid].norm) <= j {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	r := t.runs[lo]
+	if r.fixed {
+		return int(r.orig)
+	}
+	return int(r.orig) + j - int(r.norm)
 }
 
 // Span maps the normalised byte range [start, end) back to the original
 // text. The end extends to the end of the original rune that produced the
 // last normalised byte.
 func (t *Text) Span(start, end int) (int, int) {
-	if start >= len(t.src) || end <= start {
+	if start >= len(t.Norm) || end <= start {
 		return len(t.Original), len(t.Original)
 	}
-	os := int(t.src[start])
-	last := int(t.src[end-1])
+	os := t.src(start)
+	last := t.src(end - 1)
 	_, size := utf8.DecodeRuneInString(t.Original[last:])
 	return os, last + size
+}
+
+// asciiWhite marks ASCII whitespace in the byte tables.
+const asciiWhite = 0xff
+
+// asciiFolded and asciiCased give the normalised form of each ASCII byte,
+// or asciiWhite.
+var asciiFolded, asciiCased = asciiTables()
+
+func asciiTables() (folded, cased [utf8.RuneSelf]byte) {
+	for c := range utf8.RuneSelf {
+		folded[c], cased[c] = byte(c), byte(c)
+		if 'A' <= c && c <= 'Z' {
+			folded[c] = byte(c) + 'a' - 'A'
+		}
+		switch c {
+		case ' ', '\n', '\t', '\r', '\f', '\v':
+			folded[c], cased[c] = asciiWhite, asciiWhite
+		}
+	}
+	return folded, cased
 }
 
 // Normalize fills t from s. With fold, letters are lower-cased; accents,
@@ -39,32 +92,62 @@ func (t *Text) Span(start, end int) (int, int) {
 // folded. The buffers of t are reused.
 func Normalize(t *Text, s string, fold bool) {
 	t.Original = s
-	t.Norm = t.Norm[:0]
-	t.src = t.src[:0]
-	if cap(t.Norm) < len(s) {
-		t.Norm = make([]byte, 0, len(s)+len(s)/8)
-		t.src = make([]int32, 0, len(s)+len(s)/8)
+	norm := t.Norm[:0]
+	runs := t.runs[:0]
+	if cap(norm) < len(s) {
+		norm = make([]byte, 0, len(s)+len(s)/8)
+	}
+	table := &asciiCased
+	if fold {
+		table = &asciiFolded
 	}
 	space := true // drop leading whitespace
+	expect := -1  // the original offset that continues the current linear run
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			switch {
-			case c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
-				if !space {
-					t.Norm = append(t.Norm, ' ')
-					t.src = append(t.src, int32(i))
-					space = true
+			x := table[c]
+			if x == asciiWhite {
+				if space {
+					i++
+					continue
 				}
-			default:
-				if fold && 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				t.Norm = append(t.Norm, c)
-				t.src = append(t.src, int32(i))
+				x = ' '
+				space = true
+			} else {
 				space = false
 			}
+			if i != expect {
+				runs = append(runs, run{norm: int32(len(norm)), orig: int32(i)})
+			}
+			norm = append(norm, x)
 			i++
+			// The rest of a word: one byte out for one byte in, written
+			// without append's checks. ASCII never grows, so the room
+			// for what is left of s is enough.
+			if !space {
+				if cap(norm)-len(norm) < len(s)-i {
+					norm = slices.Grow(norm, len(s)-i)
+				}
+				n := len(norm)
+				out := norm[n:cap(norm)]
+				k := 0
+				for i < len(s) {
+					c := s[i]
+					if c >= utf8.RuneSelf {
+						break
+					}
+					x := table[c]
+					if x == asciiWhite {
+						break
+					}
+					out[k] = x
+					k++
+					i++
+				}
+				norm = norm[:n+k]
+			}
+			expect = i
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -73,23 +156,26 @@ func Normalize(t *Text, s string, fold bool) {
 		case "":
 		case " ":
 			if !space {
-				t.Norm = append(t.Norm, ' ')
-				t.src = append(t.src, int32(i))
+				runs = append(runs, run{norm: int32(len(norm)), orig: int32(i), fixed: true})
+				norm = append(norm, ' ')
 				space = true
+				expect = -1
 			}
 		default:
-			for j := 0; j < len(rep); j++ {
-				t.Norm = append(t.Norm, rep[j])
-				t.src = append(t.src, int32(i))
-			}
+			runs = append(runs, run{norm: int32(len(norm)), orig: int32(i), fixed: true})
+			norm = append(norm, rep...)
 			space = false
+			expect = -1
 		}
 		i += size
 	}
-	if n := len(t.Norm); n > 0 && t.Norm[n-1] == ' ' {
-		t.Norm = t.Norm[:n-1]
-		t.src = t.src[:n-1]
+	if n := len(norm); n > 0 && norm[n-1] == ' ' {
+		norm = norm[:n-1]
+		if last := len(runs) - 1; int(runs[last].norm) == n-1 {
+			runs = runs[:last]
+		}
 	}
+	t.Norm, t.runs = norm, runs
 }
 
 // String normalises s on its own, for patterns.
@@ -116,11 +202,39 @@ type foldKey struct {
 	fold bool
 }
 
-var foldCache sync.Map // foldKey → string
+var foldCache sync.Map // foldKey → string, for runes past the table
+
+// tableRunes bounds the runes whose forms are computed once, on first
+// use, into a table: Latin, Greek, Cyrillic and the other alphabets, and
+// the general punctuation (quotes, dashes, invisible spaces) of news text.
+const tableRunes = 0x3000
+
+var (
+	foldTableOnce sync.Once
+	foldTable     [2][]string // [fold][r], for r < tableRunes
+)
+
+func buildFoldTable() {
+	for f := range 2 {
+		t := make([]string, tableRunes)
+		for r := utf8.RuneSelf; r < tableRunes; r++ {
+			t[r] = computeFold(rune(r), f == 1)
+		}
+		foldTable[f] = t
+	}
+}
 
 // foldRune returns the normalised form of a non-ASCII rune: " " for
 // whitespace, "" for invisible characters.
 func foldRune(r rune, fold bool) string {
+	if r < tableRunes {
+		foldTableOnce.Do(buildFoldTable)
+		f := 0
+		if fold {
+			f = 1
+		}
+		return foldTable[f][r]
+	}
 	key := foldKey{r, fold}
 	if v, ok := foldCache.Load(key); ok {
 		return v.(string)

@@ -3,8 +3,6 @@ package textmatch
 import (
 	"fmt"
 	"strings"
-
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 )
 
 // Set is a compiled set of literal patterns. Patterns are normalised like
@@ -22,7 +20,7 @@ type patternRef struct {
 }
 
 type patternGroup struct {
-	ac       ahocorasick.AhoCorasick
+	dfa      *dfa
 	patterns []string
 	ids      []int // set-wide id of each pattern
 	index    map[string]int
@@ -60,20 +58,16 @@ func (b *Builder) Add(pattern string, cased bool) (int, error) {
 	return id, nil
 }
 
-// Build compiles the automata. Matching is done with the library's standard
-// semantics and overlapping iteration over a DFA; leftmost and whole-word
-// modes drop valid matches, so word boundaries are checked here.
+// Build compiles the automata: every occurrence of every pattern is
+// reported, overlapping ones included (the standard, overlapping semantics
+// of Aho-Corasick), and word boundaries are checked here.
 func (b *Builder) Build() *Set {
 	s := b.set
 	for _, g := range []*patternGroup{&s.folded, &s.cased} {
 		if len(g.patterns) == 0 {
 			continue
 		}
-		builder := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{
-			MatchKind: ahocorasick.StandardMatch,
-			DFA:       true,
-		})
-		g.ac = builder.Build(g.patterns)
+		g.dfa = newDFA(g.patterns)
 		g.built = true
 	}
 	return &s
@@ -115,14 +109,11 @@ func (g *patternGroup) find(dst []Match, t *Text, cased bool) []Match {
 	if !g.built || len(t.Norm) == 0 {
 		return dst
 	}
-	it := g.ac.IterOverlappingByte(t.Norm)
-	for m := it.Next(); m != nil; m = it.Next() {
-		start, end := m.Start(), m.End()
-		if !bounded(t.Norm, start, end) {
-			continue
+	g.dfa.scan(t.Norm, func(p, start, end int) {
+		if bounded(t.Norm, start, end) {
+			dst = append(dst, Match{Pattern: g.ids[p], Start: start, End: end, Cased: cased})
 		}
-		dst = append(dst, Match{Pattern: g.ids[m.Pattern()], Start: start, End: end, Cased: cased})
-	}
+	})
 	return dst
 }
 
