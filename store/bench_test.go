@@ -37,3 +37,51 @@ func BenchmarkSaveVersionWithFindings(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkEvaluatedWithoutFindings is the store's part of evaluating a
+// version that flags nothing (most of them): "statement" is what
+// SaveFindings does now, "transaction" what it did before (a transaction
+// reading the version, marking it and reading its findings back).
+func BenchmarkEvaluatedWithoutFindings(b *testing.B) {
+	eachBackendBench(b, func(b *testing.B, newStore newStoreFunc) {
+		s, _ := newStore(b)
+		ctx := context.Background()
+		const n = 2000
+		ids := make([]int64, n)
+		for i := range ids {
+			r, err := s.SaveArticle(ctx, testArticle(fmt.Sprintf("g%d", i), fmt.Sprintf("https://x.example/%d", i), "calme"), fetchAt(t0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = r.VersionID
+		}
+		b.Run("statement", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				s.db.ExecContext(ctx, `UPDATE versions SET evaluated_at = NULL WHERE id = ?`, ids[i%n])
+				if _, err := s.SaveFindings(ctx, ids[i%n], nil, nil, t0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("transaction", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				s.db.ExecContext(ctx, `UPDATE versions SET evaluated_at = NULL WHERE id = ?`, ids[i%n])
+				err := s.inTx(ctx, func(tx *txn) error {
+					var articleID int64
+					var version int
+					if err := tx.QueryRowContext(ctx, `SELECT article_id, version FROM versions WHERE id = ?`, ids[i%n]).Scan(&articleID, &version); err != nil {
+						return err
+					}
+					if _, err := tx.ExecContext(ctx, `UPDATE versions SET evaluated_at = ? WHERE id = ? AND evaluated_at IS NULL`, ts(t0), ids[i%n]); err != nil {
+						return err
+					}
+					_, err := queryFindings(ctx, tx, `WHERE f.version_id = ?`, ids[i%n])
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -171,6 +172,34 @@ func TestLastArticleAlertAndListingNotAFetch(t *testing.T) {
 		cands, err := s.RevisitCandidates(ctx, "lemonde", t0, t0.Add(time.Hour), 10)
 		if err != nil || len(cands) != 1 {
 			t.Errorf("revisit candidates after a feed listing: %d, %v; want the article (its page was fetched at t0)", len(cands), err)
+		}
+	})
+}
+
+// TestSaveNoFindings: a version evaluated with nothing to flag is marked
+// evaluated (at its first evaluation), and an unknown version is an error.
+func TestSaveNoFindings(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newStore newStoreFunc) {
+		s, _ := newStore(t)
+		ctx := context.Background()
+		r, err := s.SaveArticle(ctx, testArticle("q", "https://x.example/q", "calme"), Fetch{FetchedAt: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, at := range []time.Time{t0.Add(time.Minute), t0.Add(time.Hour)} {
+			if fs, err := s.SaveFindings(ctx, r.VersionID, nil, nil, at); err != nil || len(fs) != 0 {
+				t.Fatalf("no findings: %v, %v", fs, err)
+			}
+		}
+		var evaluated time.Time
+		if err := s.db.QueryRow(`SELECT evaluated_at FROM versions WHERE id = ?`, r.VersionID).Scan(timeDest{&evaluated}); err != nil {
+			t.Fatal(err)
+		}
+		if !evaluated.Equal(t0.Add(time.Minute)) {
+			t.Errorf("evaluated at %v, want the first evaluation's %v", evaluated, t0.Add(time.Minute))
+		}
+		if _, err := s.SaveFindings(ctx, 999, nil, nil, t0); !errors.Is(err, ErrNotFound) {
+			t.Errorf("unknown version: %v, want ErrNotFound", err)
 		}
 	})
 }

@@ -32,7 +32,9 @@ type StoredFinding struct {
 // the findings (a finding already stored for this version is kept as is),
 // the version's evaluated_at (the first evaluation's time is kept), and
 // one pending alert per finding and channel, due at at (queued once per
-// idempotency key). It returns every finding stored for the version.
+// idempotency key). It returns every finding stored for the version; with
+// no findings to save it only marks the version evaluated, in one
+// statement, and returns none.
 func (s *DB) SaveFindings(ctx context.Context, versionID int64, findings []finding.Finding, route Route, at time.Time) ([]StoredFinding, error) {
 	return s.saveFindings(ctx, versionID, findings, route, at, false)
 }
@@ -49,6 +51,9 @@ func (s *DB) saveFindings(ctx context.Context, versionID int64, findings []findi
 	if at.IsZero() {
 		// evaluated_at NULL means "not evaluated": a zero time would lose it.
 		return nil, fmt.Errorf("store: save findings of version %d: zero time", versionID)
+	}
+	if len(findings) == 0 {
+		return nil, s.markEvaluated(ctx, versionID, at)
 	}
 	docs := make([][]byte, len(findings))
 	for i := range findings {
@@ -118,6 +123,28 @@ ON CONFLICT (idem_key) DO NOTHING`,
 		return nil, fmt.Errorf("store: save findings of version %d: %w", versionID, err)
 	}
 	return out, nil
+}
+
+// markEvaluated records a version evaluated without findings: one
+// statement, no transaction of its own (most versions flag nothing, and
+// a transaction each was most of a quiet poll's store time).
+func (s *DB) markEvaluated(ctx context.Context, versionID int64, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE versions SET evaluated_at = ? WHERE id = ? AND evaluated_at IS NULL`, ts(at), versionID)
+	if err != nil {
+		return fmt.Errorf("store: mark version %d evaluated: %w", versionID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	// Nothing changed: evaluated before, or no such version.
+	var exists bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM versions WHERE id = ?)`, versionID).Scan(&exists); err != nil {
+		return fmt.Errorf("store: mark version %d evaluated: %w", versionID, err)
+	}
+	if !exists {
+		return fmt.Errorf("store: save findings of version %d: %w", versionID, ErrNotFound)
+	}
+	return nil
 }
 
 // alertKey is an alert's idempotency key: one delivery per finding,
