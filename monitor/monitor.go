@@ -107,11 +107,11 @@ func (m *Monitor) count(f func(c *Cycle)) {
 	m.mu.Unlock()
 }
 
-// verifyEvery is how many conditional polls pass between two full GETs
+// VerifyEvery is how many conditional polls pass between two full GETs
 // that check a feed's validators are honest. Each source's first check
 // after a start falls on a poll fixed by its name (crawler.Checks), so
 // that sources started together do not all check in the same minute.
-const verifyEvery = 12
+const VerifyEvery = 12
 
 // New builds a Monitor; it does nothing until Run.
 func New(opts Options) *Monitor {
@@ -122,7 +122,7 @@ func New(opts Options) *Monitor {
 		opts.Metrics = NewMetrics()
 	}
 	m := &Monitor{opts: opts, sources: map[string]config.Source{}, cadences: map[string]*crawler.Cadence{},
-		checks: &crawler.Checks{Every: verifyEvery}, bodies: map[string][32]byte{}}
+		checks: &crawler.Checks{Every: VerifyEvery}, bodies: map[string][32]byte{}}
 	m.engine.Store(opts.Engine)
 	windows := opts.Engine.Calendar().Windows()
 	for _, s := range opts.Config.Sources {

@@ -263,7 +263,7 @@ func TestLyingValidatorsFallBackToFullGets(t *testing.T) {
 	})
 	h := newHarness(t, f)
 	var st store.SourceState
-	for i := 0; i < verifyEvery+2 && !st.ConditionalOff; i++ {
+	for i := 0; i < VerifyEvery+2 && !st.ConditionalOff; i++ {
 		_, st = h.poll(t)
 	}
 	if !st.ConditionalOff || len(h.events(t, "validators-unreliable")) != 1 {
