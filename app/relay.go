@@ -12,7 +12,6 @@ import (
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/config"
-	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/relay"
 	"github.com/silencewatch/silencewatch/spread"
 	"github.com/silencewatch/silencewatch/store"
@@ -48,7 +47,7 @@ func newRelayRecorder(ctx context.Context, cfg *config.Config, st *store.DB, clk
 }
 
 // Observe implements monitor.Relay.
-func (r *relayRecorder) Observe(ctx context.Context, versionID int64, a *article.Article) error {
+func (r *relayRecorder) Observe(ctx context.Context, versionID int64, a *article.Article, findings []store.StoredFinding) error {
 	edges := r.ix.Observe(relay.FromArticle(versionID, 0, a))
 	now := r.clock.Now()
 	out := make([]store.RelayEdge, 0, len(edges))
@@ -61,7 +60,7 @@ func (r *relayRecorder) Observe(ctx context.Context, versionID int64, a *article
 			return err
 		}
 	}
-	return r.watch(ctx, versionID)
+	return r.watch(ctx, findings)
 }
 
 // watch raises the laundering alerts a version can cause: the first
@@ -72,17 +71,16 @@ func (r *relayRecorder) Observe(ctx context.Context, versionID int64, a *article
 // went to, once each (per leak; per leak and period). It runs as the
 // version is evaluated, so an alert leaves in the poll that brought the
 // article.
-func (r *relayRecorder) watch(ctx context.Context, versionID int64) error {
+func (r *relayRecorder) watch(ctx context.Context, fs []store.StoredFinding) error {
+	if len(fs) == 0 {
+		return nil // most versions: nothing to read
+	}
 	r.watching.Lock() // polls evaluate in parallel; one decision at a time
 	defer r.watching.Unlock()
-	fs, err := r.st.FindingsOfVersion(ctx, versionID)
-	if err != nil || len(fs) == 0 {
-		return err
-	}
 	articleID := fs[0].ArticleID
 	now := r.clock.Now()
 	for _, l := range r.cfg.Leaks {
-		if !slices.ContainsFunc(fs, func(sf store.StoredFinding) bool { return reportsContent(&sf.Finding, l.ID) }) {
+		if !slices.ContainsFunc(fs, func(sf store.StoredFinding) bool { return relay.ReportsContent(&sf.Finding, l.ID) }) {
 			continue
 		}
 		sp, err := spread.Compute(ctx, r.st, r.cfg, l.ID, now)
@@ -90,7 +88,7 @@ func (r *relayRecorder) watch(ctx context.Context, versionID int64) error {
 			return err
 		}
 		if first, hops, ok := sp.Crossing(r.cfg.Tiers, r.cfg.Relay.CrossingTier); ok && first.ArticleID == articleID {
-			detail := fmt.Sprintf("First report of %s's contents by a %s outlet (%s).\n%s", leakName(l), first.Tier, first.Outlet, chainLines(hops, zoneOf(&fs[0].Finding)))
+			detail := fmt.Sprintf("First report of %s's contents by a %s outlet (%s).\n%s", leakName(l), first.Tier, first.Outlet, chainLines(hops, fs[0].Finding.Location()))
 			if _, err := r.st.QueueArticleAlert(ctx, articleID, "crossing", detail, l.ID, now); err != nil {
 				return err
 			}
@@ -134,28 +132,6 @@ func leakName(l config.Leak) string {
 		return l.Name
 	}
 	return l.ID
-}
-
-// reportsContent: f quotes leak's documents or the classifier says it
-// reports their contents.
-func reportsContent(f *finding.Finding, leak string) bool {
-	for _, e := range f.Evidence {
-		if e.Source != nil && e.Source.Leak == leak {
-			return true
-		}
-	}
-	return f.Leak != nil && f.Leak.Leak == leak && f.Leak.Label == relay.KindContent
-}
-
-// zoneOf is the location of a finding's first zone, where its readers
-// are; UTC when it has none.
-func zoneOf(f *finding.Finding) *time.Location {
-	if len(f.ZoneWindows) > 0 {
-		if loc, err := time.LoadLocation(f.ZoneWindows[0].TimeZone); err == nil {
-			return loc
-		}
-	}
-	return time.UTC
 }
 
 // chainLines is a relay chain as a short list, earliest first: "• fringe

@@ -71,10 +71,11 @@ func TestSpreadCommand(t *testing.T) {
 		f := finding.Finding{ID: src, Rule: "leak-content", Window: "always",
 			Article: finding.ArticleRef{Source: src, URL: a.URL, Title: a.Title, PublishedAt: a.PublishedAt, FirstSeenAt: a.FirstSeenAt},
 			Leak:    &finding.LeakAssessment{Leak: "macronleaks", Label: "content"}}
-		if _, err := st.SaveFindings(ctx, saved.VersionID, []finding.Finding{f}, nil, a.FirstSeenAt); err != nil {
+		stored, err := st.SaveFindings(ctx, saved.VersionID, []finding.Finding{f}, nil, a.FirstSeenAt)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := rec.Observe(ctx, saved.VersionID, a); err != nil {
+		if err := rec.Observe(ctx, saved.VersionID, a, stored); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -176,10 +177,11 @@ relay: {velocity_outlets: 3, velocity_within: 1h}`, 1)
 		f := finding.Finding{ID: src, Rule: "leak-content", Window: "always",
 			Article: finding.ArticleRef{Source: src, URL: a.URL, Title: a.Title, PublishedAt: a.PublishedAt},
 			Leak:    &finding.LeakAssessment{Leak: "macronleaks", Label: "content"}}
-		if _, err := st.SaveFindings(ctx, saved.VersionID, []finding.Finding{f}, route, a.PublishedAt); err != nil {
+		stored, err := st.SaveFindings(ctx, saved.VersionID, []finding.Finding{f}, route, a.PublishedAt)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := rec.Observe(ctx, saved.VersionID, a); err != nil {
+		if err := rec.Observe(ctx, saved.VersionID, a, stored); err != nil {
 			t.Fatal(err)
 		}
 	}

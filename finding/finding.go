@@ -110,3 +110,16 @@ type Signal struct {
 	Start int `json:"start"`
 	End   int `json:"end"`
 }
+
+// Location is where the finding's first zone reads its clocks, by its
+// IANA name (a time read back from the store keeps only its offset, and
+// "AST" reads better than "-0400"); UTC when the finding has no zone.
+func (f *Finding) Location() *time.Location {
+	if len(f.ZoneWindows) == 0 {
+		return time.UTC
+	}
+	if loc, err := time.LoadLocation(f.ZoneWindows[0].TimeZone); err == nil && f.ZoneWindows[0].TimeZone != "" {
+		return loc
+	}
+	return f.ZoneWindows[0].Start.Location()
+}

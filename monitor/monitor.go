@@ -61,10 +61,11 @@ type Options struct {
 	Relay Relay
 }
 
-// Relay observes evaluated versions: package relay's index, with the
-// store of its edges, behind app's adapter.
+// Relay observes evaluated versions, with the findings stored for them
+// (none for most): package relay's index, with the store of its edges
+// and the laundering alerts, behind app's adapter.
 type Relay interface {
-	Observe(ctx context.Context, versionID int64, a *article.Article) error
+	Observe(ctx context.Context, versionID int64, a *article.Article, findings []store.StoredFinding) error
 }
 
 // Monitor is the pipeline.
@@ -502,14 +503,16 @@ func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Arti
 	findings := m.engine.Load().Evaluate(a)
 	src := m.sources[a.Source]
 	route := func(f *finding.Finding) []string { return m.opts.Delivery.Channels(f, src) }
-	if _, err := m.opts.Store.SaveFindings(ctx, versionID, findings, route, m.opts.Clock.Now()); err != nil {
+	stored, err := m.opts.Store.SaveFindings(ctx, versionID, findings, route, m.opts.Clock.Now())
+	if err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
 		return fmt.Errorf("monitor: saving findings of version %d: %w", versionID, err)
 	}
 	if r := m.opts.Relay; r != nil {
-		if err := r.Observe(ctx, versionID, a); err != nil {
+		if err := r.Observe(ctx, versionID, a, stored); err != nil {
+			// It may have been a crossing or velocity alert: an error.
 			m.opts.Metrics.relayErrors.Inc()
-			m.opts.Logger.Warn("monitor: relay detection failed", "version", versionID, "source", a.Source, "err", err)
+			m.opts.Logger.Error("monitor: relay detection or its alerts failed", "version", versionID, "source", a.Source, "err", err)
 		}
 	}
 	m.count(func(c *Cycle) { c.Findings += len(findings) })

@@ -11,18 +11,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/silencewatch/silencewatch/article"
+	"github.com/silencewatch/silencewatch/store"
 )
 
 type fakeRelay struct {
 	mu       sync.Mutex
 	versions []int64
+	findings []int // how many stored findings came with each version
 	err      error
 }
 
-func (f *fakeRelay) Observe(_ context.Context, versionID int64, _ *article.Article) error {
+func (f *fakeRelay) Observe(_ context.Context, versionID int64, _ *article.Article, fs []store.StoredFinding) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.versions = append(f.versions, versionID)
+	f.findings = append(f.findings, len(fs))
 	return f.err
 }
 
@@ -44,6 +47,9 @@ func TestRelayObservesEvaluatedVersions(t *testing.T) {
 	h.poll(t) // unchanged
 	if len(rel.versions) != 2 || rel.versions[0] == rel.versions[1] {
 		t.Errorf("observed versions %v, want two distinct", rel.versions)
+	}
+	if len(rel.findings) != 2 || rel.findings[0] != 0 || rel.findings[1] != 1 {
+		t.Errorf("stored findings shown with each version %v, want [0 1]", rel.findings)
 	}
 	fs, _ := h.st.Findings(context.Background())
 	if len(fs) != 1 {

@@ -148,7 +148,7 @@ func localTime(f *finding.Finding, t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(zoneLocation(f)).Format("Mon 02 Jan 15:04 MST")
+	return t.In(f.Location()).Format("Mon 02 Jan 15:04 MST")
 }
 
 // whereWhen says when the article appeared, in the zone's local time and
@@ -468,17 +468,4 @@ func launderingAlert(a *store.Alert) Message {
 	plain := strings.ToUpper(a.Kind) + "  " + title + "\n  " + strings.ReplaceAll(a.Detail, "\n", "\n  ") +
 		"\n  now: " + f.Article.Source + ": " + oneLine(f.Article.Title)
 	return Message{Blocks: blocks, Text: truncate(escape(title+": "+oneLine(first)), 300), Plain: plain}
-}
-
-// zoneLocation is the finding's first zone's location, by its IANA name
-// (a time read back from the store keeps only its offset, and "AST" reads
-// better than "-0400"); UTC when the finding has no zone.
-func zoneLocation(f *finding.Finding) *time.Location {
-	if len(f.ZoneWindows) == 0 {
-		return time.UTC
-	}
-	if loc, err := time.LoadLocation(f.ZoneWindows[0].TimeZone); err == nil && f.ZoneWindows[0].TimeZone != "" {
-		return loc
-	}
-	return f.ZoneWindows[0].Start.Location()
 }

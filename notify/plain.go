@@ -60,7 +60,7 @@ func plainText(f *finding.Finding, beside Beside) string {
 	if f.Article.URL != "" {
 		fmt.Fprintf(&b, "  %s\n", f.Article.URL)
 	}
-	loc := zoneLocation(f)
+	loc := f.Location()
 	when := []string{}
 	if !f.Article.PublishedAt.IsZero() {
 		when = append(when, "published "+beside.format(f.Article.PublishedAt, loc))

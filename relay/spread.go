@@ -90,6 +90,13 @@ type Spread struct {
 	Now           time.Time `json:"now"`
 }
 
+// ReportsContent says whether f reports leak's contents: it quotes the
+// leak's documents, or the classifier says so.
+func ReportsContent(f *finding.Finding, leak string) bool {
+	kind, _ := kindOf(f, leak)
+	return kind == KindContent
+}
+
 // kindOf says whether f is about leak, and how.
 func kindOf(f *finding.Finding, leak string) (kind, label string) {
 	for _, e := range f.Evidence {

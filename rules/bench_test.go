@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/silencewatch/silencewatch/internal/cpubench"
+
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/rules/leak"
@@ -84,12 +86,12 @@ func BenchmarkEvaluate(b *testing.B) {
 		b.Run(fmt.Sprintf("rules=%d/terms=10000", n), func(b *testing.B) {
 			e := benchEngine(b, n, 10000)
 			a := &article.Article{Title: "Projet de loi sur l’énergie", Content: benchArticle, FirstSeenAt: time.Unix(0, 0)}
-			c := startCPU(b, int64(len(a.Title)+len(a.Content)))
+			c := cpubench.Start(b, int64(len(a.Title)+len(a.Content)))
 			fired := 0
 			for i := 0; i < b.N; i++ {
 				fired = len(e.Evaluate(a))
 			}
-			c.stop()
+			c.Stop()
 			b.ReportMetric(float64(fired), "findings")
 		})
 	}
@@ -140,7 +142,7 @@ func exampleEngine(b *testing.B, edit func(string) string) *Engine {
 func BenchmarkEvaluateExample(b *testing.B) {
 	articles, n := exampleArticles(b)
 	run := func(b *testing.B, e *Engine) {
-		c := startCPU(b, n)
+		c := cpubench.Start(b, n)
 		fired := 0
 		for i := 0; i < b.N; i++ {
 			fired = 0
@@ -148,7 +150,7 @@ func BenchmarkEvaluateExample(b *testing.B) {
 				fired += len(e.Evaluate(a))
 			}
 		}
-		c.stop()
+		c.Stop()
 		b.ReportMetric(float64(fired), "findings")
 	}
 	b.Run("config.yaml", func(b *testing.B) {
@@ -166,35 +168,12 @@ func BenchmarkEvaluateExample(b *testing.B) {
 	b.Run("leak_report-alone", func(b *testing.B) {
 		e := exampleEngine(b, func(s string) string { return s })
 		ix := e.leaks["macronleaks"]
-		c := startCPU(b, n)
+		c := cpubench.Start(b, n)
 		for i := 0; i < b.N; i++ {
 			for _, a := range articles {
 				ix.Classify(a)
 			}
 		}
-		c.stop()
+		c.Stop()
 	})
-}
-
-// cpuRate reports, beside the wall-clock MB/s, the throughput per second
-// of CPU time the benchmark's process used: on a shared machine it is the
-// figure per core that other load does not distort.
-type cpuRate struct {
-	b     *testing.B
-	bytes int64
-	start time.Duration
-}
-
-func startCPU(b *testing.B, bytes int64) *cpuRate {
-	b.SetBytes(bytes)
-	b.ReportAllocs()
-	b.ResetTimer()
-	return &cpuRate{b: b, bytes: bytes, start: cpuTime()}
-}
-
-func (c *cpuRate) stop() {
-	c.b.StopTimer()
-	if d := cpuTime() - c.start; d > 0 {
-		c.b.ReportMetric(float64(c.bytes)*float64(c.b.N)/d.Seconds()/1e6, "cpu-MB/s")
-	}
 }

@@ -506,12 +506,3 @@ func (s *DB) FindingsOfRule(ctx context.Context, rule string) ([]StoredFinding, 
 	}
 	return out, nil
 }
-
-// FindingsOfVersion returns the stored findings of one version.
-func (s *DB) FindingsOfVersion(ctx context.Context, versionID int64) ([]StoredFinding, error) {
-	out, err := queryFindings(ctx, s.db, `WHERE f.version_id = ?`, versionID)
-	if err != nil {
-		return nil, fmt.Errorf("store: findings of version %d: %w", versionID, err)
-	}
-	return out, nil
-}

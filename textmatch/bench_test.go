@@ -7,7 +7,8 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/silencewatch/silencewatch/internal/cpubench"
 )
 
 var benchText = strings.Repeat(`Le gouvernement a présenté mercredi un projet de loi sur l’énergie, après des semaines de
@@ -63,22 +64,22 @@ func benchSet(n int) *Set {
 func BenchmarkNormalize(b *testing.B) {
 	b.Run("synthetic", func(b *testing.B) {
 		var t Text
-		c := startCPU(b, int64(len(benchText)))
+		c := cpubench.Start(b, int64(len(benchText)))
 		for i := 0; i < b.N; i++ {
 			Normalize(&t, benchText, true)
 		}
-		c.stop()
+		c.Stop()
 	})
 	b.Run("real", func(b *testing.B) {
 		texts, n := realTexts(b)
 		var t Text
-		c := startCPU(b, n)
+		c := cpubench.Start(b, n)
 		for i := 0; i < b.N; i++ {
 			for _, s := range texts {
 				Normalize(&t, s, true)
 			}
 		}
-		c.stop()
+		c.Stop()
 	})
 }
 
@@ -90,11 +91,11 @@ func BenchmarkFind10k(b *testing.B) {
 		var t Text
 		Normalize(&t, benchText, true)
 		var m []Match
-		c := startCPU(b, int64(len(benchText)))
+		c := cpubench.Start(b, int64(len(benchText)))
 		for i := 0; i < b.N; i++ {
 			m = set.Find(m[:0], &t, nil)
 		}
-		c.stop()
+		c.Stop()
 	})
 	b.Run("real", func(b *testing.B) {
 		texts, n := realTexts(b)
@@ -103,13 +104,13 @@ func BenchmarkFind10k(b *testing.B) {
 			Normalize(&norm[i], s, true)
 		}
 		var m []Match
-		c := startCPU(b, n)
+		c := cpubench.Start(b, n)
 		for i := 0; i < b.N; i++ {
 			for j := range norm {
 				m = set.Find(m[:0], &norm[j], nil)
 			}
 		}
-		c.stop()
+		c.Stop()
 	})
 }
 
@@ -119,35 +120,12 @@ func BenchmarkNormalizeFind10k(b *testing.B) {
 	texts, n := realTexts(b)
 	var t Text
 	var m []Match
-	c := startCPU(b, n)
+	c := cpubench.Start(b, n)
 	for i := 0; i < b.N; i++ {
 		for _, s := range texts {
 			Normalize(&t, s, true)
 			m = set.Find(m[:0], &t, nil)
 		}
 	}
-	c.stop()
-}
-
-// cpuRate reports, beside the wall-clock MB/s, the throughput per second
-// of CPU time the benchmark's process used: on a shared machine it is the
-// figure per core that other load does not distort.
-type cpuRate struct {
-	b     *testing.B
-	bytes int64
-	start time.Duration
-}
-
-func startCPU(b *testing.B, bytes int64) *cpuRate {
-	b.SetBytes(bytes)
-	b.ReportAllocs()
-	b.ResetTimer()
-	return &cpuRate{b: b, bytes: bytes, start: cpuTime()}
-}
-
-func (c *cpuRate) stop() {
-	c.b.StopTimer()
-	if d := cpuTime() - c.start; d > 0 {
-		c.b.ReportMetric(float64(c.bytes)*float64(c.b.N)/d.Seconds()/1e6, "cpu-MB/s")
-	}
+	c.Stop()
 }

@@ -1,15 +1,14 @@
 //go:build unix
 
-package textmatch
+package cpubench
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the CPU time of the process so far. With GOMAXPROCS=1 (-cpu
-// 1) it is the time one core spent, whatever else the machine runs.
-func cpuTime() time.Duration {
+// processCPU is the CPU time of the process so far.
+func processCPU() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
