@@ -19,6 +19,7 @@ import (
 
 	"github.com/silencewatch/silencewatch/backtest"
 	"github.com/silencewatch/silencewatch/clock"
+	"github.com/silencewatch/silencewatch/cluster"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/crawler"
 	"github.com/silencewatch/silencewatch/monitor"
@@ -34,16 +35,26 @@ func runDaemon(ctx context.Context, args []string, env Env) int {
 	once := fs.Bool("once", false, "poll every source once, deliver the alerts, and exit")
 	initStore := fs.Bool("init", false, "create the store when its file does not exist (a first start)")
 	reviewAddr := fs.String("review", "", "address for the review web UI (e.g. 127.0.0.1:8081); empty: off")
+	role := fs.String("role", "all", "on a PostgreSQL store: poller, deliverer or all (see the README's cluster section)")
 	if code, done := parseFlags(fs, args); done {
 		return code
+	}
+	roles, err := cluster.ParseRoles(*role)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "silencewatch run: -role: %v\n", err)
+		return ExitUsage
 	}
 	cfg, err := loadConfig(*configPath, env)
 	if err != nil {
 		printConfigError(env.Stderr, err)
 		return ExitUsage
 	}
+	if *role != "all" && (store.Backend(cfg.Store) != "postgres" || *once) {
+		fmt.Fprintf(env.Stderr, "silencewatch run: -role %s needs a PostgreSQL store (store: postgres://...) and no -once: a SQLite store has one process doing everything\n", *role)
+		return ExitUsage
+	}
 	logger := newLogger(env.Stderr, env.IsTerminal)
-	opts := DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once, Summary: env.Stdout, InitStore: *initStore, Review: *reviewAddr}
+	opts := DaemonOptions{Config: cfg, Listen: *listen, Clock: clock.Real{}, Logger: logger, Alerts: env.Stdout, Once: *once, Summary: env.Stdout, InitStore: *initStore, Review: *reviewAddr, Roles: roles}
 	if !*once && env.Reload != nil {
 		path := *configPath
 		if path == "" && fileExists(defaultConfig) {
@@ -110,6 +121,11 @@ type DaemonOptions struct {
 	// ReviewReady, when set, receives its listener's address.
 	Review      string
 	ReviewReady func(addr string)
+	// Roles are what this process does when the store is PostgreSQL
+	// (package cluster); the zero value is both roles.
+	Roles cluster.Roles
+	// WorkerID names the process in a cluster; default host-pid.
+	WorkerID string
 }
 
 // Daemon runs the whole pipeline until ctx is cancelled: the store, the
@@ -168,6 +184,23 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics, Relay: rel,
 	})
 
+	// On PostgreSQL the work is River's jobs, shared with any other run
+	// process on the same database; on SQLite this process does it all.
+	var node *cluster.Node
+	if store.Backend(cfg.Store) == "postgres" && !o.Once {
+		roles := o.Roles
+		if roles == (cluster.Roles{}) {
+			roles = cluster.Roles{Poll: true, Deliver: true}
+		}
+		node, err = cluster.New(ctx, cluster.Options{DSN: cfg.Store, Roles: roles, Pipeline: mon, Outbox: notifier,
+			Workers: cfg.Crawler.Workers, Lease: cfg.Cluster.Lease, Clock: o.Clock, Logger: o.Logger,
+			Metrics: cluster.NewMetrics(metrics.Registry), ID: o.WorkerID})
+		if err != nil {
+			return err
+		}
+		defer node.Close()
+	}
+
 	var srv *http.Server
 	if o.Listen != "" {
 		ln, err := net.Listen("tcp", o.Listen)
@@ -177,6 +210,17 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintln(w, "ok")
+			if node != nil {
+				st := node.Status()
+				delivery := "off"
+				switch {
+				case st.Leader:
+					delivery = "leader"
+				case st.Roles.Deliver:
+					delivery = "standby"
+				}
+				fmt.Fprintf(w, "worker: %s\nroles: %s\ndelivery: %s\n", st.Worker, st.Roles, delivery)
+			}
 		})
 		mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
 		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
@@ -208,7 +252,7 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 		stopSocket()
 		socket.Wait()
 	}()
-	if bot := notifier.Bot(); bot != nil && cfg.Slack.Interactive() {
+	if bot := notifier.Bot(); bot != nil && cfg.Slack.Interactive() && (node == nil || node.Status().Roles.Deliver) {
 		verdicts := &notify.Verdicts{Store: st, Reply: bot, Clock: o.Clock, Logger: o.Logger, Metrics: notifier.Metrics,
 			Allow: notify.NewAllowList(cfg.Slack.VerdictAllow, bot.GroupMembers, o.Clock), Wake: notifier.Wake}
 		socket.Go(func() {
@@ -243,6 +287,8 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 		if o.Summary != nil && err == nil {
 			fmt.Fprintf(o.Summary, "run -once: %s\n", c)
 		}
+	} else if node != nil {
+		err = node.Run(ctx)
 	} else {
 		err = mon.Run(ctx)
 	}

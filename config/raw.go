@@ -19,6 +19,11 @@ type rawFile struct {
 	Rules      []rawRule           `yaml:"rules"`
 	Tiers      []string            `yaml:"tiers"`
 	Relay      rawRelay            `yaml:"relay"`
+	Cluster    rawCluster          `yaml:"cluster"`
+}
+
+type rawCluster struct {
+	Lease string `yaml:"lease"`
 }
 
 type rawRelay struct {

@@ -175,3 +175,14 @@ func (v *validator) relay(cfg *Config, raw *rawRelay) {
 	}
 	cfg.Relay.VelocityWithin = v.duration(p{"relay", "velocity_within"}, raw.VelocityWithin, time.Hour)
 }
+
+// cluster reads the lease of the jobs several run processes share. A poll
+// must end well within it (its fetch, full texts and store writes), or a
+// live worker's poll would be taken for a dead one's and run twice.
+func (v *validator) cluster(cfg *Config, raw *rawCluster) {
+	least := 3 * cfg.Crawler.Timeout
+	cfg.Cluster.Lease = v.duration(p{"cluster", "lease"}, raw.Lease, max(2*time.Minute, least))
+	if raw.Lease != "" && cfg.Cluster.Lease < least {
+		v.errorf(p{"cluster", "lease"}, "%s is less than three times crawler.timeout (%s): a slow poll would be taken for a dead worker's", cfg.Cluster.Lease, cfg.Crawler.Timeout)
+	}
+}

@@ -32,6 +32,9 @@ type Config struct {
 	// (DefaultTiers unless the config's tiers: says otherwise).
 	Tiers []string
 	Relay Relay
+	// Cluster configures several run processes sharing a PostgreSQL
+	// store.
+	Cluster Cluster
 
 	unsetSecrets []UnsetSecret // see UnsetSecrets
 }
@@ -172,6 +175,15 @@ type Source struct {
 // DefaultTiers are the source tiers when the config lists none, ordered
 // from where a leak first appears to the mainstream.
 var DefaultTiers = []string{"leak-site", "fringe", "foreign-state", "foreign", "regional", "national", "wire"}
+
+// Cluster configures the work shared by the run processes of one
+// PostgreSQL store.
+type Cluster struct {
+	// Lease is how long a job may run before it is taken for the job of a
+	// dead worker and given to another: a killed worker's polls resume
+	// elsewhere within it.
+	Lease time.Duration
+}
 
 // Relay configures relay detection between outlets' articles.
 type Relay struct {

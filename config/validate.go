@@ -146,6 +146,7 @@ func (v *validator) build(raw *rawFile) *Config {
 	v.tiers(cfg, raw)
 	v.sources(cfg, raw.Sources, zoneIDs)
 	v.relay(cfg, &raw.Relay)
+	v.cluster(cfg, &raw.Cluster)
 	v.itemCaps(cfg, raw)
 	v.lists(cfg, raw.Lists)
 	v.rules(cfg, raw.Rules)

@@ -572,13 +572,7 @@ const pruneEvery = time.Hour
 // than the retention that no flagged article depends on are dropped.
 func (m *Monitor) pruneLoop(ctx context.Context) {
 	for {
-		cutoff := m.opts.Clock.Now().Add(-m.opts.Config.Evidence.Retention)
-		if n, err := m.opts.Store.PruneResponses(ctx, cutoff); err != nil && ctx.Err() == nil {
-			m.opts.Metrics.evaluateErrors.Inc()
-			m.opts.Logger.Error("pruning old responses", "err", err)
-		} else if n > 0 {
-			m.opts.Logger.Info("pruned old response bodies", "responses", n)
-		}
+		m.prune(ctx)
 		t := m.opts.Clock.NewTimer(pruneEvery)
 		select {
 		case <-ctx.Done():
@@ -586,5 +580,15 @@ func (m *Monitor) pruneLoop(ctx context.Context) {
 			return
 		case <-t.C():
 		}
+	}
+}
+
+func (m *Monitor) prune(ctx context.Context) {
+	cutoff := m.opts.Clock.Now().Add(-m.opts.Config.Evidence.Retention)
+	if n, err := m.opts.Store.PruneResponses(ctx, cutoff); err != nil && ctx.Err() == nil {
+		m.opts.Metrics.evaluateErrors.Inc()
+		m.opts.Logger.Error("pruning old responses", "err", err)
+	} else if n > 0 {
+		m.opts.Logger.Info("pruned old response bodies", "responses", n)
 	}
 }

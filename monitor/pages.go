@@ -285,7 +285,7 @@ func (m *Monitor) revisitLoop(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			if src.RevisitEvery <= 0 || (src.Kind != "site" && !src.FetchFullText) || !m.cadences[name].Silent(now) {
+			if !revisits(src.RevisitEvery, src.Kind, src.FetchFullText) || !m.cadences[name].Silent(now) {
 				continue
 			}
 			m.revisit(ctx, src, now)
