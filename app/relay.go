@@ -26,6 +26,13 @@ type relayRecorder struct {
 	cfg   *config.Config
 
 	watching sync.Mutex
+
+	// shared: other processes evaluate versions of this store too
+	// (package cluster); seen is the place in the store's relay log up to
+	// which their versions are in ix.
+	shared  bool
+	sharing sync.Mutex
+	seen    int64
 }
 
 // newRelayRecorder builds the rolling index from the versions stored in
@@ -33,6 +40,12 @@ type relayRecorder struct {
 func newRelayRecorder(ctx context.Context, cfg *config.Config, st *store.DB, clk clock.Clock, log *slog.Logger) (*relayRecorder, error) {
 	ix := relay.New(relay.Options{Window: cfg.Relay.Window, MinWords: cfg.Relay.MinWords})
 	start := time.Now()
+	// The log's place first: what other processes show meanwhile is
+	// added again from it, harmlessly (the index keeps a version once).
+	seen, err := st.RelayObservedLast(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
 	vs, err := st.VersionsSince(ctx, clk.Now().Add(-cfg.Relay.Window))
 	if err != nil {
 		return nil, fmt.Errorf("relay: loading recent articles: %w", err)
@@ -43,11 +56,46 @@ func newRelayRecorder(ctx context.Context, cfg *config.Config, st *store.DB, clk
 	}
 	ix.Add(as...)
 	log.Info("relay index ready", "articles", ix.Stats().Articles, "window", cfg.Relay.Window, "took", time.Since(start).Round(time.Millisecond))
-	return &relayRecorder{ix: ix, st: st, clock: clk, cfg: cfg}, nil
+	return &relayRecorder{ix: ix, st: st, clock: clk, cfg: cfg, seen: seen}, nil
 }
 
-// Observe implements monitor.Relay.
+// Observe implements monitor.Relay. In a cluster, processes observe one
+// at a time under the store's relay lock, each first adding to its index
+// the versions the others observed since it last looked: two outlets'
+// articles polled by different processes are matched, and the laundering
+// alerts are decided once.
 func (r *relayRecorder) Observe(ctx context.Context, versionID int64, a *article.Article, findings []store.StoredFinding) error {
+	if !r.shared {
+		return r.observe(ctx, versionID, a, findings)
+	}
+	r.sharing.Lock()
+	defer r.sharing.Unlock()
+	return r.st.WithRelayLock(ctx, func() error {
+		vs, last, err := r.st.RelayObservedAfter(ctx, r.seen)
+		if err != nil {
+			return err
+		}
+		as := make([]relay.Article, 0, len(vs))
+		for i := range vs {
+			as = append(as, relay.FromArticle(vs[i].VersionID, vs[i].ArticleID, &vs[i].Article))
+		}
+		if len(as) > 0 {
+			r.ix.Add(as...)
+		}
+		r.seen = last
+		if err := r.observe(ctx, versionID, a, findings); err != nil {
+			return err
+		}
+		seq, err := r.st.RecordRelayObserved(ctx, versionID)
+		if err != nil {
+			return err
+		}
+		r.seen = seq
+		return nil
+	})
+}
+
+func (r *relayRecorder) observe(ctx context.Context, versionID int64, a *article.Article, findings []store.StoredFinding) error {
 	edges := r.ix.Observe(relay.FromArticle(versionID, 0, a))
 	now := r.clock.Now()
 	out := make([]store.RelayEdge, 0, len(edges))

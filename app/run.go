@@ -199,6 +199,7 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 			return err
 		}
 		defer node.Close()
+		rel.shared = true
 	}
 
 	var srv *http.Server

@@ -124,6 +124,9 @@ func (n *Node) Status() Status {
 // together (the store's own migrations take another).
 const migrationLock = 0x73776376 // "swcv"
 
+// seedLock serialises the seeding of the jobs.
+const seedLock = 0x73777364 // "swsd"
+
 // leadLock is the advisory lock the delivery leader holds.
 const leadLock = 0x7377646c // "swdl"
 
@@ -175,22 +178,12 @@ func (n *Node) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
-	// A session lock on a connection of its own, not a transaction's:
-	// some of River's migrations cannot run inside one transaction.
-	conn, err := n.pool.Acquire(ctx)
+	err = n.locked(ctx, migrationLock, "creating or updating River's tables", func() error {
+		_, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("cluster: %w", err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
-		return fmt.Errorf("cluster: waiting for River's migrations: %w", err)
-	}
-	_, err = migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if _, uerr := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock); uerr != nil {
-		conn.Conn().Close(ctx) // ends the session, and the lock with it
-	}
-	if err != nil {
-		return fmt.Errorf("cluster: creating or updating River's tables in %s: %w", store.RedactDSN(n.o.DSN), err)
+		return fmt.Errorf("%w (store %s)", err, store.RedactDSN(n.o.DSN))
 	}
 	return nil
 }
@@ -324,11 +317,36 @@ func (n *Node) seed(ctx context.Context) error {
 	params = append(params,
 		river.InsertManyParams{Args: PruneArgs{}, InsertOpts: &river.InsertOpts{ScheduledAt: now}},
 		river.InsertManyParams{Args: RecoverArgs{}, InsertOpts: &river.InsertOpts{ScheduledAt: now.Add(n.o.Lease)}})
-	for start := 0; start < len(params); start += 1000 {
-		batch := params[start:min(start+1000, len(params))]
-		if _, err := n.client.InsertMany(ctx, batch); err != nil {
-			return fmt.Errorf("cluster: scheduling the sources' polls: %w", err)
+	// Processes starting together would insert the same unique keys in
+	// different orders and deadlock: one seeds at a time.
+	return n.locked(ctx, seedLock, "scheduling the sources' polls", func() error {
+		for start := 0; start < len(params); start += 1000 {
+			batch := params[start:min(start+1000, len(params))]
+			if _, err := n.client.InsertMany(ctx, batch); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+}
+
+// locked runs f holding the session advisory lock key, on a connection of
+// its own (some of River's migrations cannot run in a transaction).
+func (n *Node) locked(ctx context.Context, key int64, what string, f func() error) error {
+	conn, err := n.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("cluster: %s: %w", what, err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		return fmt.Errorf("cluster: %s: waiting for another process: %w", what, err)
+	}
+	err = f()
+	if _, uerr := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key); uerr != nil {
+		conn.Conn().Close(ctx) // ends the session, and the lock with it
+	}
+	if err != nil {
+		return fmt.Errorf("cluster: %s: %w", what, err)
 	}
 	return nil
 }

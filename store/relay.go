@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"time"
 )
@@ -153,4 +154,81 @@ ORDER BY e.id`, versionID)
 		return nil, fmt.Errorf("store: relay edges of version %d: %w", versionID, err)
 	}
 	return out, nil
+}
+
+// lockRelay is the advisory lock (first key) of relay detection in a
+// store shared by several processes.
+const lockRelay int64 = 0x5357_0002
+
+// WithRelayLock runs f while holding the store-wide relay lock, so that
+// processes sharing a PostgreSQL store show versions to relay detection
+// one at a time, in one order (RecordRelayObserved). On PostgreSQL it is a
+// session advisory lock on a connection of its own; SQLite has one
+// process, and f simply runs.
+func (s *DB) WithRelayLock(ctx context.Context, f func() error) error {
+	if !s.db.d.postgres {
+		return f()
+	}
+	c, err := s.db.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: relay lock: %w", err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockRelay); err != nil {
+		return fmt.Errorf("store: relay lock: %w", err)
+	}
+	err = f()
+	if _, uerr := c.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockRelay); uerr != nil {
+		// The session must end for the lock to go: drop the connection.
+		c.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return err
+}
+
+// RecordRelayObserved appends a version to the log of versions shown to
+// relay detection and returns its place in it. Call it holding the relay
+// lock.
+func (s *DB) RecordRelayObserved(ctx context.Context, versionID int64) (int64, error) {
+	var seq int64
+	err := s.db.QueryRowContext(ctx, `INSERT INTO relay_observed (version_id) VALUES (?) RETURNING seq`, versionID).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("store: relay log, version %d: %w", versionID, err)
+	}
+	return seq, nil
+}
+
+// RelayObservedAfter lists the versions shown to relay detection after
+// place seq of the log, in its order, with their articles, and the last
+// place read (seq when there is none).
+func (s *DB) RelayObservedAfter(ctx context.Context, seq int64) ([]Version, int64, error) {
+	last, err := s.RelayObservedLast(ctx)
+	if err != nil {
+		return nil, seq, err
+	}
+	if last <= seq {
+		return nil, seq, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `
+SELECT v.id, v.article_id, v.version, a.source, a.source_url, a.url, COALESCE(a.guid, ''),
+	v.title, v.author, v.summary, v.content, v.language, v.published_at, v.updated_at, a.first_seen_at
+FROM relay_observed o JOIN versions v ON v.id = o.version_id JOIN articles a ON a.id = v.article_id
+WHERE o.seq > ? AND o.seq <= ?
+ORDER BY o.seq`, seq, last)
+	if err != nil {
+		return nil, seq, fmt.Errorf("store: relay log: %w", err)
+	}
+	out, err := scanVersions(rows)
+	if err != nil {
+		return nil, seq, fmt.Errorf("store: relay log: %w", err)
+	}
+	return out, last, nil
+}
+
+// RelayObservedLast returns the last place in the relay log (0: empty).
+func (s *DB) RelayObservedLast(ctx context.Context) (int64, error) {
+	var last int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM relay_observed`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("store: relay log: %w", err)
+	}
+	return last, nil
 }

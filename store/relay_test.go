@@ -102,3 +102,72 @@ func TestEdgesOfVersion(t *testing.T) {
 		}
 	})
 }
+
+// TestRelayLog: versions shown to relay detection come back in the log's
+// order after a place, with their articles; the lock lets one holder in
+// at a time (on PostgreSQL, across connections).
+func TestRelayLog(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newStore newStoreFunc) {
+		ctx := context.Background()
+		s, _ := newStore(t)
+		if last, err := s.RelayObservedLast(ctx); err != nil || last != 0 {
+			t.Fatalf("empty log: last %d, %v", last, err)
+		}
+		var ids []int64
+		for _, g := range []string{"g1", "g2", "g3"} {
+			v, err := s.SaveArticle(ctx, testArticle(g, "https://a.example/"+g, "text of "+g), fetchAt(t0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, v.VersionID)
+		}
+		var first int64
+		for i, id := range []int64{ids[2], ids[0], ids[1]} { // not in id order
+			err := s.WithRelayLock(ctx, func() error {
+				seq, err := s.RecordRelayObserved(ctx, id)
+				if i == 0 {
+					first = seq
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		vs, last, err := s.RelayObservedAfter(ctx, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) != 2 || vs[0].VersionID != ids[0] || vs[1].VersionID != ids[1] || vs[0].Article.GUID != "g1" {
+			t.Fatalf("after the first: %+v", vs)
+		}
+		if again, seq, err := s.RelayObservedAfter(ctx, last); err != nil || len(again) != 0 || seq != last {
+			t.Errorf("after the last: %d versions, place %d (want %d), %v", len(again), seq, last, err)
+		}
+
+		// Two holders at once: the second waits for the first.
+		inside := make(chan struct{})
+		release := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- s.WithRelayLock(ctx, func() error { close(inside); <-release; return nil })
+		}()
+		<-inside
+		entered := make(chan struct{})
+		go func() {
+			s.WithRelayLock(ctx, func() error { close(entered); return nil })
+		}()
+		select {
+		case <-entered:
+			if s.db.d.postgres {
+				t.Error("a second holder entered while the first held the lock")
+			}
+		case <-time.After(200 * time.Millisecond):
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		<-entered
+	})
+}

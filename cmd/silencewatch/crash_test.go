@@ -23,44 +23,55 @@ import (
 	"github.com/silencewatch/silencewatch/store"
 )
 
-// binary is the silencewatch command built once for the test process (with
-// -race when the tests run with it).
-var binary struct {
+// builtBinary is the silencewatch command built once for the test
+// process.
+type builtBinary struct {
 	once sync.Once
 	dir  string
 	path string
 	err  error
 }
 
+// binary is built with -race when the tests run with it; plain never is
+// (three processes under the race detector would not keep a cadence on
+// two cores, and the races are the unit tests' to find).
+var binary, plain builtBinary
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binary.dir != "" {
-		os.RemoveAll(binary.dir)
+	for _, b := range []*builtBinary{&binary, &plain} {
+		if b.dir != "" {
+			os.RemoveAll(b.dir)
+		}
 	}
 	os.Exit(code)
 }
 
-func buildBinary(t *testing.T) string {
+func buildBinary(t *testing.T) string { return binary.build(t, raceEnabled) }
+
+func buildPlainBinary(t *testing.T) string { return plain.build(t, false) }
+
+func (b *builtBinary) build(t *testing.T, race bool) string {
 	t.Helper()
-	binary.once.Do(func() {
-		binary.dir, binary.err = os.MkdirTemp("", "silencewatch-bin-")
-		if binary.err != nil {
+	b.once.Do(func() {
+		b.dir, b.err = os.MkdirTemp("", "silencewatch-bin-")
+		if b.err != nil {
 			return
 		}
-		binary.path = filepath.Join(binary.dir, "silencewatch")
-		args := []string{"build", "-o", binary.path}
-		if raceEnabled {
+		b.path = filepath.Join(b.dir, "silencewatch")
+		args := []string{"build", "-o", b.path}
+		if race {
 			args = append(args, "-race")
 		}
 		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
-			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if binary.err != nil {
-		t.Fatal(binary.err)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return binary.path
+	return b.path
 }
 
 // logBuffer collects a child's output and says when a line appeared.
