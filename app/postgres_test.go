@@ -3,8 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/silencewatch/silencewatch/internal/pgtest"
 
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/store"
@@ -79,36 +76,7 @@ func TestStorePasswordNeverPrinted(t *testing.T) {
 // SILENCEWATCH_POSTGRES_URL, dropped when t ends, or skips t.
 func newPostgresURL(t *testing.T) string {
 	t.Helper()
-	raw := os.Getenv("SILENCEWATCH_POSTGRES_URL")
-	if raw == "" {
-		if os.Getenv("SILENCEWATCH_POSTGRES") == "required" {
-			t.Fatal("SILENCEWATCH_POSTGRES=required but SILENCEWATCH_POSTGRES_URL is not set")
-		}
-		t.Skip("PostgreSQL case skipped: SILENCEWATCH_POSTGRES_URL is not set")
-	}
-	cfg, err := pgx.ParseConfig(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := stdlib.OpenDB(*cfg)
-	t.Cleanup(func() { admin.Close() })
-	var b [6]byte
-	rand.Read(b[:])
-	name := "sw_apptest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return pgtest.Database(t, "sw_apptest_")
 }
 
 // TestDaemonOnPostgres: an empty database is refused without -init (as a

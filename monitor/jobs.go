@@ -23,11 +23,18 @@ func (m *Monitor) FirstDue(ctx context.Context) (map[string]time.Time, error) {
 
 // PollSource polls one configured source, records the outcome and returns
 // when it is next due; ok is false when the config has no such source.
+// A source the store says is not due yet is not polled, only its due
+// time returned: a job queue runs a job again when the worker that ran it
+// died after recording the poll but before the queue heard it was done.
 func (m *Monitor) PollSource(ctx context.Context, name string) (next time.Time, ok bool) {
 	if _, ok := m.sources[name]; !ok {
 		return time.Time{}, false
 	}
-	return m.poll(ctx, name), true
+	st, found, err := m.opts.Store.SourceState(ctx, name)
+	if err == nil && found && st.NextPollAt.After(m.opts.Clock.Now()) {
+		return st.NextPollAt, true
+	}
+	return m.pollFrom(ctx, name, st, err), true
 }
 
 // RevisitSources lists the sources whose articles are revisited for edits

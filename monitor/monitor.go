@@ -232,9 +232,15 @@ func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
 // time. Errors are recorded, never returned: one broken source must not
 // stop the others.
 func (m *Monitor) poll(ctx context.Context, name string) time.Time {
+	st, _, err := m.opts.Store.SourceState(ctx, name)
+	return m.pollFrom(ctx, name, st, err)
+}
+
+// pollFrom is poll from the source's state as read from the store (and
+// the error reading it, logged here).
+func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceState, err error) time.Time {
 	src := m.sources[name]
 	log := m.opts.Logger.With("source", name)
-	st, _, err := m.opts.Store.SourceState(ctx, name)
 	if err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
 		log.Error("reading source state", "err", err)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/silencewatch/silencewatch/internal/pgtest"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -157,8 +159,8 @@ func newPostgresDatabase(t testing.TB) string {
 		t.Fatalf("create test database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
+		if err := pgtest.Drop(context.Background(), admin, name); err != nil {
+			t.Errorf("%v", err)
 		}
 	})
 	u := *base
