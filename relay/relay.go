@@ -27,6 +27,7 @@ const (
 	DefaultWindow     = 72 * time.Hour
 	DefaultMinWords   = 12
 	DefaultMaxDocFreq = 100
+	DefaultMaxAligned = 16
 	DefaultLevel0     = 16
 	DefaultFanout     = 8
 )
@@ -47,6 +48,12 @@ type Options struct {
 	// Level0 and Fanout shape the index's levels: level i holds up to
 	// Level0×Fanout^i articles (16, 8).
 	Level0, Fanout int
+	// MaxAligned bounds, per level, the earlier articles an article is
+	// aligned with word by word, those sharing most fingerprints first
+	// (16): an edge names one source per passage, and a wire story
+	// carried by dozens of outlets would otherwise cost one alignment per
+	// copy.
+	MaxAligned int
 	// Workers bounds the goroutines fingerprinting a level (0: GOMAXPROCS).
 	Workers int
 }
@@ -60,6 +67,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxDocFreq <= 0 {
 		o.MaxDocFreq = DefaultMaxDocFreq
+	}
+	if o.MaxAligned <= 0 {
+		o.MaxAligned = DefaultMaxAligned
 	}
 	if o.Level0 <= 0 {
 		o.Level0 = DefaultLevel0
@@ -172,6 +182,7 @@ func New(opts Options) *Index {
 			MinWords:   opts.MinWords,
 			Workers:    opts.Workers,
 			QuotesOnly: true,
+			MaxAligned: opts.MaxAligned,
 		},
 		docs:  map[string]*entry{},
 		byKey: map[string]string{},

@@ -37,6 +37,11 @@ type options struct {
 	CPUProfile   string
 	Published    time.Time
 	Gzip         bool
+	// The -processes mode (processes.go).
+	Processes int
+	Bin       string
+	Postgres  string
+	Every     time.Duration
 }
 
 func main() {
@@ -54,6 +59,10 @@ func main() {
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process during each cycle: `file`.pprof gives file.cycle1.pprof, ...")
 	flag.StringVar(&published, "published", published, "pubDate (RFC 3339) of every feed's first item, the next ones 10 min apart; the default lies in the example config's silence windows, so every item is scanned by the rules")
 	flag.BoolVar(&o.Gzip, "gzip", true, "serve feeds gzip-compressed, as news sites do")
+	flag.IntVar(&o.Processes, "processes", 0, "instead of cycles in this process, run this many `silencewatch run` daemons polling every -every, and measure their first and a steady cycle (CPU from /proc, PostgreSQL's included)")
+	flag.StringVar(&o.Bin, "bin", "", "with -processes: the silencewatch binary (default: built from ./cmd/silencewatch)")
+	flag.StringVar(&o.Postgres, "postgres", "", "with -processes: a PostgreSQL server `URL` on this machine; the run processes share a database of their own on it (default: a SQLite file, one process)")
+	flag.DurationVar(&o.Every, "every", time.Minute, "with -processes: every source's poll interval")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "pollbench: unexpected arguments %q\n", flag.Args())
@@ -67,7 +76,12 @@ func main() {
 	o.Published = t
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, o, os.Stdout, os.Stderr)
+	var code int
+	if o.Processes > 0 {
+		code = runProcesses(ctx, o, os.Stdout, os.Stderr)
+	} else {
+		code = run(ctx, o, os.Stdout, os.Stderr)
+	}
 	stop()
 	os.Exit(code)
 }

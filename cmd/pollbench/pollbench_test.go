@@ -7,6 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -163,6 +167,65 @@ func TestFeedServer(t *testing.T) {
 			old = old[:bytes.LastIndex(old, []byte("<item>"))]
 			if !bytes.Contains(body, old) {
 				t.Error("the 9 kept items do not render as before")
+			}
+		})
+	}
+}
+
+// TestProcesses runs the -processes mode on 30 feeds polled every 3 s: a
+// SQLite process, and two processes on PostgreSQL when a test server is
+// set. The first cycle brings answers in full, the steady cycle 304s, and
+// no run process logs an error.
+func TestProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds silencewatch and runs it for seconds")
+	}
+	bin := filepath.Join(t.TempDir(), "silencewatch")
+	build := exec.Command("go", "build", "-o", bin, "../silencewatch")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cases := []struct {
+		name      string
+		processes int
+		postgres  string
+	}{{"sqlite", 1, ""}}
+	if u := os.Getenv("SILENCEWATCH_POSTGRES_URL"); u != "" {
+		cases = append(cases, struct {
+			name      string
+			processes int
+			postgres  string
+		}{"postgres", 2, u})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			o := options{Feeds: 30, Items: 10, Workers: 4, PerHost: 4, Config: "../../config.yaml", Published: published, Gzip: true,
+				Processes: c.processes, Bin: bin, Postgres: c.postgres, Every: 3 * time.Second}
+			if code := runProcesses(t.Context(), o, &stdout, &stderr); code != exitOK {
+				t.Fatalf("runProcesses = %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+			}
+			out := stdout.String()
+			first := regexp.MustCompile(`first cycle .* polls +(\d+) \(200: (\d+), 304: (\d+)\)`).FindStringSubmatch(out)
+			steady := regexp.MustCompile(`steady cycle .* polls +(\d+) \(200: (\d+), 304: (\d+)\)`).FindStringSubmatch(out)
+			if first == nil || steady == nil {
+				t.Fatalf("no cycle lines:\n%s", out)
+			}
+			// The first sample comes once every process serves /metrics,
+			// after some first polls, and a feed polled early is polled
+			// again (304) before the last is first polled: the counts
+			// vary, but answers in full must be there.
+			if n, _ := strconv.Atoi(first[2]); n == 0 {
+				t.Errorf("first cycle: no answer in full:\n%s", out)
+			}
+			if n, _ := strconv.Atoi(steady[3]); n == 0 {
+				t.Errorf("steady cycle: no 304:\n%s", out)
+			}
+			if !strings.Contains(out, "errors logged: 0") {
+				t.Errorf("run processes logged errors:\n%s", out)
+			}
+			if !strings.Contains(out, fmt.Sprintf("%d run process(es)", c.processes)) {
+				t.Errorf("report does not say how many processes:\n%s", out)
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -103,6 +104,21 @@ type feedServer struct {
 	mu    sync.RWMutex
 	gen   int // number of /advance calls
 	feeds []renderedFeed
+	stats servedStats
+}
+
+// servedStats counts the answers, for a benchmark that cannot read the
+// pipeline's own counts (run processes).
+type servedStats struct {
+	full, notModified, distinct atomic.Int64
+	polled                      []atomic.Bool // by feed: asked for at least once
+}
+
+// ServedCounts is GET /stats's answer.
+type ServedCounts struct {
+	Full        int64 `json:"full"`         // 200s
+	NotModified int64 `json:"not_modified"` // 304s
+	Distinct    int64 `json:"distinct"`     // feeds asked for at least once
 }
 
 type renderedFeed struct {
@@ -113,6 +129,7 @@ type renderedFeed struct {
 
 func newFeedServer(o serverOptions) *feedServer {
 	s := &feedServer{o: o, feeds: make([]renderedFeed, o.Feeds)}
+	s.stats.polled = make([]atomic.Bool, o.Feeds)
 	for f := range s.feeds {
 		s.feeds[f] = s.render(f, 0)
 	}
@@ -125,6 +142,10 @@ func (s *feedServer) handler() http.Handler {
 	// POST /advance: every 20th feed publishes one new item.
 	mux.HandleFunc("POST /advance", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, s.advance())
+	})
+	// GET /stats: the answers so far (ServedCounts).
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(ServedCounts{Full: s.stats.full.Load(), NotModified: s.stats.notModified.Load(), Distinct: s.stats.distinct.Load()})
 	})
 	// GET /rusage: the server's own CPU and peak RSS, for the report.
 	mux.HandleFunc("GET /rusage", func(w http.ResponseWriter, r *http.Request) {
@@ -171,7 +192,28 @@ func (s *feedServer) serveFeed(w http.ResponseWriter, r *http.Request) {
 	// ServeContent answers 304 to a matching If-None-Match, or failing
 	// one, to an If-Modified-Since not before lastModified, and sets
 	// Last-Modified.
-	http.ServeContent(w, r, "", feed.lastModified, bytes.NewReader(body))
+	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+	http.ServeContent(sw, r, "", feed.lastModified, bytes.NewReader(body))
+	switch sw.code {
+	case http.StatusOK:
+		s.stats.full.Add(1)
+	case http.StatusNotModified:
+		s.stats.notModified.Add(1)
+	}
+	if !s.stats.polled[f].Swap(true) {
+		s.stats.distinct.Add(1)
+	}
+}
+
+// statusWriter records the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func acceptsGzip(r *http.Request) bool {

@@ -61,6 +61,12 @@ type Options struct {
 	// terms. The per-document fingerprints are not kept either (Update
 	// re-derives them from the word hashes).
 	QuotesOnly bool
+	// MaxAligned bounds the candidate passages aligned word by word for
+	// one text, those sharing most fingerprints first (0: no bound). A
+	// text copied by many documents (wire copy carried by every outlet)
+	// otherwise costs one alignment per copy, most of them of words a
+	// better copy already covers.
+	MaxAligned int
 }
 
 func (o Options) withDefaults() Options {

@@ -235,6 +235,7 @@ func (ix *Index) findPassages(st *matchState, aw []uint32, minWords int) []found
 	slices.SortStableFunc(clusters, func(a, b cluster) int { return cmp.Compare(b.seeds, a.seeds) })
 
 	st.found = st.found[:0]
+	aligned := 0
 	for _, cl := range clusters {
 		if covered(st.found, int(cl.aMin), int(cl.aMax)+k) {
 			continue
@@ -242,6 +243,9 @@ func (ix *Index) findPassages(st *matchState, aw []uint32, minWords int) []found
 		d := ix.docs[cl.doc].words
 		if !promising(aw, d, &cl, k, minWords) {
 			continue
+		}
+		if aligned++; ix.opts.MaxAligned > 0 && aligned > ix.opts.MaxAligned {
+			break
 		}
 		aLo := max(0, int(cl.aMin)-alignPad)
 		aHi := min(len(aw), int(cl.aMax)+k+alignPad)
