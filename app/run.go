@@ -175,13 +175,19 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 	if !cfg.Slack.Enabled() {
 		o.Logger.Info("no Slack credentials: alerts print on standard output")
 	}
-	rel, err := newRelayRecorder(ctx, cfg, st, o.Clock, o.Logger)
-	if err != nil {
-		return err
+	var rel *relayRecorder
+	var relayWatch monitor.Relay // nil, not a nil *relayRecorder, when off
+	if cfg.Relay.Off {
+		o.Logger.Info("relay.enabled is false: no laundering watch")
+	} else {
+		if rel, err = newRelayRecorder(ctx, cfg, st, o.Clock, o.Logger); err != nil {
+			return err
+		}
+		relayWatch = rel
 	}
 	mon := monitor.New(monitor.Options{
 		Config: cfg, Store: st, Engine: engine, Fetcher: fetcher,
-		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics, Relay: rel,
+		Delivery: notifier, Clock: o.Clock, Logger: o.Logger, Metrics: metrics, Relay: relayWatch,
 	})
 
 	// On PostgreSQL the work is River's jobs, shared with any other run
@@ -199,7 +205,9 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 			return err
 		}
 		defer node.Close()
-		rel.shared = true
+		if rel != nil {
+			rel.shared = true
+		}
 	}
 
 	var srv *http.Server

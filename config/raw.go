@@ -27,6 +27,7 @@ type rawCluster struct {
 }
 
 type rawRelay struct {
+	Enabled         *bool  `yaml:"enabled"`
 	Window          string `yaml:"window"`
 	MinWords        int    `yaml:"min_words"`
 	CrossingTier    string `yaml:"crossing_tier"`

@@ -144,6 +144,7 @@ func (v *validator) tiers(cfg *Config, raw *rawFile) {
 
 // relay reads relay detection's window and passage length.
 func (v *validator) relay(cfg *Config, raw *rawRelay) {
+	cfg.Relay.Off = raw.Enabled != nil && !*raw.Enabled
 	cfg.Relay.Window = v.duration(p{"relay", "window"}, raw.Window, 72*time.Hour)
 	if cfg.Relay.Window < 0 {
 		v.errorf(p{"relay", "window"}, "is negative")

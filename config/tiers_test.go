@@ -35,3 +35,24 @@ func TestTiers(t *testing.T) {
 		})
 	}
 }
+
+// TestRelayEnabled: the laundering watch is on unless relay.enabled is
+// false.
+func TestRelayEnabled(t *testing.T) {
+	src := "sources:\n  - name: a\n    url: https://a.example/rss\n"
+	for _, tt := range []struct {
+		yaml    string
+		wantOff bool
+	}{{"", false}, {"relay:\n  enabled: true\n", false}, {"relay:\n  enabled: false\n", true}} {
+		cfg, err := Parse("t.yaml", []byte(tt.yaml+src), noEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Relay.Off != tt.wantOff {
+			t.Errorf("%q: Relay.Off = %v, want %v", tt.yaml, cfg.Relay.Off, tt.wantOff)
+		}
+	}
+	if _, err := Parse("t.yaml", []byte("relay:\n  enabled: sometimes\n"+src), noEnv); err == nil {
+		t.Error("relay.enabled: sometimes parsed")
+	}
+}

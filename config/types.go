@@ -187,6 +187,9 @@ type Cluster struct {
 
 // Relay configures relay detection between outlets' articles.
 type Relay struct {
+	// Off turns the laundering watch off: no relay index is held and no
+	// relay, crossing or velocity alert is raised.
+	Off bool
 	// Window is how far back an article's earlier copies are looked for.
 	Window time.Duration
 	// MinWords is the shortest reused passage that makes an edge.

@@ -42,6 +42,7 @@ type options struct {
 	Bin       string
 	Postgres  string
 	Every     time.Duration
+	NoRelay   bool
 }
 
 func main() {
@@ -63,6 +64,7 @@ func main() {
 	flag.StringVar(&o.Bin, "bin", "", "with -processes: the silencewatch binary (default: built from ./cmd/silencewatch)")
 	flag.StringVar(&o.Postgres, "postgres", "", "with -processes: a PostgreSQL server `URL` on this machine; the run processes share a database of their own on it (default: a SQLite file, one process)")
 	flag.DurationVar(&o.Every, "every", time.Minute, "with -processes: every source's poll interval")
+	flag.BoolVar(&o.NoRelay, "no-relay", false, "with -processes: relay.enabled: false (no laundering watch), to measure the rest of the pipeline")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "pollbench: unexpected arguments %q\n", flag.Args())

@@ -277,6 +277,11 @@ func fleetConfig(raw []byte, addr, storeURL string, o options) ([]byte, error) {
 		return nil, err
 	}
 	deleteKey(root, "slack")
+	if o.NoRelay {
+		if err := setKey(mappingAt(root, "relay"), "enabled", false); err != nil {
+			return nil, err
+		}
+	}
 	crawler := mappingAt(root, "crawler")
 	for key, v := range map[string]any{
 		"workers": o.Workers, "per_host_concurrency": o.PerHost, "per_host_delay": o.PerHostDelay.String(),
@@ -457,7 +462,7 @@ func (f *fleet) measure(ctx context.Context) (*fleetResult, error) {
 			return nil, err
 		}
 	}
-	deadline := time.Now().Add(f.o.Every*3 + time.Minute)
+	deadline := time.Now().Add(f.o.Every*3 + 10*time.Minute)
 	for {
 		c, err := f.server.stats(ctx)
 		if err != nil {
@@ -511,8 +516,12 @@ func (r *fleetResult) report(w io.Writer) {
 	if r.o.Postgres != "" {
 		store = "PostgreSQL"
 	}
-	fmt.Fprintf(w, "%d feeds, %d items each, every %s; %d run process(es) on %s, %d workers each\n",
-		r.o.Feeds, r.o.Items, r.o.Every, r.o.Processes, store, r.o.Workers)
+	relayWatch := "on"
+	if r.o.NoRelay {
+		relayWatch = "off"
+	}
+	fmt.Fprintf(w, "%d feeds, %d items each, every %s; %d run process(es) on %s, %d workers each; laundering watch %s\n",
+		r.o.Feeds, r.o.Items, r.o.Every, r.o.Processes, store, r.o.Workers, relayWatch)
 	for _, p := range r.phases {
 		polls := p.full + p.notModified
 		fmt.Fprintf(w, "%-13s wall %6.1fs  polls %6d (200: %d, 304: %d)  CPU run %6.2fs", p.name, seconds(p.wall), polls, p.full, p.notModified, seconds(p.runCPU))
