@@ -431,15 +431,7 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 		keys = append(keys, evKey{order: fieldOrder(f), field: f, start: start - base, end: end - base, hit: i, seg: seg})
 	}
 	s.evKeys = keys
-	slices.SortStableFunc(keys, func(a, b evKey) int {
-		if a.order != b.order {
-			return a.order - b.order
-		}
-		if a.start != b.start {
-			return a.start - b.start
-		}
-		return b.end - a.end
-	})
+	sortEvKeys(keys)
 	// A match inside a longer one of the same field ("MacronLeaks" inside
 	// "#MacronLeaks"), or the same span found by two patterns, adds
 	// nothing for a reader.
@@ -492,6 +484,48 @@ type evKey struct {
 	start, end int
 	hit        int // index in the hits
 	seg        int // segment of a matched span; -1 for direct evidence
+}
+
+// evKeyBefore orders evidence by field, then start, the longer span
+// first at one start.
+func evKeyBefore(a, b *evKey) bool {
+	if a.order != b.order {
+		return a.order < b.order
+	}
+	if a.start != b.start {
+		return a.start < b.start
+	}
+	return a.end > b.end
+}
+
+// sortEvKeys sorts keys stably by evKeyBefore. A finding's hits are a
+// few runs already in order, which an insertion sort without a call per
+// comparison takes in a few moves.
+func sortEvKeys(keys []evKey) {
+	if len(keys) > 32 {
+		slices.SortStableFunc(keys, func(a, b evKey) int {
+			if evKeyBefore(&a, &b) {
+				return -1
+			}
+			if evKeyBefore(&b, &a) {
+				return 1
+			}
+			return 0
+		})
+		return
+	}
+	for i := 1; i < len(keys); i++ {
+		if !evKeyBefore(&keys[i], &keys[i-1]) {
+			continue
+		}
+		k := keys[i]
+		j := i - 1
+		for j > 0 && evKeyBefore(&k, &keys[j-1]) {
+			j--
+		}
+		copy(keys[j+1:i+1], keys[j:i])
+		keys[j] = k
+	}
 }
 
 // fieldText is the original text of one of the article's fields.
@@ -613,39 +647,64 @@ func (s *scratch) collapsedPiece(prefix, t, suffix string, before bool) piece {
 // one space, and suffix to b. One space is kept at the edge of s that
 // touches the match (its end before a match, its start after one), so
 // words stay apart; s with nothing to fold is kept as it is.
+//
+// Between two runs to fold, s is words with single spaces, which folding
+// keeps: those stretches are copied whole rather than byte by byte.
 func appendCollapsed(b []byte, prefix, s, suffix string, before bool) []byte {
 	b = append(b, prefix...)
+	f := foldAt(s)
+	if f == len(s) { // nothing to fold: s is kept as it is, edges included
+		b = append(b, s...)
+		return append(b, suffix...)
+	}
 	body := len(b)
-	space, folded := false, false
-	for i := 0; i < len(s); {
-		j := i
-		for j < len(s) && !contextSpace[s[j]] {
+	i := 0
+	if before && f > 0 && s[0] == ' ' {
+		i = 1 // a context before a match starts at a word
+	}
+	for {
+		b = append(b, s[i:f]...)
+		j := f
+		for j < len(s) && contextSpace[s[j]] {
 			j++
 		}
-		if j > i {
-			if space && (len(b) > body || !before) {
+		if j == len(s) {
+			if before && len(b) > body {
 				b = append(b, ' ')
 			}
-			space = false
-			b = append(b, s[i:j]...)
+			break
 		}
-		// A run of whitespace other than one space is folded (clean).
-		if j < len(s) && (s[j] != ' ' || j+1 < len(s) && contextSpace[s[j+1]]) {
-			folded = true
-		}
-		for j < len(s) && contextSpace[s[j]] {
-			space = true
-			j++
+		if len(b) > body || !before {
+			b = append(b, ' ')
 		}
 		i = j
-	}
-	if space && before && len(b) > body {
-		b = append(b, ' ')
-	}
-	if !folded { // nothing to fold: s is kept as it is, edges included
-		b = append(b[:body], s...)
+		f = j + foldAt(s[j:])
+		if f == len(s) {
+			if !before && s[f-1] == ' ' {
+				f-- // a context after a match ends at a word
+			}
+			b = append(b, s[i:f]...)
+			break
+		}
 	}
 	return append(b, suffix...)
+}
+
+// foldAt is the offset of the first whitespace run of s that a context
+// folds (a byte other than a space, or more than one byte), or len(s).
+func foldAt(s string) int {
+	prev := uint8(0)
+	for i := 0; i < len(s); i++ {
+		c := cleanClass[s[i]]
+		if c+prev >= 2 { // a folded byte, or a second space in a row
+			if prev == 1 {
+				return i - 1
+			}
+			return i
+		}
+		prev = c
+	}
+	return len(s)
 }
 
 // contextSpace marks the bytes a context folds into one space.
@@ -653,17 +712,7 @@ var contextSpace = [256]bool{' ': true, '\n': true, '\t': true, '\r': true, '\x1
 
 // clean reports whether s has no whitespace to fold: no control
 // whitespace, no double or edge spaces.
-func clean(s string) bool {
-	prev := uint8(0)
-	for i := 0; i < len(s); i++ {
-		c := cleanClass[s[i]]
-		if c+prev >= 2 { // a folded byte, or a second space in a row
-			return false
-		}
-		prev = c
-	}
-	return true
-}
+func clean(s string) bool { return foldAt(s) == len(s) }
 
 // cleanClass is 1 for a space, 2 for the other bytes a context folds.
 var cleanClass = [256]uint8{' ': 1, '\n': 2, '\t': 2, '\r': 2, '\x1f': 2}
