@@ -66,21 +66,28 @@ func (t *Text) Span(start, end int) (int, int) {
 	return os, last + size
 }
 
-// asciiWhite marks ASCII whitespace in the byte tables.
-const asciiWhite = 0xff
+// In the byte tables, asciiWhite marks ASCII whitespace and nonASCII the
+// bytes of longer runes: every byte copied as it maps is below 0x80, so
+// one comparison tells it from the others.
+const (
+	nonASCII   = 0x80
+	asciiWhite = 0xff
+)
 
 // asciiFolded and asciiCased give the normalised form of each ASCII byte,
-// or asciiWhite.
+// or asciiWhite, or nonASCII.
 var asciiFolded, asciiCased = asciiTables()
 
-func asciiTables() (folded, cased [utf8.RuneSelf]byte) {
-	for c := range utf8.RuneSelf {
+func asciiTables() (folded, cased [256]byte) {
+	for c := range 256 {
 		folded[c], cased[c] = byte(c), byte(c)
 		if 'A' <= c && c <= 'Z' {
 			folded[c] = byte(c) + 'a' - 'A'
 		}
-		switch c {
-		case ' ', '\n', '\t', '\r', '\f', '\v':
+		switch {
+		case c >= utf8.RuneSelf:
+			folded[c], cased[c] = nonASCII, nonASCII
+		case c == ' ', c == '\n', c == '\t', c == '\r', c == '\f', c == '\v':
 			folded[c], cased[c] = asciiWhite, asciiWhite
 		}
 	}
@@ -101,56 +108,55 @@ func Normalize(t *Text, s string, fold bool) {
 	if fold {
 		table = &asciiFolded
 	}
-	space := true // drop leading whitespace
-	expect := -1  // the original offset that continues the current linear run
+	space := true   // drop leading whitespace
+	linear := false // the next byte copied one for one continues the last run
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			x := table[c]
-			if x == asciiWhite {
-				if space {
-					i++
-					continue
-				}
-				x = ' '
-				space = true
-			} else {
-				space = false
-			}
-			if i != expect {
+		if x := table[c]; x < nonASCII || x == asciiWhite && !space {
+			// A stretch copied one for one: ASCII words and the single
+			// spaces between them. ASCII never grows, so the room for
+			// what is left of s is enough.
+			if !linear {
 				runs = append(runs, run{norm: int32(len(norm)), orig: int32(i)})
+				linear = true
 			}
-			norm = append(norm, x)
-			i++
-			// The rest of a word: one byte out for one byte in, written
-			// without append's checks. ASCII never grows, so the room
-			// for what is left of s is enough.
-			if !space {
-				if cap(norm)-len(norm) < len(s)-i {
-					norm = slices.Grow(norm, len(s)-i)
-				}
-				n := len(norm)
-				out := norm[n:cap(norm)]
-				k := 0
-				for i < len(s) {
-					c := s[i]
-					if c >= utf8.RuneSelf {
+			if cap(norm)-len(norm) < len(s)-i {
+				norm = slices.Grow(norm, len(s)-i)
+			}
+			src := s[i:]
+			n := len(norm)
+			out := norm[n : n+len(src)]
+			k := 0
+			for k < len(src) {
+				x := table[src[k]]
+				if x >= nonASCII {
+					if x != asciiWhite || space {
 						break
 					}
-					x := table[c]
-					if x == asciiWhite {
-						break
-					}
-					out[k] = x
-					k++
-					i++
+					x = ' '
+					space = true
+				} else {
+					space = false
 				}
-				norm = norm[:n+k]
+				out[k] = x
+				k++
 			}
-			expect = i
+			norm = norm[:n+k]
+			i += k
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		linear = false
+		if c < utf8.RuneSelf { // whitespace after whitespace
+			i++
+			continue
+		}
+		var r rune
+		size := 2
+		if c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			r = rune(c&0x1F)<<6 | rune(s[i+1]&0x3F) // the accented letters, decoded here
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
 		rep := foldRune(r, fold)
 		switch rep {
 		case "":
@@ -159,13 +165,11 @@ func Normalize(t *Text, s string, fold bool) {
 				runs = append(runs, run{norm: int32(len(norm)), orig: int32(i), fixed: true})
 				norm = append(norm, ' ')
 				space = true
-				expect = -1
 			}
 		default:
 			runs = append(runs, run{norm: int32(len(norm)), orig: int32(i), fixed: true})
 			norm = append(norm, rep...)
 			space = false
-			expect = -1
 		}
 		i += size
 	}
