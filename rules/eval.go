@@ -48,10 +48,13 @@ type scratch struct {
 	reports   map[string]*leak.Report
 }
 
-// snippetKey identifies a span whose context several findings may share.
-type snippetKey struct {
-	field      article.Field
-	start, end int
+// snippetKey identifies a span whose context several findings may share:
+// its segment (an article has at most three) and its offsets in the
+// segment, which fit in 31 bits as textmatch's do.
+type snippetKey uint64
+
+func snippetKeyOf(seg, start, end int) snippetKey {
+	return snippetKey(uint64(seg)<<62 | uint64(start)<<31 | uint64(end))
 }
 
 type snippet struct{ before, after piece }
@@ -407,11 +410,11 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 		}
 		if h.direct != nil {
 			e := h.direct
-			field := s.fieldText(e.Field)
-			if e.End > len(field) || e.Start < 0 || e.Start >= e.End {
+			seg := s.segmentIndex(e.Field)
+			if seg < 0 || e.End > len(s.segText(seg)) || e.Start < 0 || e.Start >= e.End {
 				continue
 			}
-			keys = append(keys, evKey{order: fieldOrder(e.Field), field: e.Field, start: e.Start, end: e.End, hit: i, seg: -1})
+			keys = append(keys, evKey{order: fieldOrder(e.Field), seg: seg, start: e.Start, end: e.End, hit: i})
 			continue
 		}
 		text := &s.folded
@@ -427,8 +430,7 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 		if segEnd := s.segEnd(seg); end > segEnd {
 			end = segEnd
 		}
-		f := s.segFields[seg]
-		keys = append(keys, evKey{order: fieldOrder(f), field: f, start: start - base, end: end - base, hit: i, seg: seg})
+		keys = append(keys, evKey{order: fieldOrder(s.segFields[seg]), seg: seg, start: start - base, end: end - base, hit: i})
 	}
 	s.evKeys = keys
 	sortEvKeys(keys)
@@ -437,7 +439,7 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 	// nothing for a reader.
 	kept := keys[:0]
 	for _, k := range keys {
-		if n := len(kept); n > 0 && kept[n-1].field == k.field && k.end <= kept[n-1].end {
+		if n := len(kept); n > 0 && kept[n-1].seg == k.seg && k.end <= kept[n-1].end {
 			continue
 		}
 		kept = append(kept, k)
@@ -448,25 +450,23 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 	out := make([]finding.Evidence, len(kept))
 	for i, k := range kept {
 		h := hits[k.hit]
+		field := s.segText(k.seg)
 		if h.direct != nil {
 			out[i] = *h.direct
-			out[i].Text = s.fieldText(k.field)[k.start:k.end]
+			out[i].Text = field[k.start:k.end]
 		} else {
-			base := s.segStarts[k.seg]
 			out[i] = finding.Evidence{
 				Kind:    kindOf(h.n),
-				Field:   k.field,
-				Text:    s.doc[base+k.start : base+k.end],
+				Field:   s.segFields[k.seg],
+				Text:    field[k.start:k.end],
 				Start:   k.start,
 				End:     k.end,
 				Pattern: patternOf(h),
 			}
 		}
-		key := snippetKey{k.field, k.start, k.end}
+		key := snippetKeyOf(k.seg, k.start, k.end)
 		sn, ok := s.snippets[key]
 		if !ok {
-			seg := s.segmentOf(k.field)
-			field := s.doc[s.segStarts[seg]:s.segEnd(seg)]
 			sn.before, sn.after = s.context(field, k.start, k.end)
 			s.snippets[key] = sn
 		}
@@ -477,13 +477,13 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 }
 
 // evKey is a hit as evidence is ordered and thinned: its field, its span
-// in the field's original text, and where it came from.
+// in the field's original text, and where it came from. It holds no
+// pointer, so sorting and copying keys costs the collector nothing.
 type evKey struct {
 	order      int
-	field      article.Field
+	seg        int // the field's segment
 	start, end int
 	hit        int // index in the hits
-	seg        int // segment of a matched span; -1 for direct evidence
 }
 
 // evKeyBefore orders evidence by field, then start, the longer span
@@ -528,14 +528,14 @@ func sortEvKeys(keys []evKey) {
 	}
 }
 
-// fieldText is the original text of one of the article's fields.
-func (s *scratch) fieldText(f article.Field) string {
-	for i, sf := range s.segFields {
-		if sf == f {
-			return s.doc[s.segStarts[i]:s.segEnd(i)]
-		}
-	}
-	return ""
+// segmentIndex is the segment holding field f, or -1.
+func (s *scratch) segmentIndex(f article.Field) int {
+	return slices.Index(s.segFields, f)
+}
+
+// segText is the original text of segment seg.
+func (s *scratch) segText(seg int) string {
+	return s.doc[s.segStarts[seg]:s.segEnd(seg)]
 }
 
 func (s *scratch) segEnd(seg int) int {
@@ -543,15 +543,6 @@ func (s *scratch) segEnd(seg int) int {
 		return s.segStarts[seg+1] - len(segmentSep)
 	}
 	return len(s.doc)
-}
-
-func (s *scratch) segmentOf(f article.Field) int {
-	for i, sf := range s.segFields {
-		if sf == f {
-			return i
-		}
-	}
-	return 0
 }
 
 func fieldOrder(f article.Field) int {
