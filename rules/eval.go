@@ -683,9 +683,30 @@ func appendCollapsed(b []byte, prefix, s, suffix string, before bool) []byte {
 
 // foldAt is the offset of the first whitespace run of s that a context
 // folds (a byte other than a space, or more than one byte), or len(s).
+// Eight bytes at a time are passed over while they hold no byte below a
+// space and no two spaces in a row; the bytes from the first eight that
+// may are looked at one by one.
 func foldAt(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// zeros flags (with the top bit) every zero byte of x, and maybe some
+	// bytes above one: enough to rule a word out, never one in.
+	zeros := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	i := 0
+	spaceBefore := false
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		spaces := zeros(x ^ 0x2020202020202020)
+		if zeros(x&0xe0e0e0e0e0e0e0e0) != 0 || spaces&(spaces<<8) != 0 || spaceBefore && spaces&0x80 != 0 {
+			break
+		}
+		spaceBefore = spaces>>63 != 0
+	}
 	prev := uint8(0)
-	for i := 0; i < len(s); i++ {
+	if i > 0 {
+		prev = cleanClass[s[i-1]]
+	}
+	for ; i < len(s); i++ {
 		c := cleanClass[s[i]]
 		if c+prev >= 2 { // a folded byte, or a second space in a row
 			if prev == 1 {
