@@ -15,6 +15,7 @@ import (
 
 // segmentSep joins an article's fields: a control byte survives
 // normalisation as a non-word byte, so no phrase runs from title to body.
+// Its edges are ASCII, as textmatch.NormalizeJoined needs.
 const segmentSep = "\n\x1f\n"
 
 const maxEvidencePerLeaf = 5
@@ -22,8 +23,8 @@ const maxEvidencePerLeaf = 5
 // scratch is the per-evaluation state, pooled so that steady-state
 // evaluation does not allocate buffers per article.
 type scratch struct {
-	doc       string
-	segStarts []int
+	segTexts  []string // the article's fields, matched as one text joined by segmentSep
+	segStarts []int    // where each starts in that text
 	segFields []article.Field
 	folded    textmatch.Text
 	cased     textmatch.Text
@@ -91,29 +92,23 @@ func (e *Engine) getScratch() *scratch {
 }
 
 func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
-	var b strings.Builder
-	s.segStarts, s.segFields = s.segStarts[:0], s.segFields[:0]
-	segs := a.Segments()
-	size := 0
-	for _, seg := range segs {
-		size += len(segmentSep) + len(seg.Text)
-	}
-	b.Grow(size)
-	for i, seg := range segs {
+	s.segTexts, s.segStarts, s.segFields = s.segTexts[:0], s.segStarts[:0], s.segFields[:0]
+	off := 0
+	for i, seg := range a.Segments() {
 		if i > 0 {
-			b.WriteString(segmentSep)
+			off += len(segmentSep)
 		}
-		s.segStarts = append(s.segStarts, b.Len())
+		s.segTexts = append(s.segTexts, seg.Text)
+		s.segStarts = append(s.segStarts, off)
 		s.segFields = append(s.segFields, seg.Field)
-		b.WriteString(seg.Text)
+		off += len(seg.Text)
 	}
-	s.doc = b.String()
 	clear(s.snippets)
 	s.ctxBuf = s.ctxBuf[:0]
 	clear(s.quotes)
 	clear(s.reports)
 	s.article = a
-	textmatch.Normalize(&s.folded, s.doc, true)
+	textmatch.NormalizeJoined(&s.folded, s.segTexts, segmentSep, true)
 	s.casedDone, s.wordsDone = false, false
 	var casedText *textmatch.Text
 	if set.HasCased() {
@@ -138,7 +133,7 @@ func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
 
 func (s *scratch) ensureCased() {
 	if !s.casedDone {
-		textmatch.Normalize(&s.cased, s.doc, false)
+		textmatch.NormalizeJoined(&s.cased, s.segTexts, segmentSep, false)
 		s.casedDone = true
 	}
 }
@@ -534,16 +529,10 @@ func (s *scratch) segmentIndex(f article.Field) int {
 }
 
 // segText is the original text of segment seg.
-func (s *scratch) segText(seg int) string {
-	return s.doc[s.segStarts[seg]:s.segEnd(seg)]
-}
+func (s *scratch) segText(seg int) string { return s.segTexts[seg] }
 
-func (s *scratch) segEnd(seg int) int {
-	if seg+1 < len(s.segStarts) {
-		return s.segStarts[seg+1] - len(segmentSep)
-	}
-	return len(s.doc)
-}
+// segEnd is where segment seg ends in the joined text.
+func (s *scratch) segEnd(seg int) int { return s.segStarts[seg] + len(s.segTexts[seg]) }
 
 func fieldOrder(f article.Field) int {
 	switch f {
