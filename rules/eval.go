@@ -15,6 +15,7 @@ import (
 
 // segmentSep joins an article's fields: a control byte survives
 // normalisation as a non-word byte, so no phrase runs from title to body.
+// Its edges are ASCII, as textmatch.NormalizeJoined needs.
 const segmentSep = "\n\x1f\n"
 
 const maxEvidencePerLeaf = 5
@@ -22,8 +23,8 @@ const maxEvidencePerLeaf = 5
 // scratch is the per-evaluation state, pooled so that steady-state
 // evaluation does not allocate buffers per article.
 type scratch struct {
-	doc       string
-	segStarts []int
+	segTexts  []string // the article's fields, matched as one text joined by segmentSep
+	segStarts []int    // where each starts in that text
 	segFields []article.Field
 	folded    textmatch.Text
 	cased     textmatch.Text
@@ -48,10 +49,13 @@ type scratch struct {
 	reports   map[string]*leak.Report
 }
 
-// snippetKey identifies a span whose context several findings may share.
-type snippetKey struct {
-	field      article.Field
-	start, end int
+// snippetKey identifies a span whose context several findings may share:
+// its segment (an article has at most three) and its offsets in the
+// segment, which fit in 31 bits as textmatch's do.
+type snippetKey uint64
+
+func snippetKeyOf(seg, start, end int) snippetKey {
+	return snippetKey(uint64(seg)<<62 | uint64(start)<<31 | uint64(end))
 }
 
 type snippet struct{ before, after piece }
@@ -88,29 +92,23 @@ func (e *Engine) getScratch() *scratch {
 }
 
 func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
-	var b strings.Builder
-	s.segStarts, s.segFields = s.segStarts[:0], s.segFields[:0]
-	segs := a.Segments()
-	size := 0
-	for _, seg := range segs {
-		size += len(segmentSep) + len(seg.Text)
-	}
-	b.Grow(size)
-	for i, seg := range segs {
+	s.segTexts, s.segStarts, s.segFields = s.segTexts[:0], s.segStarts[:0], s.segFields[:0]
+	off := 0
+	for i, seg := range a.Segments() {
 		if i > 0 {
-			b.WriteString(segmentSep)
+			off += len(segmentSep)
 		}
-		s.segStarts = append(s.segStarts, b.Len())
+		s.segTexts = append(s.segTexts, seg.Text)
+		s.segStarts = append(s.segStarts, off)
 		s.segFields = append(s.segFields, seg.Field)
-		b.WriteString(seg.Text)
+		off += len(seg.Text)
 	}
-	s.doc = b.String()
 	clear(s.snippets)
 	s.ctxBuf = s.ctxBuf[:0]
 	clear(s.quotes)
 	clear(s.reports)
 	s.article = a
-	textmatch.Normalize(&s.folded, s.doc, true)
+	textmatch.NormalizeJoined(&s.folded, s.segTexts, segmentSep, true)
 	s.casedDone, s.wordsDone = false, false
 	var casedText *textmatch.Text
 	if set.HasCased() {
@@ -135,7 +133,7 @@ func (s *scratch) prepare(a *article.Article, set *textmatch.Set) {
 
 func (s *scratch) ensureCased() {
 	if !s.casedDone {
-		textmatch.Normalize(&s.cased, s.doc, false)
+		textmatch.NormalizeJoined(&s.cased, s.segTexts, segmentSep, false)
 		s.casedDone = true
 	}
 }
@@ -407,11 +405,11 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 		}
 		if h.direct != nil {
 			e := h.direct
-			field := s.fieldText(e.Field)
-			if e.End > len(field) || e.Start < 0 || e.Start >= e.End {
+			seg := s.segmentIndex(e.Field)
+			if seg < 0 || e.End > len(s.segText(seg)) || e.Start < 0 || e.Start >= e.End {
 				continue
 			}
-			keys = append(keys, evKey{order: fieldOrder(e.Field), field: e.Field, start: e.Start, end: e.End, hit: i, seg: -1})
+			keys = append(keys, evKey{order: fieldOrder(e.Field), seg: seg, start: e.Start, end: e.End, hit: i})
 			continue
 		}
 		text := &s.folded
@@ -427,25 +425,16 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 		if segEnd := s.segEnd(seg); end > segEnd {
 			end = segEnd
 		}
-		f := s.segFields[seg]
-		keys = append(keys, evKey{order: fieldOrder(f), field: f, start: start - base, end: end - base, hit: i, seg: seg})
+		keys = append(keys, evKey{order: fieldOrder(s.segFields[seg]), seg: seg, start: start - base, end: end - base, hit: i})
 	}
 	s.evKeys = keys
-	slices.SortStableFunc(keys, func(a, b evKey) int {
-		if a.order != b.order {
-			return a.order - b.order
-		}
-		if a.start != b.start {
-			return a.start - b.start
-		}
-		return b.end - a.end
-	})
+	sortEvKeys(keys)
 	// A match inside a longer one of the same field ("MacronLeaks" inside
 	// "#MacronLeaks"), or the same span found by two patterns, adds
 	// nothing for a reader.
 	kept := keys[:0]
 	for _, k := range keys {
-		if n := len(kept); n > 0 && kept[n-1].field == k.field && k.end <= kept[n-1].end {
+		if n := len(kept); n > 0 && kept[n-1].seg == k.seg && k.end <= kept[n-1].end {
 			continue
 		}
 		kept = append(kept, k)
@@ -456,25 +445,23 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 	out := make([]finding.Evidence, len(kept))
 	for i, k := range kept {
 		h := hits[k.hit]
+		field := s.segText(k.seg)
 		if h.direct != nil {
 			out[i] = *h.direct
-			out[i].Text = s.fieldText(k.field)[k.start:k.end]
+			out[i].Text = field[k.start:k.end]
 		} else {
-			base := s.segStarts[k.seg]
 			out[i] = finding.Evidence{
 				Kind:    kindOf(h.n),
-				Field:   k.field,
-				Text:    s.doc[base+k.start : base+k.end],
+				Field:   s.segFields[k.seg],
+				Text:    field[k.start:k.end],
 				Start:   k.start,
 				End:     k.end,
 				Pattern: patternOf(h),
 			}
 		}
-		key := snippetKey{k.field, k.start, k.end}
+		key := snippetKeyOf(k.seg, k.start, k.end)
 		sn, ok := s.snippets[key]
 		if !ok {
-			seg := s.segmentOf(k.field)
-			field := s.doc[s.segStarts[seg]:s.segEnd(seg)]
 			sn.before, sn.after = s.context(field, k.start, k.end)
 			s.snippets[key] = sn
 		}
@@ -485,40 +472,67 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 }
 
 // evKey is a hit as evidence is ordered and thinned: its field, its span
-// in the field's original text, and where it came from.
+// in the field's original text, and where it came from. It holds no
+// pointer, so sorting and copying keys costs the collector nothing.
 type evKey struct {
 	order      int
-	field      article.Field
+	seg        int // the field's segment
 	start, end int
 	hit        int // index in the hits
-	seg        int // segment of a matched span; -1 for direct evidence
 }
 
-// fieldText is the original text of one of the article's fields.
-func (s *scratch) fieldText(f article.Field) string {
-	for i, sf := range s.segFields {
-		if sf == f {
-			return s.doc[s.segStarts[i]:s.segEnd(i)]
+// evKeyBefore orders evidence by field, then start, the longer span
+// first at one start.
+func evKeyBefore(a, b *evKey) bool {
+	if a.order != b.order {
+		return a.order < b.order
+	}
+	if a.start != b.start {
+		return a.start < b.start
+	}
+	return a.end > b.end
+}
+
+// sortEvKeys sorts keys stably by evKeyBefore. A finding's hits are a
+// few runs already in order, which an insertion sort without a call per
+// comparison takes in a few moves.
+func sortEvKeys(keys []evKey) {
+	if len(keys) > 32 {
+		slices.SortStableFunc(keys, func(a, b evKey) int {
+			if evKeyBefore(&a, &b) {
+				return -1
+			}
+			if evKeyBefore(&b, &a) {
+				return 1
+			}
+			return 0
+		})
+		return
+	}
+	for i := 1; i < len(keys); i++ {
+		if !evKeyBefore(&keys[i], &keys[i-1]) {
+			continue
 		}
-	}
-	return ""
-}
-
-func (s *scratch) segEnd(seg int) int {
-	if seg+1 < len(s.segStarts) {
-		return s.segStarts[seg+1] - len(segmentSep)
-	}
-	return len(s.doc)
-}
-
-func (s *scratch) segmentOf(f article.Field) int {
-	for i, sf := range s.segFields {
-		if sf == f {
-			return i
+		k := keys[i]
+		j := i - 1
+		for j > 0 && evKeyBefore(&k, &keys[j-1]) {
+			j--
 		}
+		copy(keys[j+1:i+1], keys[j:i])
+		keys[j] = k
 	}
-	return 0
 }
+
+// segmentIndex is the segment holding field f, or -1.
+func (s *scratch) segmentIndex(f article.Field) int {
+	return slices.Index(s.segFields, f)
+}
+
+// segText is the original text of segment seg.
+func (s *scratch) segText(seg int) string { return s.segTexts[seg] }
+
+// segEnd is where segment seg ends in the joined text.
+func (s *scratch) segEnd(seg int) int { return s.segStarts[seg] + len(s.segTexts[seg]) }
 
 func fieldOrder(f article.Field) int {
 	switch f {
@@ -613,39 +627,85 @@ func (s *scratch) collapsedPiece(prefix, t, suffix string, before bool) piece {
 // one space, and suffix to b. One space is kept at the edge of s that
 // touches the match (its end before a match, its start after one), so
 // words stay apart; s with nothing to fold is kept as it is.
+//
+// Between two runs to fold, s is words with single spaces, which folding
+// keeps: those stretches are copied whole rather than byte by byte.
 func appendCollapsed(b []byte, prefix, s, suffix string, before bool) []byte {
 	b = append(b, prefix...)
+	f := foldAt(s)
+	if f == len(s) { // nothing to fold: s is kept as it is, edges included
+		b = append(b, s...)
+		return append(b, suffix...)
+	}
 	body := len(b)
-	space, folded := false, false
-	for i := 0; i < len(s); {
-		j := i
-		for j < len(s) && !contextSpace[s[j]] {
+	i := 0
+	if before && f > 0 && s[0] == ' ' {
+		i = 1 // a context before a match starts at a word
+	}
+	for {
+		b = append(b, s[i:f]...)
+		j := f
+		for j < len(s) && contextSpace[s[j]] {
 			j++
 		}
-		if j > i {
-			if space && (len(b) > body || !before) {
+		if j == len(s) {
+			if before && len(b) > body {
 				b = append(b, ' ')
 			}
-			space = false
-			b = append(b, s[i:j]...)
+			break
 		}
-		// A run of whitespace other than one space is folded (clean).
-		if j < len(s) && (s[j] != ' ' || j+1 < len(s) && contextSpace[s[j+1]]) {
-			folded = true
-		}
-		for j < len(s) && contextSpace[s[j]] {
-			space = true
-			j++
+		if len(b) > body || !before {
+			b = append(b, ' ')
 		}
 		i = j
-	}
-	if space && before && len(b) > body {
-		b = append(b, ' ')
-	}
-	if !folded { // nothing to fold: s is kept as it is, edges included
-		b = append(b[:body], s...)
+		f = j + foldAt(s[j:])
+		if f == len(s) {
+			if !before && s[f-1] == ' ' {
+				f-- // a context after a match ends at a word
+			}
+			b = append(b, s[i:f]...)
+			break
+		}
 	}
 	return append(b, suffix...)
+}
+
+// foldAt is the offset of the first whitespace run of s that a context
+// folds (a byte other than a space, or more than one byte), or len(s).
+// Eight bytes at a time are passed over while they hold no byte below a
+// space and no two spaces in a row; the bytes from the first eight that
+// may are looked at one by one.
+func foldAt(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// zeros flags (with the top bit) every zero byte of x, and maybe some
+	// bytes above one: enough to rule a word out, never one in.
+	zeros := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	i := 0
+	spaceBefore := false
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		spaces := zeros(x ^ 0x2020202020202020)
+		if zeros(x&0xe0e0e0e0e0e0e0e0) != 0 || spaces&(spaces<<8) != 0 || spaceBefore && spaces&0x80 != 0 {
+			break
+		}
+		spaceBefore = spaces>>63 != 0
+	}
+	prev := uint8(0)
+	if i > 0 {
+		prev = cleanClass[s[i-1]]
+	}
+	for ; i < len(s); i++ {
+		c := cleanClass[s[i]]
+		if c+prev >= 2 { // a folded byte, or a second space in a row
+			if prev == 1 {
+				return i - 1
+			}
+			return i
+		}
+		prev = c
+	}
+	return len(s)
 }
 
 // contextSpace marks the bytes a context folds into one space.
@@ -653,17 +713,7 @@ var contextSpace = [256]bool{' ': true, '\n': true, '\t': true, '\r': true, '\x1
 
 // clean reports whether s has no whitespace to fold: no control
 // whitespace, no double or edge spaces.
-func clean(s string) bool {
-	prev := uint8(0)
-	for i := 0; i < len(s); i++ {
-		c := cleanClass[s[i]]
-		if c+prev >= 2 { // a folded byte, or a second space in a row
-			return false
-		}
-		prev = c
-	}
-	return true
-}
+func clean(s string) bool { return foldAt(s) == len(s) }
 
 // cleanClass is 1 for a space, 2 for the other bytes a context folds.
 var cleanClass = [256]uint8{' ': 1, '\n': 2, '\t': 2, '\r': 2, '\x1f': 2}

@@ -6,13 +6,13 @@
 package rules
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -358,11 +358,11 @@ func (e *Engine) Evaluate(a *article.Article) []finding.Finding {
 		findings = slices.Clone(s.findings)
 	}
 	clear(s.findings)
-	sort.SliceStable(findings, func(i, j int) bool {
-		if findings[i].Severity != findings[j].Severity {
-			return findings[i].Severity > findings[j].Severity
+	slices.SortStableFunc(findings, func(a, b finding.Finding) int {
+		if a.Severity != b.Severity {
+			return cmp.Compare(b.Severity, a.Severity)
 		}
-		return findings[i].Rule < findings[j].Rule
+		return strings.Compare(a.Rule, b.Rule)
 	})
 	return findings
 }
@@ -514,7 +514,9 @@ func (e *Engine) finding(cr *compiledRule, a *article.Article, basis timeBasis, 
 			f.ZoneWindows = append(f.ZoneWindows, zoneWindow(w, basis.t))
 		}
 	}
-	key := sha256.Sum256([]byte(cr.cfg.ID + "\x00" + a.Source + "\x00" + firstNonEmpty(a.GUID, a.URL, a.Title)))
+	var buf [256]byte // the key's input, on the stack when it is short
+	in := append(append(append(append(append(buf[:0], cr.cfg.ID...), 0), a.Source...), 0), firstNonEmpty(a.GUID, a.URL, a.Title)...)
+	key := sha256.Sum256(in)
 	f.ID = hex.EncodeToString(key[:8])
 	return f
 }

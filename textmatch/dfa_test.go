@@ -71,22 +71,32 @@ func TestDFAMatchesLibrary(t *testing.T) {
 	}
 }
 
-// TestDFAMatchesLibraryAcrossTheMiddle checks the two-chain search of
-// long texts: matches that straddle the middle, end just before or after
-// it, or are so many that the second chain's must wait.
-func TestDFAMatchesLibraryAcrossTheMiddle(t *testing.T) {
+// TestDFAMatchesLibraryAcrossTheQuarters checks the four-chain search of
+// long texts: matches that straddle a quarter's start, end just before or
+// after it, or are so many that a later chain's must wait.
+func TestDFAMatchesLibraryAcrossTheQuarters(t *testing.T) {
 	patterns := []string{"abcdefghij", "defg", "j", "a", "hijab", "aaaaaaaaaaaaaaaaaaaa", "xyz"}
 	for n := 256; n < 400; n++ {
 		text := []byte(strings.Repeat("abcdefghij", n/10+1)[:n])
 		checkAgainstLibrary(t, patterns, text)
 		text = []byte(strings.Repeat("a", n))
 		checkAgainstLibrary(t, patterns, text)
-		// A single long match ending at the middle, and one starting
-		// right after it.
+		// At each quarter's start, a long match ending there and one
+		// starting right after it.
 		text = []byte(strings.Repeat(".", n))
-		copy(text[n/2-10:], "abcdefghij")
-		copy(text[n/2:], "hijab")
+		for q := 1; q < 4; q++ {
+			copy(text[q*(n/4)-10:], "abcdefghij")
+			copy(text[q*(n/4):], "hijab")
+		}
 		checkAgainstLibrary(t, patterns, text)
+		// Matches straddling each quarter's start, by one byte either way.
+		for shift := -3; shift <= 3; shift++ {
+			text = []byte(strings.Repeat(".", n))
+			for q := 1; q < 4; q++ {
+				copy(text[q*(n/4)+shift-5:], "abcdefghij")
+			}
+			checkAgainstLibrary(t, patterns, text)
+		}
 	}
 }
 
@@ -147,7 +157,7 @@ func FuzzAutomaton(f *testing.F) {
 		}
 		checkAgainstLibrary(t, ps, []byte(text))
 		if text != "" && len(text) < 1024 {
-			// Long enough for the two-chain search.
+			// Long enough for the search in four chains.
 			checkAgainstLibrary(t, ps, []byte(strings.Repeat(text, 2048/len(text)+1)))
 		}
 	})

@@ -21,21 +21,24 @@ import (
 // accent or collapsed space rather than four bytes per byte of text, and
 // only the offsets of what matched are ever computed (Span).
 type Text struct {
-	Original string
+	Original string // empty when made by NormalizeJoined
 	Norm     []byte
 	runs     []run
+	origLen  int
 }
 
 // run maps normalised bytes from norm up to the next run's norm: byte j
-// comes from orig + (j - norm), or from orig itself when the run is the
-// expansion of one rune (fixed).
+// comes from orig + (j - norm), a one-byte rune, or from orig itself when
+// the run is the expansion of one rune (fixed) of size bytes.
 type run struct {
 	norm, orig int32
 	fixed      bool
+	size       uint8
 }
 
-// src is the original offset of normalised byte j.
-func (t *Text) src(j int) int {
+// src is the original offset of normalised byte j and the size of the
+// rune there.
+func (t *Text) src(j int) (int, int) {
 	// The last run starting at or before j.
 	lo, hi := 0, len(t.runs)
 	for hi-lo > 1 {
@@ -48,9 +51,9 @@ func (t *Text) src(j int) int {
 	}
 	r := t.runs[lo]
 	if r.fixed {
-		return int(r.orig)
+		return int(r.orig), int(r.size)
 	}
-	return int(r.orig) + j - int(r.norm)
+	return int(r.orig) + j - int(r.norm), 1
 }
 
 // Span maps the normalised byte range [start, end) back to the original
@@ -58,30 +61,33 @@ func (t *Text) src(j int) int {
 // last normalised byte.
 func (t *Text) Span(start, end int) (int, int) {
 	if start >= len(t.Norm) || end <= start {
-		return len(t.Original), len(t.Original)
+		return t.origLen, t.origLen
 	}
-	os := t.src(start)
-	last := t.src(end - 1)
-	_, size := utf8.DecodeRuneInString(t.Original[last:])
+	os, _ := t.src(start)
+	last, size := t.src(end - 1)
 	return os, last + size
 }
 
-// asciiWhite marks ASCII whitespace in the byte tables.
-const asciiWhite = 0xff
+// In the byte tables, ASCII whitespace maps to a space (and nothing else
+// does) and the bytes of longer runes to nonASCII: every ASCII byte maps
+// below it.
+const nonASCII = 0x80
 
 // asciiFolded and asciiCased give the normalised form of each ASCII byte,
-// or asciiWhite.
+// or nonASCII.
 var asciiFolded, asciiCased = asciiTables()
 
-func asciiTables() (folded, cased [utf8.RuneSelf]byte) {
-	for c := range utf8.RuneSelf {
+func asciiTables() (folded, cased [256]byte) {
+	for c := range 256 {
 		folded[c], cased[c] = byte(c), byte(c)
 		if 'A' <= c && c <= 'Z' {
 			folded[c] = byte(c) + 'a' - 'A'
 		}
-		switch c {
-		case ' ', '\n', '\t', '\r', '\f', '\v':
-			folded[c], cased[c] = asciiWhite, asciiWhite
+		switch {
+		case c >= utf8.RuneSelf:
+			folded[c], cased[c] = nonASCII, nonASCII
+		case c == ' ', c == '\n', c == '\t', c == '\r', c == '\f', c == '\v':
+			folded[c], cased[c] = ' ', ' '
 		}
 	}
 	return folded, cased
@@ -91,91 +97,155 @@ func asciiTables() (folded, cased [utf8.RuneSelf]byte) {
 // ligatures, typographic quotes, dashes and whitespace runs are always
 // folded. The buffers of t are reused.
 func Normalize(t *Text, s string, fold bool) {
-	t.Original = s
-	norm := t.Norm[:0]
-	runs := t.runs[:0]
-	if cap(norm) < len(s) {
-		norm = make([]byte, 0, len(s)+len(s)/8)
+	z := t.normalizer(len(s), fold)
+	z.add(s, 0)
+	t.finish(z, s, len(s))
+}
+
+// NormalizeJoined fills t as Normalize would from strings.Join(parts,
+// sep), without building the joined string: offsets count in it, and
+// t.Original is left empty. sep starts and ends with an ASCII byte, so
+// that no rune runs across it.
+func NormalizeJoined(t *Text, parts []string, sep string, fold bool) {
+	n := 0
+	for i, p := range parts {
+		if i > 0 {
+			n += len(sep)
+		}
+		n += len(p)
 	}
-	table := &asciiCased
+	z := t.normalizer(n, fold)
+	off := 0
+	for i, p := range parts {
+		if i > 0 {
+			z.add(sep, off)
+			off += len(sep)
+		}
+		z.add(p, off)
+		off += len(p)
+	}
+	t.finish(z, "", n)
+}
+
+// normalizer is a normalisation under way, fed one piece of the original
+// after the other.
+type normalizer struct {
+	norm   []byte
+	runs   []run
+	table  *[256]byte
+	fold   bool
+	space  bool // the last byte out is a space, or nothing is out yet
+	linear bool // the next byte copied one for one continues the last run
+}
+
+// normalizer starts filling t from an original of n bytes.
+func (t *Text) normalizer(n int, fold bool) normalizer {
+	z := normalizer{norm: t.Norm[:0], runs: t.runs[:0], table: &asciiCased, fold: fold, space: true}
+	if cap(z.norm) < n {
+		z.norm = make([]byte, 0, n+n/8)
+	}
 	if fold {
-		table = &asciiFolded
+		z.table = &asciiFolded
 	}
-	space := true // drop leading whitespace
-	expect := -1  // the original offset that continues the current linear run
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			x := table[c]
-			if x == asciiWhite {
-				if space {
-					i++
-					continue
-				}
-				x = ' '
-				space = true
-			} else {
-				space = false
-			}
-			if i != expect {
-				runs = append(runs, run{norm: int32(len(norm)), orig: int32(i)})
-			}
-			norm = append(norm, x)
-			i++
-			// The rest of a word: one byte out for one byte in, written
-			// without append's checks. ASCII never grows, so the room
-			// for what is left of s is enough.
-			if !space {
-				if cap(norm)-len(norm) < len(s)-i {
-					norm = slices.Grow(norm, len(s)-i)
-				}
-				n := len(norm)
-				out := norm[n:cap(norm)]
-				k := 0
-				for i < len(s) {
-					c := s[i]
-					if c >= utf8.RuneSelf {
-						break
-					}
-					x := table[c]
-					if x == asciiWhite {
-						break
-					}
-					out[k] = x
-					k++
-					i++
-				}
-				norm = norm[:n+k]
-			}
-			expect = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		rep := foldRune(r, fold)
-		switch rep {
-		case "":
-		case " ":
-			if !space {
-				runs = append(runs, run{norm: int32(len(norm)), orig: int32(i), fixed: true})
-				norm = append(norm, ' ')
-				space = true
-				expect = -1
-			}
-		default:
-			runs = append(runs, run{norm: int32(len(norm)), orig: int32(i), fixed: true})
-			norm = append(norm, rep...)
-			space = false
-			expect = -1
-		}
-		i += size
-	}
+	return z
+}
+
+// finish drops the trailing space and hands t its buffers.
+func (t *Text) finish(z normalizer, original string, n int) {
+	norm, runs := z.norm, z.runs
 	if n := len(norm); n > 0 && norm[n-1] == ' ' {
 		norm = norm[:n-1]
 		if last := len(runs) - 1; int(runs[last].norm) == n-1 {
 			runs = runs[:last]
 		}
 	}
-	t.Norm, t.runs = norm, runs
+	t.Original, t.Norm, t.runs, t.origLen = original, norm, runs, n
+}
+
+// add normalises s, which starts at offset base of the original.
+func (z *normalizer) add(s string, base int) {
+	norm, runs, table, fold := z.norm, z.runs, z.table, z.fold
+	space, linear := z.space, z.linear
+	for i := 0; i < len(s); {
+		c := s[i]
+		if x := table[c]; x < nonASCII && !(x == ' ' && space) {
+			// A stretch copied one for one: ASCII words and the single
+			// spaces between them. ASCII never grows, so the room for
+			// what is left of s is enough.
+			if !linear {
+				runs = append(runs, run{norm: int32(len(norm)), orig: int32(base + i)})
+				linear = true
+			}
+			if cap(norm)-len(norm) < len(s)-i {
+				norm = slices.Grow(norm, len(s)-i)
+			}
+			n := len(norm)
+			var k int
+			k, space = copyStretch(norm[n:n+len(s)-i], s[i:], table, space)
+			norm = norm[:n+k]
+			i += k
+			continue
+		}
+		linear = false
+		if c < utf8.RuneSelf { // whitespace after whitespace
+			i++
+			continue
+		}
+		var r rune
+		size := 2
+		if c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			r = rune(c&0x1F)<<6 | rune(s[i+1]&0x3F) // the accented letters, decoded here
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		rep := foldRune(r, fold)
+		switch rep {
+		case "":
+		case " ":
+			if !space {
+				runs = append(runs, run{norm: int32(len(norm)), orig: int32(base + i), fixed: true, size: uint8(size)})
+				norm = append(norm, ' ')
+				space = true
+			}
+		default:
+			runs = append(runs, run{norm: int32(len(norm)), orig: int32(base + i), fixed: true, size: uint8(size)})
+			norm = append(norm, rep...)
+			space = false
+		}
+		i += size
+	}
+	z.norm, z.runs, z.space, z.linear = norm, runs, space, linear
+}
+
+// copyStretch copies src to out, each byte as table maps it, up to the
+// first byte that is not ASCII or is whitespace after whitespace, and
+// returns how many it copied and whether the last was a space. Whether a
+// byte is a space is arithmetic, not a branch: word lengths in real text
+// defeat branch prediction. It is a function of its own so that its loop
+// keeps every value in a register.
+//
+//go:noinline
+func copyStretch(out []byte, src string, table *[256]byte, space bool) (int, bool) {
+	out = out[:len(src)]
+	prev := uint8(0)
+	if space {
+		prev = 1
+	}
+	k := 0
+	for k < len(src) {
+		x := table[src[k]]
+		white := uint8(0)
+		if x == ' ' {
+			white = 1
+		}
+		if x >= nonASCII || white&prev != 0 {
+			break
+		}
+		out[k] = x
+		prev = white
+		k++
+	}
+	return k, prev != 0
 }
 
 // String normalises s on its own, for patterns.

@@ -2,6 +2,7 @@ package textmatch
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -62,7 +63,7 @@ func checkNormalize(t *testing.T, s string) {
 			t.Fatalf("Normalize(%q, %v) = %q, want %q", s, fold, text.Norm, norm)
 		}
 		for j := range norm {
-			if got := text.src(j); got != src[j] {
+			if got, _ := text.src(j); got != src[j] {
 				t.Fatalf("Normalize(%q, %v): byte %d maps to %d, want %d", s, fold, j, got, src[j])
 			}
 			// Spans of every length from j agree too.
@@ -95,5 +96,51 @@ func FuzzNormalize(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		checkNormalize(t, s)
+	})
+}
+
+// checkNormalizeJoined checks that parts normalised joined by sep give
+// the bytes and spans of their joined string normalised.
+func checkNormalizeJoined(t *testing.T, parts []string, sep string) {
+	t.Helper()
+	joined := strings.Join(parts, sep)
+	var want, got Text
+	for _, fold := range []bool{true, false} {
+		Normalize(&want, joined, fold)
+		NormalizeJoined(&got, parts, sep, fold)
+		if !bytes.Equal(got.Norm, want.Norm) {
+			t.Fatalf("NormalizeJoined(%q, %q, %v) = %q, want %q", parts, sep, fold, got.Norm, want.Norm)
+		}
+		for j := 0; j <= len(want.Norm); j++ {
+			for k := j; k <= len(want.Norm)+1 && k <= j+4; k++ {
+				gs, ge := got.Span(j, k)
+				ws, we := want.Span(j, k)
+				if gs != ws || ge != we {
+					t.Fatalf("NormalizeJoined(%q, %q, %v): Span(%d, %d) = [%d, %d), want [%d, %d)", parts, sep, fold, j, k, gs, ge, ws, we)
+				}
+			}
+		}
+	}
+}
+
+func TestNormalizeJoinedMatchesJoined(t *testing.T) {
+	for _, parts := range [][]string{
+		nil, {""}, {"", ""}, {"Projet de loi", "Le gouvernement a présenté"}, {" a ", " b "}, {"é", "é"},
+		{"fin\u00a0", "\u00a0début"}, {"a\xc3", "\xa9b"}, {"Titre", "Résumé", "Œuvre l’été"}, {"", "x", ""},
+	} {
+		for _, sep := range []string{"\n\x1f\n", " ", "x", "\n\u00a0\n"} {
+			checkNormalizeJoined(t, parts, sep)
+		}
+	}
+}
+
+func FuzzNormalizeJoined(f *testing.F) {
+	f.Add("Projet de loi|Le gouvernement a présenté|Œuvre", "\n\x1f\n")
+	f.Add("a\xc3|\xa9b| x ", " ")
+	f.Fuzz(func(t *testing.T, parts, sep string) {
+		if sep == "" || sep[0] >= utf8.RuneSelf || sep[len(sep)-1] >= utf8.RuneSelf {
+			return // a rune could run across it
+		}
+		checkNormalizeJoined(t, strings.Split(parts, "|"), sep)
 	})
 }
