@@ -145,14 +145,17 @@ func (r *relayRecorder) watch(ctx context.Context, fs []store.StoredFinding) err
 			within := r.cfg.Relay.VelocityWithin
 			// Counted by the articles' own times up to this one's, so a
 			// slow poll does not change the count.
-			if outlets := sp.Velocity(articleTime(sp, articleID, now), within); len(outlets) >= n {
+			at := articleTime(sp, articleID, now)
+			if outlets := sp.Velocity(at, within); len(outlets) >= n {
 				// At most one a period: the next is news only when the
-				// spread goes on past it.
-				last, found, err := r.st.LastArticleAlert(ctx, "velocity", l.ID+"/")
+				// spread goes on past it. The period is of the articles'
+				// times too, the one that raised the last alert to this
+				// one, so how fast polls come does not change it.
+				_, lastArticle, found, err := r.st.LastArticleAlert(ctx, "velocity", l.ID+"/")
 				if err != nil {
 					return err
 				}
-				if !found || now.Sub(last) >= within {
+				if !found || at.Sub(articleTime(sp, lastArticle, time.Time{})) >= within {
 					detail := fmt.Sprintf("%d outlets reported %s's contents within %s: %s", len(outlets), leakName(l), shortDuration(within), strings.Join(outlets, ", "))
 					if _, err := r.st.QueueArticleAlert(ctx, articleID, "velocity", detail, l.ID+"/"+now.UTC().Format(time.RFC3339Nano), now); err != nil {
 						return err

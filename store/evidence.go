@@ -375,14 +375,18 @@ func withoutCredentials(h http.Header) http.Header {
 }
 
 // LastArticleAlert is when the latest alert of kind whose key (as given
-// to QueueArticleAlert) starts with keyPrefix was queued; found is false
-// when none was.
-func (s *DB) LastArticleAlert(ctx context.Context, kind, keyPrefix string) (at time.Time, found bool, err error) {
+// to QueueArticleAlert) starts with keyPrefix was queued, and for which
+// article; found is false when none was.
+func (s *DB) LastArticleAlert(ctx context.Context, kind, keyPrefix string) (at time.Time, articleID int64, found bool, err error) {
 	// idem_key is kind:key/channel; the prefix's LIKE wildcards are escaped.
 	pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(kind+":"+keyPrefix) + "%"
-	err = s.db.QueryRowContext(ctx, `SELECT max(created_at) FROM alerts WHERE kind = ? AND idem_key LIKE ? ESCAPE '\'`, kind, pattern).Scan(timeDest{&at})
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("store: last %s alert: %w", kind, err)
+	err = s.db.QueryRowContext(ctx, `SELECT a.created_at, f.article_id FROM alerts a JOIN findings f ON f.id = a.finding_id
+WHERE a.kind = ? AND a.idem_key LIKE ? ESCAPE '\' ORDER BY a.created_at DESC, a.id DESC LIMIT 1`, kind, pattern).Scan(timeDest{&at}, &articleID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return time.Time{}, 0, false, nil
+	case err != nil:
+		return time.Time{}, 0, false, fmt.Errorf("store: last %s alert: %w", kind, err)
 	}
-	return at, !at.IsZero(), nil
+	return at, articleID, true, nil
 }

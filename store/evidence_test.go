@@ -153,7 +153,7 @@ func TestLastArticleAlertAndListingNotAFetch(t *testing.T) {
 		if _, err := s.SaveFindings(ctx, r.VersionID, []finding.Finding{testFinding("k")}, routeTo("#c"), t0); err != nil {
 			t.Fatal(err)
 		}
-		if _, found, err := s.LastArticleAlert(ctx, "velocity", "leak_1/"); err != nil || found {
+		if _, _, found, err := s.LastArticleAlert(ctx, "velocity", "leak_1/"); err != nil || found {
 			t.Fatalf("before any: found %v, %v", found, err)
 		}
 		for i, key := range []string{"leak_1/a", "leak_1/b", "leakX1/c"} {
@@ -161,9 +161,10 @@ func TestLastArticleAlertAndListingNotAFetch(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		at, found, err := s.LastArticleAlert(ctx, "velocity", "leak_1/")
-		if err != nil || !found || !at.Equal(t0.Add(time.Hour)) {
-			t.Errorf("last velocity alert of leak_1: %v %v %v, want %v (leakX1's is another leak)", at, found, err, t0.Add(time.Hour))
+		at, articleID, found, err := s.LastArticleAlert(ctx, "velocity", "leak_1/")
+		if err != nil || !found || !at.Equal(t0.Add(time.Hour)) || articleID != r.ArticleID {
+			t.Errorf("last velocity alert of leak_1: %v, article %d, %v %v; want %v, article %d (leakX1's is another leak)",
+				at, articleID, found, err, t0.Add(time.Hour), r.ArticleID)
 		}
 
 		if _, err := s.SaveArticle(ctx, a, Fetch{FetchedAt: t0.Add(5 * time.Hour), OnlyNew: true}); err != nil {
