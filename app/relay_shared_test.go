@@ -4,14 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/clock"
-	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/store"
 )
@@ -24,20 +21,7 @@ import (
 func TestSharedRelayRecorders(t *testing.T) {
 	for _, shared := range []bool{true, false} {
 		ctx := context.Background()
-		dir := t.TempDir()
-		cfgPath := filepath.Join(dir, "config.yaml")
-		if err := os.WriteFile(cfgPath, []byte(spreadYAML), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := config.Parse(cfgPath, []byte(spreadYAML), func(string) (string, bool) { return "", false })
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := store.OpenSQLite(ctx, cfg.Store)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
+		cfg, st := spreadStore(t)
 		at := time.Date(2017, 5, 5, 19, 0, 0, 0, time.UTC)
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		var recs []*relayRecorder

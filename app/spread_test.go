@@ -45,17 +45,7 @@ func TestSpreadCommand(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgPath, []byte(spreadYAML), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse(cfgPath, []byte(spreadYAML), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.OpenSQLite(ctx, cfg.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, st := spreadStoreAt(t, cfgPath)
 	at := time.Date(2017, 5, 5, 19, 0, 0, 0, time.UTC)
 	rec, err := newRelayRecorder(ctx, cfg, st, clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -205,4 +195,28 @@ relay: {velocity_outlets: 3, velocity_within: 1h}`, 1)
 	if len(velocity) != 1 || !strings.Contains(velocity[0].Detail, "3 outlets") || velocity[0].Finding.Finding.Article.Source != "daily" {
 		t.Errorf("velocity alerts %+v", velocity)
 	}
+}
+
+// spreadStore writes spreadYAML to a config file of its own and opens the
+// store it names, closed when t ends.
+func spreadStore(t *testing.T) (*config.Config, *store.DB) {
+	t.Helper()
+	return spreadStoreAt(t, filepath.Join(t.TempDir(), "config.yaml"))
+}
+
+func spreadStoreAt(t *testing.T, cfgPath string) (*config.Config, *store.DB) {
+	t.Helper()
+	if err := os.WriteFile(cfgPath, []byte(spreadYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(cfgPath, []byte(spreadYAML), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenSQLite(context.Background(), cfg.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return cfg, st
 }

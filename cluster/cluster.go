@@ -252,10 +252,10 @@ func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 func (n *Node) newClient() (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	timeout := n.o.Lease * 3 / 4
-	river.AddWorker(workers, &pollWorker{n: n, timeout: timeout})
-	river.AddWorker(workers, &revisitWorker{n: n, timeout: timeout})
-	river.AddWorker(workers, &pruneWorker{n: n, timeout: timeout})
-	river.AddWorker(workers, &recoverWorker{n: n, timeout: timeout})
+	river.AddWorker(workers, &pollWorker{worker[PollArgs]{n: n, timeout: timeout}})
+	river.AddWorker(workers, &revisitWorker{worker[RevisitArgs]{n: n, timeout: timeout}})
+	river.AddWorker(workers, &pruneWorker{worker[PruneArgs]{n: n, timeout: timeout}})
+	river.AddWorker(workers, &recoverWorker{worker[RecoverArgs]{n: n, timeout: timeout}})
 	client, err := river.NewClient(riverpgxv5.New(n.pool), &river.Config{
 		ID:                   n.o.ID,
 		Workers:              workers,

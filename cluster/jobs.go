@@ -75,13 +75,17 @@ func (n *Node) gone(kind, source string) error {
 	return river.JobCancel(fmt.Errorf("source %q is not in the config of worker %s", source, n.o.ID))
 }
 
-type pollWorker struct {
-	river.WorkerDefaults[PollArgs]
+// worker is what every job's worker has: the node, and the timeout that
+// cancels a job before River could take it for a dead worker's.
+type worker[T river.JobArgs] struct {
+	river.WorkerDefaults[T]
 	n       *Node
 	timeout time.Duration
 }
 
-func (w *pollWorker) Timeout(*river.Job[PollArgs]) time.Duration { return w.timeout }
+func (w *worker[T]) Timeout(*river.Job[T]) time.Duration { return w.timeout }
+
+type pollWorker struct{ worker[PollArgs] }
 
 func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	next, ok := w.n.o.Pipeline.PollSource(ctx, job.Args.Source)
@@ -91,13 +95,7 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	return w.n.again("poll", next)
 }
 
-type revisitWorker struct {
-	river.WorkerDefaults[RevisitArgs]
-	n       *Node
-	timeout time.Duration
-}
-
-func (w *revisitWorker) Timeout(*river.Job[RevisitArgs]) time.Duration { return w.timeout }
+type revisitWorker struct{ worker[RevisitArgs] }
 
 func (w *revisitWorker) Work(ctx context.Context, job *river.Job[RevisitArgs]) error {
 	next, ok := w.n.o.Pipeline.RevisitSource(ctx, job.Args.Source)
@@ -107,25 +105,13 @@ func (w *revisitWorker) Work(ctx context.Context, job *river.Job[RevisitArgs]) e
 	return w.n.again("revisit", next)
 }
 
-type pruneWorker struct {
-	river.WorkerDefaults[PruneArgs]
-	n       *Node
-	timeout time.Duration
-}
-
-func (w *pruneWorker) Timeout(*river.Job[PruneArgs]) time.Duration { return w.timeout }
+type pruneWorker struct{ worker[PruneArgs] }
 
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
 	return w.n.again("prune", w.n.o.Pipeline.Prune(ctx))
 }
 
-type recoverWorker struct {
-	river.WorkerDefaults[RecoverArgs]
-	n       *Node
-	timeout time.Duration
-}
-
-func (w *recoverWorker) Timeout(*river.Job[RecoverArgs]) time.Duration { return w.timeout }
+type recoverWorker struct{ worker[RecoverArgs] }
 
 func (w *recoverWorker) Work(ctx context.Context, _ *river.Job[RecoverArgs]) error {
 	if err := w.n.o.Pipeline.Recover(ctx); err != nil {

@@ -555,17 +555,27 @@ func (r *fleetResult) report(w io.Writer) {
 // stats reads the feed server's counts.
 func (c *child) stats(ctx context.Context) (ServedCounts, error) {
 	var s ServedCounts
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+c.addr+"/stats", nil)
+	if err := c.getJSON(ctx, "/stats", &s); err != nil {
+		return s, fmt.Errorf("reading the feed server's counts: %w", err)
+	}
+	return s, nil
+}
+
+// getJSON decodes the feed server's answer to GET path into v.
+func (c *child) getJSON(ctx context.Context, path string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+c.addr+path, nil)
 	if err != nil {
-		return s, err
+		return err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return s, fmt.Errorf("reading the feed server's counts: %w", err)
+		return err
 	}
 	defer resp.Body.Close()
-	err = json.NewDecoder(resp.Body).Decode(&s)
-	return s, err
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
 }
 
 // clockTick is Linux's USER_HZ, the unit of /proc's CPU times; 100 on

@@ -155,24 +155,7 @@ slack:
   api_url: %[2]s
   channel: "#election-alerts"
   pace: 20ms
-elections:
-  - id: fr
-    name: Présidentielle
-    country: FR
-    rounds:
-      - id: r2
-        name: Second tour
-        zones:
-          - {id: metropole, name: France métropolitaine, tz: Europe/Paris, date: 2017-05-07, opens: "08:00", closes: "20:00"}
-        windows:
-          - {name: silence, description: Silence, start: eve-midnight, end: polls-close}
-rules:
-  - id: leak-content
-    title: Reporting the contents of the leaked data
-    severity: high
-    windows: [fr/r2/silence]
-    match: {term: courriels}
-sources:
+` + testElectionYAML + `sources:
 `
 
 // worker is one run process of the cluster.

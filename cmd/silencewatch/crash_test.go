@@ -142,24 +142,7 @@ sources:
   - {name: alpha, url: "%[3]s/alpha", every: 1s, min_every: 1s, max_every: 1s, silence_every: 1s}
   - {name: beta, url: "%[3]s/beta", every: 1s, min_every: 1s, max_every: 1s, silence_every: 1s}
   - {name: gamma, url: "%[3]s/gamma", every: 1s, min_every: 1s, max_every: 1s, silence_every: 1s}
-elections:
-  - id: fr
-    name: Présidentielle
-    country: FR
-    rounds:
-      - id: r2
-        name: Second tour
-        zones:
-          - {id: metropole, name: France métropolitaine, tz: Europe/Paris, date: 2017-05-07, opens: "08:00", closes: "20:00"}
-        windows:
-          - {name: silence, description: Silence, start: eve-midnight, end: polls-close}
-rules:
-  - id: leak-content
-    title: Reporting the contents of the leaked data
-    severity: high
-    windows: [fr/r2/silence]
-    match: {term: courriels}
-`
+` + testElectionYAML
 
 // crashPoint is a moment to kill the process at: when a call matching
 // match reaches Slack, hold its answer or stall it (the test then kills
@@ -513,3 +496,24 @@ func checkChannel(t *testing.T, db *sql.DB, msgs []slackfake.Message) {
 		t.Errorf("the first alert was not edited with its outlet count: %s", root[0].Blocks)
 	}
 }
+
+// testElectionYAML is the election and rule of the tests' configs: the
+// French second round of 2017 and one rule on "courriels" in its silence.
+const testElectionYAML = `elections:
+  - id: fr
+    name: Présidentielle
+    country: FR
+    rounds:
+      - id: r2
+        name: Second tour
+        zones:
+          - {id: metropole, name: France métropolitaine, tz: Europe/Paris, date: 2017-05-07, opens: "08:00", closes: "20:00"}
+        windows:
+          - {name: silence, description: Silence, start: eve-midnight, end: polls-close}
+rules:
+  - id: leak-content
+    title: Reporting the contents of the leaked data
+    severity: high
+    windows: [fr/r2/silence]
+    match: {term: courriels}
+`
