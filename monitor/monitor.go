@@ -59,6 +59,9 @@ type Options struct {
 	// (relay detection between outlets). Its errors are logged and
 	// counted; they never stop the pipeline.
 	Relay Relay
+	// OnDispatch, when set, is told how late each poll Run starts was
+	// (a benchmark's lag percentiles).
+	OnDispatch func(source string, lag time.Duration)
 }
 
 // Relay observes evaluated versions, with the findings stored for them
@@ -176,6 +179,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 		OnDispatch: func(source string, lag time.Duration, waiting int) {
 			m.opts.Metrics.pollLag.WithLabelValues(source).Set(lag.Seconds())
 			m.opts.Metrics.queueDepth.Set(float64(waiting))
+			if m.opts.OnDispatch != nil {
+				m.opts.OnDispatch(source, lag)
+			}
 		},
 	}
 	m.opts.Logger.Info("monitor started", "sources", len(due), "workers", sched.Workers)

@@ -45,12 +45,27 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pollbench: -feeds, -items, -workers and -per-host must be at least 1, -per-host-delay not negative")
 		return exitUsage
 	}
+	if o.Daemon < 0 || (o.Daemon > 0 && o.Every <= 0) {
+		fmt.Fprintln(stderr, "pollbench: -daemon must not be negative, -every must be positive")
+		return exitUsage
+	}
 	b, err := setup(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "pollbench: %v\n", err)
 		return exitFailed
 	}
 	defer b.close()
+	if o.Daemon > 0 {
+		r, err := b.runDaemon(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "pollbench: %v\n", err)
+			return exitFailed
+		}
+		if !r.report(stdout) {
+			return exitFailed
+		}
+		return exitOK
+	}
 	r, err := b.measure(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "pollbench: %v\n", err)
@@ -73,6 +88,9 @@ type bench struct {
 	mon      *monitor.Monitor
 	metrics  *monitor.Metrics
 	warnings *atomic.Int64
+	// onDispatch, set before the daemon mode starts monitor.Run, is told
+	// each poll's lag.
+	onDispatch func(source string, lag time.Duration)
 }
 
 func setup(ctx context.Context, o options, stderr io.Writer) (_ *bench, err error) {
@@ -133,6 +151,11 @@ func setup(ctx context.Context, o options, stderr io.Writer) (_ *bench, err erro
 		Config: cfg, Store: b.store, Engine: engine, Fetcher: fetcher,
 		Delivery: notify.New(notify.Options{Config: cfg.Slack, Store: b.store, Clock: clk, Logger: logger, Console: io.Discard}),
 		Clock:    clk, Logger: logger, Metrics: b.metrics,
+		OnDispatch: func(source string, lag time.Duration) {
+			if b.onDispatch != nil {
+				b.onDispatch(source, lag)
+			}
+		},
 	})
 	// A second connection, outside the measured cycles, to count rows.
 	if b.counts, err = sql.Open("sqlite", cfg.Store+"?_pragma=busy_timeout(5000)"); err != nil {
@@ -176,16 +199,26 @@ func benchConfig(path string, raw []byte, addr string, o options) (*config.Confi
 		return nil, configNote{}, fmt.Errorf("%s: not a YAML mapping", path)
 	}
 	type source struct {
-		Name     string   `yaml:"name"`
-		URL      string   `yaml:"url"`
-		Language string   `yaml:"language"`
-		Tags     []string `yaml:"tags"`
-		Every    string   `yaml:"every"`
+		Name         string   `yaml:"name"`
+		URL          string   `yaml:"url"`
+		Language     string   `yaml:"language"`
+		Tags         []string `yaml:"tags"`
+		Every        string   `yaml:"every"`
+		SilenceEvery string   `yaml:"silence_every,omitempty"`
+		MinEvery     string   `yaml:"min_every,omitempty"`
+		MaxEvery     string   `yaml:"max_every,omitempty"`
 	}
 	sources := make([]source, o.Feeds)
 	for i := range sources {
 		sources[i] = source{Name: feedName(i), URL: fmt.Sprintf("http://%s/feed/%d", addr, i),
 			Language: "fr", Tags: []string{"national", "daily"}, Every: "1h"}
+		if o.Daemon > 0 {
+			// Due every -every whatever the cadence would adapt to, and
+			// inside or outside a window.
+			every := o.Every.String()
+			sources[i].Every, sources[i].SilenceEvery, sources[i].MaxEvery = every, every, every
+			sources[i].MinEvery = min(o.Every, 30*time.Second).String()
+		}
 	}
 	var list yaml.Node
 	if err := list.Encode(sources); err != nil {
@@ -405,8 +438,11 @@ type cycle struct {
 const cycles = 3
 
 // profilePath is where cycle n's CPU profile goes: name.pprof becomes
-// name.cycleN.pprof.
+// name.cycleN.pprof; n = 0 (the daemon mode's one profile) keeps name.
 func profilePath(name string, n int) string {
+	if n == 0 {
+		return name
+	}
 	ext := filepath.Ext(name)
 	return fmt.Sprintf("%s.cycle%d%s", strings.TrimSuffix(name, ext), n, ext)
 }

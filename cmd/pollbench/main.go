@@ -13,6 +13,12 @@
 // publishes one item, and cycle 2 polls them all again: 95% answer 304.
 // Cycle 3 polls them once more with nothing changed: all answer 304. The
 // run fails (exit 1) unless the store and the metrics show exactly that.
+//
+//	/tmp/pollbench -daemon 10m -every 1m -feeds 10000
+//
+// runs the daemon's own loop (monitor.Run) instead for ten minutes, every
+// feed due every minute, and reports its steady state: CPU per poll and
+// per minute, poll lag and peak RSS (see daemon.go).
 package main
 
 import (
@@ -37,6 +43,9 @@ type options struct {
 	CPUProfile   string
 	Published    time.Time
 	Gzip         bool
+	Daemon       time.Duration // 0: the three cycles
+	Every        time.Duration
+	MemProfile   string
 }
 
 func main() {
@@ -54,6 +63,9 @@ func main() {
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process during each cycle: `file`.pprof gives file.cycle1.pprof, ...")
 	flag.StringVar(&published, "published", published, "pubDate (RFC 3339) of every feed's first item, the next ones 10 min apart; the default lies in the example config's silence windows, so every item is scanned by the rules")
 	flag.BoolVar(&o.Gzip, "gzip", true, "serve feeds gzip-compressed, as news sites do")
+	flag.DurationVar(&o.Daemon, "daemon", 0, "instead of the three cycles, run the daemon's scheduler (monitor.Run) for this long, every feed due every -every, and report its steady state")
+	flag.DurationVar(&o.Every, "every", time.Minute, "with -daemon: every feed's every, silence_every and max_every, and the window CPU is reported by")
+	flag.StringVar(&o.MemProfile, "memprofile", "", "with -daemon: write a heap profile at the end of the run to `file`")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "pollbench: unexpected arguments %q\n", flag.Args())
