@@ -34,7 +34,8 @@ func (m *Monitor) PollSource(ctx context.Context, name string) (next time.Time, 
 	if err == nil && found && st.NextPollAt.After(m.opts.Clock.Now()) {
 		return st.NextPollAt, true
 	}
-	return m.pollFrom(ctx, name, st, err), true
+	// Written at once: the next job, maybe in another process, reads it.
+	return m.pollFrom(ctx, name, st, err, nil), true
 }
 
 // RevisitSources lists the sources whose articles are revisited for edits

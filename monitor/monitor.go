@@ -85,6 +85,9 @@ type Monitor struct {
 	cycle *Cycle
 	// engine is the rule set in force: opts.Engine, then what Reload gave.
 	engine atomic.Pointer[rules.Engine]
+	// states buffers source states while Run runs (see states.go); nil
+	// otherwise, when every state is written at once.
+	states *stateBuffer
 }
 
 // Cycle is what one poll cycle (PollOnce) did.
@@ -184,8 +187,20 @@ func (m *Monitor) Run(ctx context.Context) error {
 			}
 		},
 	}
+	m.states = newStateBuffer(m.opts.Store)
+	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
+	var flusher sync.WaitGroup
+	flusher.Go(func() { m.states.run(flushCtx, m.opts.Clock, m.opts.Logger, m.opts.Metrics.evaluateErrors.Inc) })
 	m.opts.Logger.Info("monitor started", "sources", len(due), "workers", sched.Workers)
 	sched.Run(ctx, due)
+	// No poll runs any more: write what is buffered.
+	stopFlush()
+	flusher.Wait()
+	if err := m.states.flush(context.WithoutCancel(ctx)); err != nil {
+		m.opts.Metrics.evaluateErrors.Inc()
+		m.opts.Logger.Error("saving source states at shutdown", "err", err)
+	}
+	m.states = nil
 	wg.Wait()
 	m.opts.Logger.Info("monitor stopped")
 	return nil
@@ -238,13 +253,21 @@ func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
 // time. Errors are recorded, never returned: one broken source must not
 // stop the others.
 func (m *Monitor) poll(ctx context.Context, name string) time.Time {
+	if b := m.states; b != nil {
+		if st, ok := b.state(name); ok {
+			return m.pollFrom(ctx, name, st, nil, b)
+		}
+		st, _, err := m.opts.Store.SourceState(ctx, name)
+		return m.pollFrom(ctx, name, st, err, b)
+	}
 	st, _, err := m.opts.Store.SourceState(ctx, name)
-	return m.pollFrom(ctx, name, st, err)
+	return m.pollFrom(ctx, name, st, err, nil)
 }
 
 // pollFrom is poll from the source's state as read from the store (and
-// the error reading it, logged here).
-func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceState, err error) time.Time {
+// the error reading it, logged here). The new state goes through states,
+// or straight to the store when states is nil.
+func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceState, err error, states *stateBuffer) time.Time {
 	src := m.sources[name]
 	log := m.opts.Logger.With("source", name)
 	if err != nil {
@@ -252,6 +275,15 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		log.Error("reading source state", "err", err)
 	}
 	st.Name, st.URL = name, src.URL
+	prev := st
+	save := func(st store.SourceState) {
+		if states == nil {
+			m.saveState(ctx, log, st)
+		} else if err := states.save(ctx, st, prev); err != nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			log.Error("saving source state", "err", err)
+		}
+	}
 
 	conditional := !st.ConditionalOff && m.checks.Conditional(name)
 	var res *crawler.FetchResult
@@ -277,7 +309,7 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 	case err != nil && ctx.Err() != nil:
 		// Shutting down: not the source's fault; poll again soon after restart.
 		st.NextPollAt = at
-		m.saveState(ctx, log, st)
+		save(st)
 		return at
 	case err != nil:
 		m.failed(ctx, log, &st, err, &out)
@@ -309,7 +341,7 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		c.NewItems += out.NewItems
 	})
 	st.NextPollAt, st.Interval = m.cadences[name].Next(st.Interval, out, m.opts.Rand)
-	m.saveState(ctx, log, st)
+	save(st)
 	return st.NextPollAt
 }
 

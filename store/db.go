@@ -225,6 +225,33 @@ func (s *DB) SourceState(ctx context.Context, name string) (SourceState, bool, e
 
 // SaveSourceState writes a source's state in one upsert.
 func (s *DB) SaveSourceState(ctx context.Context, st SourceState) error {
+	return saveSourceState(ctx, s.upsertSource, st)
+}
+
+// SaveSourceStates writes several sources' states in one transaction: a
+// batch costs one commit rather than one each. Either all are saved or
+// none.
+func (s *DB) SaveSourceStates(ctx context.Context, states []SourceState) error {
+	if len(states) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *txn) error {
+		upsert := tx.StmtContext(ctx, s.upsertSource)
+		defer upsert.Close()
+		for _, st := range states {
+			if err := saveSourceState(ctx, upsert, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: save %d source states: %w", len(states), err)
+	}
+	return nil
+}
+
+func saveSourceState(ctx context.Context, upsert *sql.Stmt, st SourceState) error {
 	if st.Name == "" {
 		return errors.New("store: save source state: empty name")
 	}
@@ -236,7 +263,7 @@ func (s *DB) SaveSourceState(ctx context.Context, st SourceState) error {
 		}
 		items = string(b)
 	}
-	_, err := s.upsertSource.ExecContext(ctx, st.Name, weburl.Redact(st.URL), st.ETag, st.LastModified,
+	_, err := upsert.ExecContext(ctx, st.Name, weburl.Redact(st.URL), st.ETag, st.LastModified,
 		st.ConditionalOff, st.Failures, ts(st.LastPollAt), ts(st.LastSuccessAt), ts(st.NextPollAt),
 		int64(st.Interval), items)
 	if err != nil {

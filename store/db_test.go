@@ -755,6 +755,41 @@ func TestConcurrentSaveArticle(t *testing.T) {
 	})
 }
 
+// TestSaveSourceStates: a batch saves every state, in order (a later
+// state of the same source wins), and a batch with a bad state saves
+// none.
+func TestSaveSourceStates(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newStore newStoreFunc) {
+		s, _ := newStore(t)
+		ctx := context.Background()
+		if err := s.SaveSourceStates(ctx, nil); err != nil {
+			t.Fatalf("empty batch: %v", err)
+		}
+		batch := []SourceState{
+			{Name: "a", URL: "https://a.example/rss", ETag: `"1"`, NextPollAt: t0},
+			{Name: "b", URL: "https://b.example/rss", LastItems: []string{"g1"}, Interval: time.Minute},
+			{Name: "a", URL: "https://a.example/rss", ETag: `"2"`, NextPollAt: t0.Add(time.Minute)},
+		}
+		if err := s.SaveSourceStates(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range batch[1:] {
+			got, found, err := s.SourceState(ctx, want.Name)
+			want.NextPollAt = want.NextPollAt.UTC()
+			if err != nil || !found || !reflect.DeepEqual(got, want) {
+				t.Errorf("SourceState(%s) = %#v, %v, %v; want %#v", want.Name, got, found, err, want)
+			}
+		}
+		err := s.SaveSourceStates(ctx, []SourceState{{Name: "c", URL: "u"}, {}})
+		if err == nil || !strings.HasPrefix(err.Error(), "store:") {
+			t.Fatalf("batch with a nameless state: %v, want a store: error", err)
+		}
+		if _, found, _ := s.SourceState(ctx, "c"); found {
+			t.Error("a failed batch saved part of itself")
+		}
+	})
+}
+
 func BenchmarkSaveSourceState(b *testing.B) {
 	eachBackendBench(b, func(b *testing.B, newStore newStoreFunc) {
 		s, _ := newStore(b)

@@ -1,0 +1,212 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/silencewatch/silencewatch/clock"
+	"github.com/silencewatch/silencewatch/store"
+)
+
+func TestOnlyTimesMoved(t *testing.T) {
+	t0 := time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC)
+	prev := store.SourceState{Name: "s", URL: "u", ETag: `"1"`, LastModified: "lm", Failures: 0, LastItems: []string{"a", "b"},
+		LastPollAt: t0, NextPollAt: t0.Add(time.Minute), Interval: time.Minute}
+	moved := prev
+	moved.LastPollAt, moved.LastSuccessAt, moved.NextPollAt, moved.Interval = t0.Add(time.Minute), t0.Add(time.Minute), t0.Add(2*time.Minute), 90*time.Second
+	moved.LastItems = []string{"a", "b"} // an equal copy
+	for _, tt := range []struct {
+		name string
+		edit func(st *store.SourceState)
+		want bool
+	}{
+		{"poll times and interval", func(*store.SourceState) {}, true},
+		{"new etag", func(st *store.SourceState) { st.ETag = `"2"` }, false},
+		{"new last-modified", func(st *store.SourceState) { st.LastModified = "lm2" }, false},
+		{"validators found unreliable", func(st *store.SourceState) { st.ConditionalOff = true }, false},
+		{"a failure", func(st *store.SourceState) { st.Failures = 1 }, false},
+		{"new items", func(st *store.SourceState) { st.LastItems = []string{"c", "a"} }, false},
+		{"items forgotten", func(st *store.SourceState) { st.LastItems = nil }, false},
+		{"another source", func(st *store.SourceState) { st.Name = "t" }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := moved
+			tt.edit(&st)
+			if got := onlyTimesMoved(prev, st); got != tt.want {
+				t.Errorf("onlyTimesMoved = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// failingBatch fails its first n batches.
+type failingBatch struct {
+	*store.DB
+	fail int
+}
+
+func (f *failingBatch) SaveSourceStates(ctx context.Context, states []store.SourceState) error {
+	if f.fail > 0 {
+		f.fail--
+		return errors.New("store: disk I/O error")
+	}
+	return f.DB.SaveSourceStates(ctx, states)
+}
+
+// TestStateBuffer: a state that only moves poll times waits in the
+// buffer (and is what the next poll starts from); any other state is
+// written at once with everything buffered before it; a failed flush
+// keeps the states for the next one.
+func TestStateBuffer(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fb := &failingBatch{DB: st}
+	b := newStateBuffer(fb)
+	t0 := time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC)
+	a0 := store.SourceState{Name: "a", URL: "u", ETag: `"1"`, NextPollAt: t0}
+	if err := st.SaveSourceState(ctx, a0); err != nil {
+		t.Fatal(err)
+	}
+	stored := func(name string) store.SourceState {
+		t.Helper()
+		got, _, err := st.SourceState(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+
+	a1 := a0
+	a1.NextPollAt = t0.Add(time.Minute)
+	if err := b.save(ctx, a1, a0); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored("a"); !got.NextPollAt.Equal(t0) {
+		t.Errorf("a 304's state was written at once: next poll %v", got.NextPollAt)
+	}
+	if got, ok := b.state("a"); !ok || !reflect.DeepEqual(got, a1) {
+		t.Errorf("buffered state = %v, %v; want %v", got, ok, a1)
+	}
+
+	// Source b's new validators: written now, a's buffered state with it.
+	b0 := store.SourceState{Name: "b", URL: "v"}
+	b1 := b0
+	b1.ETag = `"x"`
+	if err := b.save(ctx, b1, b0); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored("b"); got.ETag != `"x"` {
+		t.Errorf("new validators not written at once: %#v", got)
+	}
+	if got := stored("a"); !got.NextPollAt.Equal(a1.NextPollAt) {
+		t.Errorf("the buffered state was not written with it: next poll %v", got.NextPollAt)
+	}
+	if _, ok := b.state("a"); ok {
+		t.Error("a written state is still buffered")
+	}
+
+	// A failed flush keeps the state, and the next flush writes it.
+	a2 := a1
+	a2.NextPollAt = t0.Add(2 * time.Minute)
+	b.save(ctx, a2, a1)
+	fb.fail = 1
+	if err := b.flush(ctx); err == nil {
+		t.Fatal("flush succeeded, want the store's error")
+	}
+	if got, ok := b.state("a"); !ok || !got.NextPollAt.Equal(a2.NextPollAt) {
+		t.Errorf("after a failed flush: %v, %v; want the state kept", got, ok)
+	}
+	if err := b.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored("a"); !got.NextPollAt.Equal(a2.NextPollAt) {
+		t.Errorf("after the retry: next poll %v, want %v", got.NextPollAt, a2.NextPollAt)
+	}
+}
+
+// TestRunWritesBufferedStatesAtShutdown: once Run returns, the store
+// holds the state of the source's last poll, a 304 whose state went
+// through the buffer.
+func TestRunWritesBufferedStatesAtShutdown(t *testing.T) {
+	// A simulated clock, so the source's five-minute cadence takes a
+	// fraction of a second.
+	sim := clock.NewSim(time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC), 3000)
+	var mu sync.Mutex
+	var lastRequest time.Time
+	f := newFeed(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		mu.Lock()
+		lastRequest = sim.Now()
+		mu.Unlock()
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		w.Write([]byte(rss(rssItem("g1", "hello"))))
+	})
+	h := newHarness(t, f)
+	opts := h.m.opts
+	opts.Clock = sim
+	m := New(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	for h.feedN() < 3 { // a 200, then 304s
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st, found, err := h.st.SourceState(context.Background(), h.name)
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil || !found || st.ETag != `"v1"` || st.LastPollAt.Before(lastRequest) {
+		t.Fatalf("after Run: %#v, %v, %v; want the poll of %v", st, found, err, lastRequest)
+	}
+}
+
+// TestPollSourceWritesAtOnce: a cluster's poll job leaves the state in
+// the store when it returns, where the next job (in any process) reads it.
+func TestPollSourceWritesAtOnce(t *testing.T) {
+	f := newFeed(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		w.Write([]byte(rss(rssItem("g1", "hello"))))
+	})
+	h := newHarness(t, f)
+	ctx := context.Background()
+	for i := range 2 { // a 200, then a 304 that moves only the poll times
+		st, _, _ := h.st.SourceState(ctx, h.name)
+		st.NextPollAt = time.Time{} // due
+		if i > 0 {
+			if err := h.st.SaveSourceState(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next, ok := h.m.PollSource(ctx, h.name)
+		if !ok {
+			t.Fatal("PollSource: no such source")
+		}
+		got, found, err := h.st.SourceState(ctx, h.name)
+		if err != nil || !found || !got.NextPollAt.Equal(next) {
+			t.Fatalf("poll %d: stored %v, %v, %v; want next poll %v", i+1, got.NextPollAt, found, err, next)
+		}
+	}
+	if n := h.feedN(); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}
