@@ -153,6 +153,10 @@ func cadenceFor(s config.Source, windows []calendar.Window) *crawler.Cadence {
 	return c
 }
 
+// schedulerTick batches Run's wake-ups (crawler.Scheduler.Tick): a poll
+// starts at most this late, against a cadence of 30 s at the least.
+const schedulerTick = 50 * time.Millisecond
+
 // Run starts the pipeline and blocks until ctx is cancelled and in-flight
 // work has finished.
 func (m *Monitor) Run(ctx context.Context) error {
@@ -178,7 +182,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		m.revisitLoop(ctx)
 	}()
 	sched := &crawler.Scheduler{
-		Clock: m.opts.Clock, Workers: m.opts.Config.Crawler.Workers, Poll: m.poll, Grace: 5 * time.Second,
+		Clock: m.opts.Clock, Workers: m.opts.Config.Crawler.Workers, Poll: m.poll, Grace: 5 * time.Second, Tick: schedulerTick,
 		OnDispatch: func(source string, lag time.Duration, waiting int) {
 			m.opts.Metrics.pollLag.WithLabelValues(source).Set(lag.Seconds())
 			m.opts.Metrics.queueDepth.Set(float64(waiting))
