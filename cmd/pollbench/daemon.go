@@ -16,11 +16,11 @@ import (
 
 // The daemon mode (-daemon DURATION) runs monitor.Run, the scheduler of
 // `silencewatch run`, over the feed server for DURATION, every feed due
-// every -every. The first window of -every holds every feed's first poll
-// (all 200, every item stored and evaluated): it is the warm-up, reported
-// apart. The windows after it are the steady state: 304s, and the
-// validator checks (full GETs of unchanged feeds) the cadence spreads
-// over them.
+// every -every. The first windows of -every, until every feed's first
+// poll has started (all 200, every item stored and evaluated), are the
+// warm-up, reported apart. The windows after it are the steady state:
+// 304s, and the validator checks (full GETs of unchanged feeds) the
+// cadence spreads over them.
 
 // lagHist counts poll lags in buckets growing by 5%, so a long run at
 // 50,000 feeds keeps a few kilobytes rather than every lag.
@@ -71,9 +71,10 @@ type daemonResult struct {
 	o              options
 	note           configNote
 	windows        []window
-	warmup, steady counts // what the pipeline did in the first window, and after it
+	warmupWindows  int
+	warmup, steady counts // what the pipeline did in the warm-up, and after it
 	lags           *lagHist
-	warmupRSSKiB   int64 // peak RSS at the end of the first window
+	warmupRSSKiB   int64 // peak RSS at the end of the warm-up
 	peakRSSKiB     int64
 	heapInUse      uint64 // after a GC at the end
 	server         rusage
@@ -86,11 +87,21 @@ type daemonResult struct {
 func (b *bench) runDaemon(ctx context.Context) (*daemonResult, error) {
 	r := &daemonResult{o: b.o, note: b.cfgNote, lags: &lagHist{}, goVersion: runtime.Version(), procs: runtime.GOMAXPROCS(0)}
 	var polls atomic.Int64
-	var steady atomic.Bool
-	b.onDispatch = func(_ string, lag time.Duration) {
+	var steady, warm atomic.Bool
+	var mu sync.Mutex
+	first := map[string]bool{} // sources polled, until all are
+	b.onDispatch = func(source string, lag time.Duration) {
 		polls.Add(1)
-		if steady.Load() {
+		switch {
+		case steady.Load():
 			r.lags.add(lag)
+		case !warm.Load():
+			mu.Lock()
+			if first[source] = true; len(first) == b.o.Feeds {
+				warm.Store(true)
+				first = nil
+			}
+			mu.Unlock()
 		}
 	}
 	before, err := b.count(ctx)
@@ -103,7 +114,7 @@ func (b *bench) runDaemon(ctx context.Context) (*daemonResult, error) {
 	var runErr error
 	wg.Go(func() { runErr = b.mon.Run(runCtx) })
 
-	n := max(int(b.o.Daemon/b.o.Every), 2)
+	n := int(b.o.Daemon / b.o.Every)
 	tick := time.NewTicker(b.o.Every)
 	defer tick.Stop()
 	last, lastPolls := getRusage(), int64(0)
@@ -119,9 +130,10 @@ func (b *bench) runDaemon(ctx context.Context) (*daemonResult, error) {
 		u, p := getRusage(), polls.Load()
 		r.windows = append(r.windows, window{cpu: u.CPU() - last.CPU(), polls: p - lastPolls})
 		last, lastPolls = u, p
-		if i == 0 {
+		if !steady.Load() && warm.Load() {
 			// The end of the warm-up: count what it did, then take the
 			// counting's CPU out of the next window.
+			r.warmupWindows = i + 1
 			r.warmupRSSKiB = u.MaxRSSKiB
 			c, err := b.count(ctx)
 			if err != nil {
@@ -138,6 +150,12 @@ func (b *bench) runDaemon(ctx context.Context) (*daemonResult, error) {
 			}
 			last = getRusage()
 		}
+	}
+	if r.warmupWindows == 0 || r.warmupWindows == n {
+		stop()
+		wg.Wait()
+		return nil, fmt.Errorf("-daemon %s: the warm-up (every feed's first poll) took %d of %d windows: no steady state to measure",
+			b.o.Daemon, r.warmupWindows, n)
 	}
 	if err := stopProfile(); err != nil {
 		stop()
@@ -209,12 +227,18 @@ func (r *daemonResult) report(w io.Writer) bool {
 	p("pollbench -daemon: monitor.Run over %d feeds × %d items on loopback for %s, every feed due every %s", n, o.Items, o.Daemon, o.Every)
 	p("  %s, GOMAXPROCS %d; crawler: workers %d, per_host_concurrency %d; config: %d rules of %s; store: SQLite; clock: real",
 		r.goVersion, r.procs, o.Workers, o.PerHost, r.note.rules, r.note.path)
-	p("  window = %s (-every); window 1 is the warm-up (every feed's first poll), the others the steady state", o.Every)
+	p("  window = %s (-every); the warm-up lasts until every feed's first poll has started, the steady state is the windows after it", o.Every)
 	p("")
-	warm := r.windows[0]
-	p("warm-up (window 1): %d polls (200: %d, 304: %d, errors: %d), CPU %.2f s, peak RSS %.1f MiB",
-		warm.polls, r.warmup.fetchOK, r.warmup.fetchNotModified, r.warmup.fetchErrors, seconds(warm.cpu), mib(r.warmupRSSKiB))
-	steady := r.windows[1:]
+	var warm window
+	for _, w := range r.windows[:r.warmupWindows] {
+		warm.cpu += w.cpu
+		warm.polls += w.polls
+	}
+	allMed, allMax := cpuStats(r.windows)
+	p("warm-up (windows 1-%d): %d polls (200: %d, 304: %d, errors: %d), CPU %.2f s, peak RSS %.1f MiB",
+		r.warmupWindows, warm.polls, r.warmup.fetchOK, r.warmup.fetchNotModified, r.warmup.fetchErrors, seconds(warm.cpu), mib(r.warmupRSSKiB))
+	p("  every window, warm-up included: median %.2f s, max %.2f s, max/median %.2f", seconds(allMed), seconds(allMax), float64(allMax)/float64(max(allMed, 1)))
+	steady := r.windows[r.warmupWindows:]
 	var cpu time.Duration
 	var polls int64
 	for _, w := range steady {
@@ -227,8 +251,8 @@ func (r *daemonResult) report(w io.Writer) bool {
 		ratio = float64(largest) / float64(med)
 	}
 	fetches := r.steady.fetchOK + r.steady.fetchNotModified + r.steady.fetchErrors
-	p("steady state (windows 2-%d): %d polls (304: %d, 200: %d validator checks and changes, errors: %d)",
-		len(r.windows), fetches, r.steady.fetchNotModified, r.steady.fetchOK, r.steady.fetchErrors)
+	p("steady state (windows %d-%d): %d polls (304: %d, 200: %d validator checks and changes, errors: %d)",
+		r.warmupWindows+1, len(r.windows), fetches, r.steady.fetchNotModified, r.steady.fetchOK, r.steady.fetchErrors)
 	p("  CPU per poll      %.0f µs (steady CPU / polls started; the validator checks included, as in any steady minute)",
 		perPoll(cpu, int(polls)).Seconds()*1e6)
 	p("  CPU per window    median %.2f s, max %.2f s, max/median %.2f (%.1f%% of %d cores at the median)",
