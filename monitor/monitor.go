@@ -240,8 +240,14 @@ func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
 			return nil, fmt.Errorf("monitor: %w", err)
 		}
 		spread := src.Every
-		if m.cadences[name].Silent(now) || spread == 0 {
+		silent := m.cadences[name].Silent(now)
+		if silent || spread == 0 {
 			spread = src.SilenceEvery
+		}
+		// A first full fetch costs many 304s: many at once are spread
+		// further when asked, but never past a window's cadence.
+		if !found && !silent {
+			spread = max(spread, m.opts.Config.Crawler.FirstPollSpread)
 		}
 		switch {
 		case !found || st.NextPollAt.IsZero() || st.NextPollAt.Before(now):

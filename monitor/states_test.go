@@ -3,14 +3,20 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/silencewatch/silencewatch/clock"
+	"github.com/silencewatch/silencewatch/config"
+	"github.com/silencewatch/silencewatch/rules"
 	"github.com/silencewatch/silencewatch/store"
 )
 
@@ -210,3 +216,58 @@ func TestPollSourceWritesAtOnce(t *testing.T) {
 		t.Errorf("%d requests, want 2", n)
 	}
 }
+
+// TestFirstPollSpread: with crawler.first_poll_spread, sources never
+// polled are first polled across that span; a source with a stored
+// state, overdue, still within its interval.
+func TestFirstPollSpread(t *testing.T) {
+	var yaml strings.Builder
+	yaml.WriteString("crawler: {first_poll_spread: 10m}\nsources:\n")
+	for i := range 40 {
+		fmt.Fprintf(&yaml, "  - {name: s%d, url: \"https://s%d.example/rss\", every: 1m}\n", i, i)
+	}
+	yaml.WriteString(rulesYAML)
+	cfg, err := config.Parse("test.yaml", []byte(yaml.String()), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	engine, err := rules.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) // outside the windows
+	if err := st.SaveSourceState(ctx, store.SourceState{Name: "s0", URL: "u", NextPollAt: now.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Config: cfg, Store: st, Engine: engine, Clock: fixedClock{now}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	due, err := m.firstDue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := 0
+	for name, at := range due {
+		d := at.Sub(now)
+		switch {
+		case name == "s0" && (d < 0 || d >= time.Minute):
+			t.Errorf("s0, polled before, first due in %s, want within its 1m interval", d)
+		case d < 0 || d >= 10*time.Minute:
+			t.Errorf("%s first due in %s, want within the 10m spread", name, d)
+		case d >= time.Minute:
+			late++
+		}
+	}
+	if late < 20 { // 39 phases over 10 minutes: about 35 past the first
+		t.Errorf("only %d of 39 new sources first due after the first minute", late)
+	}
+}
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time                       { return c.t }
+func (c fixedClock) NewTimer(d time.Duration) clock.Timer { return clock.Real{}.NewTimer(d) }

@@ -247,6 +247,7 @@ func benchConfig(path string, raw []byte, addr string, o options) (*config.Confi
 	cfg.Crawler.Workers = o.Workers
 	cfg.Crawler.PerHostConcurrency = o.PerHost
 	cfg.Crawler.PerHostDelay = o.PerHostDelay
+	cfg.Crawler.FirstPollSpread = o.FirstPollSpread
 	return cfg, note, nil
 }
 

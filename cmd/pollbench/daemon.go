@@ -227,6 +227,9 @@ func (r *daemonResult) report(w io.Writer) bool {
 	p("pollbench -daemon: monitor.Run over %d feeds × %d items on loopback for %s, every feed due every %s", n, o.Items, o.Daemon, o.Every)
 	p("  %s, GOMAXPROCS %d; crawler: workers %d, per_host_concurrency %d; config: %d rules of %s; store: SQLite; clock: real",
 		r.goVersion, r.procs, o.Workers, o.PerHost, r.note.rules, r.note.path)
+	if o.FirstPollSpread > 0 {
+		p("  crawler.first_poll_spread %s: the first polls are spread over it", o.FirstPollSpread)
+	}
 	p("  window = %s (-every); the warm-up lasts until every feed's first poll has started, the steady state is the windows after it", o.Every)
 	p("")
 	var warm window

@@ -46,6 +46,8 @@ type options struct {
 	Daemon       time.Duration // 0: the three cycles
 	Every        time.Duration
 	MemProfile   string
+	// FirstPollSpread is crawler.first_poll_spread.
+	FirstPollSpread time.Duration
 }
 
 func main() {
@@ -65,6 +67,7 @@ func main() {
 	flag.BoolVar(&o.Gzip, "gzip", true, "serve feeds gzip-compressed, as news sites do")
 	flag.DurationVar(&o.Daemon, "daemon", 0, "instead of the three cycles, run the daemon's scheduler (monitor.Run) for this long, every feed due every -every, and report its steady state")
 	flag.DurationVar(&o.Every, "every", time.Minute, "with -daemon: every feed's every, silence_every and max_every, and the window CPU is reported by")
+	flag.DurationVar(&o.FirstPollSpread, "first-poll-spread", 0, "crawler.first_poll_spread: the span the feeds' first polls (full fetches) are spread over, when longer than -every")
 	flag.StringVar(&o.MemProfile, "memprofile", "", "with -daemon: write a heap profile at the end of the run to `file`")
 	flag.Parse()
 	if flag.NArg() > 0 {
