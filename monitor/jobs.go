@@ -35,7 +35,7 @@ func (m *Monitor) PollSource(ctx context.Context, name string) (next time.Time, 
 		return st.NextPollAt, true
 	}
 	// Written at once: the next job, maybe in another process, reads it.
-	return m.pollFrom(ctx, name, st, err, nil), true
+	return m.pollFrom(ctx, name, st, err, nil, true), true
 }
 
 // RevisitSources lists the sources whose articles are revisited for edits
@@ -60,7 +60,7 @@ func (m *Monitor) RevisitSource(ctx context.Context, name string) (next time.Tim
 	}
 	now := m.opts.Clock.Now()
 	if m.cadences[name].Silent(now) {
-		m.revisit(ctx, src, now)
+		m.revisit(ctx, *src, now)
 	}
 	return m.opts.Clock.Now().Add(revisitEvery), true
 }

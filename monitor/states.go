@@ -11,81 +11,114 @@ import (
 	"github.com/silencewatch/silencewatch/store"
 )
 
-// Run buffers the source states that only move a source's poll times (a
-// 304, a validator check that found the feed unchanged: most polls) and
-// writes them in one transaction every stateFlushEvery, or as soon as
-// stateFlushSize wait, rather than one commit a poll. A crash (kill -9)
-// loses at most those: the store still holds the source's previous poll,
-// so after a restart the source is overdue and polled again sooner, with
-// the validators it had. Everything a poll found is written before the
-// poll returns, as without the buffer: versions, findings and alerts,
-// events, and any state whose validators, items, failures or mode
-// changed (that write takes the buffered states with it, in order).
+// While Run runs, it is the only writer of its sources' states (the store
+// is locked to one daemon), so it keeps each source's last state in
+// memory and reads it from there, not from the store, at each poll. The
+// states a poll changed only in their poll times (a 304, a validator
+// check that found nothing new: most polls) are written in one
+// transaction every stateFlushEvery, or as soon as stateFlushSize wait,
+// rather than one commit a poll. A crash (kill -9) loses at most those:
+// the store still holds the source's previous poll, so after a restart
+// the source is overdue and polled again sooner, with the validators it
+// had. Everything a poll found is written before the poll returns, as
+// without the cache: versions, findings and alerts, events, and any state
+// whose validators, items, failures or mode changed (after the buffered
+// times, in order).
 //
-// Only Run's own scheduler uses the buffer. PollSource (a cluster's
-// jobs, where another process may read the state next) and PollOnce write
-// each state at once.
+// The item keys of the last poll (SourceState.LastItems, up to
+// max_items_per_poll of them) stay in the store, read only by a poll that
+// got a full response: held for every source they would cost more memory
+// than all the rest.
+//
+// Only Run's own scheduler uses the cache. PollSource (a cluster's jobs,
+// where another process may read the state next) and PollOnce read and
+// write each state in the store.
 const (
 	stateFlushEvery = 200 * time.Millisecond
 	stateFlushSize  = 256
 )
 
-// stateBatcher is the store's batched write of source states.
-type stateBatcher interface {
-	SaveSourceStates(ctx context.Context, states []store.SourceState) error
+// stateStore is what the cache writes through.
+type stateStore interface {
+	SourceState(ctx context.Context, name string) (store.SourceState, bool, error)
+	SaveSourceState(ctx context.Context, st store.SourceState) error
+	SaveSourceTimes(ctx context.Context, states []store.SourceState) error
 }
 
-// stateBuffer holds the states not yet written. It is safe for
-// concurrent use.
-type stateBuffer struct {
-	store stateBatcher
+// stateCache holds the sources' states. It is safe for concurrent use.
+type stateCache struct {
+	store stateStore
 	// full is signalled when stateFlushSize states wait.
 	full chan struct{}
 
 	mu sync.Mutex
-	// pending waits for the next flush; flushing is being written. A
-	// source's state is read from pending, then flushing, then the store,
-	// so a poll never starts from an older state than its last one.
-	pending, flushing map[string]store.SourceState
+	// known is each source's last state, LastItems left out.
+	known map[string]store.SourceState
+	// pending names the sources whose poll times wait to be written.
+	pending map[string]struct{}
 
-	// flushMu orders flushes: a source's later state is never written
+	// flushMu orders writes: a source's later state is never written
 	// before an earlier one.
 	flushMu sync.Mutex
 }
 
-func newStateBuffer(s stateBatcher) *stateBuffer {
-	return &stateBuffer{store: s, full: make(chan struct{}, 1), pending: map[string]store.SourceState{}}
+func newStateCache(s stateStore) *stateCache {
+	return &stateCache{store: s, full: make(chan struct{}, 1), known: map[string]store.SourceState{}, pending: map[string]struct{}{}}
 }
 
-// state returns the source's buffered state, if any.
-func (b *stateBuffer) state(name string) (store.SourceState, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if st, ok := b.pending[name]; ok {
-		return st, true
-	}
-	st, ok := b.flushing[name]
+// remember puts a state read from the store in the cache.
+func (c *stateCache) remember(st store.SourceState) {
+	st.LastItems = nil
+	c.mu.Lock()
+	c.known[st.Name] = st
+	c.mu.Unlock()
+}
+
+// state returns the source's last state, without its LastItems.
+func (c *stateCache) state(name string) (store.SourceState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.known[name]
 	return st, ok
 }
 
-// save records st, the state after a poll that started from prev: it is
-// buffered when only its poll times moved, and written at once, with
-// everything buffered, otherwise.
-func (b *stateBuffer) save(ctx context.Context, st, prev store.SourceState) error {
-	b.mu.Lock()
-	b.pending[st.Name] = st
-	n := len(b.pending)
-	b.mu.Unlock()
-	if !onlyTimesMoved(prev, st) {
-		return b.flush(ctx)
+// items reads the source's LastItems from the store.
+func (c *stateCache) items(ctx context.Context, name string) ([]string, error) {
+	st, _, err := c.store.SourceState(ctx, name)
+	return st.LastItems, err
+}
+
+// save records st, the state after a poll that started from prev (both
+// with the same LastItems when the poll left them alone, nil when they
+// were not read). A state that only moved its poll times waits for the
+// next flush; any other is written now, after what waits, and must then
+// carry the source's LastItems.
+func (c *stateCache) save(ctx context.Context, st, prev store.SourceState) error {
+	timesOnly := onlyTimesMoved(prev, st)
+	c.mu.Lock()
+	kept := st
+	kept.LastItems = nil
+	c.known[st.Name] = kept
+	if timesOnly {
+		c.pending[st.Name] = struct{}{}
 	}
-	if n >= stateFlushSize {
-		select {
-		case b.full <- struct{}{}:
-		default:
+	n := len(c.pending)
+	c.mu.Unlock()
+	if timesOnly {
+		if n >= stateFlushSize {
+			select {
+			case c.full <- struct{}{}:
+			default:
+			}
 		}
+		return nil
 	}
-	return nil
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	if err := c.flushLocked(ctx); err != nil {
+		return err
+	}
+	return c.store.SaveSourceState(ctx, st)
 }
 
 // onlyTimesMoved reports whether st differs from prev in its poll times
@@ -96,40 +129,41 @@ func onlyTimesMoved(prev, st store.SourceState) bool {
 		(prev.LastItems == nil) == (st.LastItems == nil) && slices.Equal(prev.LastItems, st.LastItems)
 }
 
-// flush writes every buffered state in one transaction. On failure the
-// states are kept for the next flush, unless a later state of the same
-// source replaced them meanwhile.
-func (b *stateBuffer) flush(ctx context.Context) error {
-	b.flushMu.Lock()
-	defer b.flushMu.Unlock()
-	b.mu.Lock()
-	if len(b.pending) == 0 {
-		b.mu.Unlock()
+// flush writes the poll times that wait, in one transaction. On failure
+// they wait for the next flush.
+func (c *stateCache) flush(ctx context.Context) error {
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	return c.flushLocked(ctx)
+}
+
+func (c *stateCache) flushLocked(ctx context.Context) error {
+	c.mu.Lock()
+	if len(c.pending) == 0 {
+		c.mu.Unlock()
 		return nil
 	}
-	b.flushing, b.pending = b.pending, make(map[string]store.SourceState, len(b.pending))
-	batch := make([]store.SourceState, 0, len(b.flushing))
-	for _, st := range b.flushing {
-		batch = append(batch, st)
+	batch := make([]store.SourceState, 0, len(c.pending))
+	for name := range c.pending {
+		batch = append(batch, c.known[name])
 	}
-	b.mu.Unlock()
-	err := b.store.SaveSourceStates(ctx, batch)
-	b.mu.Lock()
+	c.pending = make(map[string]struct{}, len(batch))
+	c.mu.Unlock()
+	err := c.store.SaveSourceTimes(ctx, batch)
 	if err != nil {
-		for name, st := range b.flushing {
-			if _, newer := b.pending[name]; !newer {
-				b.pending[name] = st
-			}
+		// The known state is the latest: writing it later is right.
+		c.mu.Lock()
+		for _, st := range batch {
+			c.pending[st.Name] = struct{}{}
 		}
+		c.mu.Unlock()
 	}
-	b.flushing = nil
-	b.mu.Unlock()
 	return err
 }
 
 // run flushes every stateFlushEvery, and when the buffer fills, until
 // ctx is cancelled. The caller makes the last flush once no poll runs.
-func (b *stateBuffer) run(ctx context.Context, clk clock.Clock, log *slog.Logger, onError func()) {
+func (c *stateCache) run(ctx context.Context, clk clock.Clock, log *slog.Logger, onError func()) {
 	for {
 		t := clk.NewTimer(stateFlushEvery)
 		select {
@@ -137,10 +171,10 @@ func (b *stateBuffer) run(ctx context.Context, clk clock.Clock, log *slog.Logger
 			t.Stop()
 			return
 		case <-t.C():
-		case <-b.full:
+		case <-c.full:
 			t.Stop()
 		}
-		if err := b.flush(ctx); err != nil && ctx.Err() == nil {
+		if err := c.flush(ctx); err != nil && ctx.Err() == nil {
 			onError()
 			log.Error("saving source states", "err", err)
 		}

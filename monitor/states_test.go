@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -51,38 +52,38 @@ func TestOnlyTimesMoved(t *testing.T) {
 	}
 }
 
-// failingBatch fails its first n batches.
-type failingBatch struct {
+// failingTimes fails its first n batches of poll times.
+type failingTimes struct {
 	*store.DB
 	fail int
 }
 
-func (f *failingBatch) SaveSourceStates(ctx context.Context, states []store.SourceState) error {
+func (f *failingTimes) SaveSourceTimes(ctx context.Context, states []store.SourceState) error {
 	if f.fail > 0 {
 		f.fail--
 		return errors.New("store: disk I/O error")
 	}
-	return f.DB.SaveSourceStates(ctx, states)
+	return f.DB.SaveSourceTimes(ctx, states)
 }
 
-// TestStateBuffer: a state that only moves poll times waits in the
-// buffer (and is what the next poll starts from); any other state is
-// written at once with everything buffered before it; a failed flush
-// keeps the states for the next one.
-func TestStateBuffer(t *testing.T) {
+// TestStateCache: a state that only moves poll times waits (and is what
+// the next poll starts from); any other state is written at once, after
+// the times that wait; a failed flush keeps the times for the next one.
+func TestStateCache(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	fb := &failingBatch{DB: st}
-	b := newStateBuffer(fb)
+	ft := &failingTimes{DB: st}
+	c := newStateCache(ft)
 	t0 := time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC)
-	a0 := store.SourceState{Name: "a", URL: "u", ETag: `"1"`, NextPollAt: t0}
+	a0 := store.SourceState{Name: "a", URL: "u", ETag: `"1"`, NextPollAt: t0, LastItems: []string{"g1"}}
 	if err := st.SaveSourceState(ctx, a0); err != nil {
 		t.Fatal(err)
 	}
+	c.remember(a0)
 	stored := func(name string) store.SourceState {
 		t.Helper()
 		got, _, err := st.SourceState(ctx, name)
@@ -91,52 +92,90 @@ func TestStateBuffer(t *testing.T) {
 		}
 		return got
 	}
+	cached, ok := c.state("a")
+	if !ok || cached.LastItems != nil || cached.ETag != `"1"` {
+		t.Fatalf("cached state = %#v, %v; want a0 without its items", cached, ok)
+	}
 
-	a1 := a0
+	a1 := cached
 	a1.NextPollAt = t0.Add(time.Minute)
-	if err := b.save(ctx, a1, a0); err != nil {
+	if err := c.save(ctx, a1, cached); err != nil {
 		t.Fatal(err)
 	}
 	if got := stored("a"); !got.NextPollAt.Equal(t0) {
 		t.Errorf("a 304's state was written at once: next poll %v", got.NextPollAt)
 	}
-	if got, ok := b.state("a"); !ok || !reflect.DeepEqual(got, a1) {
-		t.Errorf("buffered state = %v, %v; want %v", got, ok, a1)
+	if got, ok := c.state("a"); !ok || !reflect.DeepEqual(got, a1) {
+		t.Errorf("cached state = %v, %v; want %v", got, ok, a1)
 	}
 
-	// Source b's new validators: written now, a's buffered state with it.
+	// Source b's new validators: written now, a's times before them.
 	b0 := store.SourceState{Name: "b", URL: "v"}
 	b1 := b0
 	b1.ETag = `"x"`
-	if err := b.save(ctx, b1, b0); err != nil {
+	if err := c.save(ctx, b1, b0); err != nil {
 		t.Fatal(err)
 	}
 	if got := stored("b"); got.ETag != `"x"` {
 		t.Errorf("new validators not written at once: %#v", got)
 	}
-	if got := stored("a"); !got.NextPollAt.Equal(a1.NextPollAt) {
-		t.Errorf("the buffered state was not written with it: next poll %v", got.NextPollAt)
-	}
-	if _, ok := b.state("a"); ok {
-		t.Error("a written state is still buffered")
+	want := a0
+	want.NextPollAt = a1.NextPollAt
+	if got := stored("a"); !reflect.DeepEqual(got, want) {
+		t.Errorf("after the flush: %#v\nwant %#v (times moved, items kept)", got, want)
 	}
 
-	// A failed flush keeps the state, and the next flush writes it.
+	// A failed flush keeps the times, and the next flush writes them.
 	a2 := a1
 	a2.NextPollAt = t0.Add(2 * time.Minute)
-	b.save(ctx, a2, a1)
-	fb.fail = 1
-	if err := b.flush(ctx); err == nil {
+	c.save(ctx, a2, a1)
+	ft.fail = 1
+	if err := c.flush(ctx); err == nil {
 		t.Fatal("flush succeeded, want the store's error")
 	}
-	if got, ok := b.state("a"); !ok || !got.NextPollAt.Equal(a2.NextPollAt) {
-		t.Errorf("after a failed flush: %v, %v; want the state kept", got, ok)
-	}
-	if err := b.flush(ctx); err != nil {
+	if err := c.flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := stored("a"); !got.NextPollAt.Equal(a2.NextPollAt) {
-		t.Errorf("after the retry: next poll %v, want %v", got.NextPollAt, a2.NextPollAt)
+	if got := stored("a"); !got.NextPollAt.Equal(a2.NextPollAt) || !slices.Equal(got.LastItems, a0.LastItems) {
+		t.Errorf("after the retry: next poll %v, items %v; want %v, %v", got.NextPollAt, got.LastItems, a2.NextPollAt, a0.LastItems)
+	}
+}
+
+// TestCachedPollKeepsItems: a poll from the cache (which leaves the item
+// keys in the store) that fails, and so is written at once, keeps the
+// stored item keys; one that gets the feed in full compares with them
+// (here: a gap, no item in common) and writes the new ones.
+func TestCachedPollKeepsItems(t *testing.T) {
+	fail := false
+	f := newFeed(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if fail {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.Write([]byte(rss(rssItem(fmt.Sprintf("g%d", n), "hello"))))
+	})
+	h := newHarness(t, f)
+	ctx := context.Background()
+	h.poll(t) // a first poll, from and to the store: items g1
+	h.m.states = newStateCache(h.st)
+	defer func() { h.m.states = nil }()
+	st, _, _ := h.st.SourceState(ctx, h.name)
+	h.m.states.remember(st)
+
+	fail = true
+	h.m.poll(ctx, h.name)
+	got, _, _ := h.st.SourceState(ctx, h.name)
+	if got.Failures != 1 || !slices.Equal(got.LastItems, st.LastItems) {
+		t.Errorf("after a failed poll from the cache: failures %d, items %v; want 1, %v", got.Failures, got.LastItems, st.LastItems)
+	}
+	fail = false
+	h.m.poll(ctx, h.name)
+	got, _, _ = h.st.SourceState(ctx, h.name)
+	if want := []string{"g3"}; got.Failures != 0 || !slices.Equal(got.LastItems, want) {
+		t.Errorf("after a full poll from the cache: failures %d, items %v; want 0, %v", got.Failures, got.LastItems, want)
+	}
+	if gaps := h.events(t, "gap"); len(gaps) != 1 {
+		t.Errorf("%d gap events, want 1: the poll did not compare with the stored items", len(gaps))
 	}
 }
 
@@ -146,7 +185,7 @@ func TestStateBuffer(t *testing.T) {
 func TestRunWritesBufferedStatesAtShutdown(t *testing.T) {
 	// A simulated clock, so the source's five-minute cadence takes a
 	// fraction of a second.
-	sim := clock.NewSim(time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC), 3000)
+	sim := fastClock{clock.NewSim(time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC), 3000)}
 	var mu sync.Mutex
 	var lastRequest time.Time
 	f := newFeed(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -181,6 +220,13 @@ func TestRunWritesBufferedStatesAtShutdown(t *testing.T) {
 		t.Fatalf("after Run: %#v, %v, %v; want the poll of %v", st, found, err, lastRequest)
 	}
 }
+
+// fastClock is a simulated clock that Run takes for the wall clock (it
+// does not tell its speed), so that it buffers states.
+type fastClock struct{ s *clock.Sim }
+
+func (c fastClock) Now() time.Time                       { return c.s.Now() }
+func (c fastClock) NewTimer(d time.Duration) clock.Timer { return c.s.NewTimer(d) }
 
 // TestPollSourceWritesAtOnce: a cluster's poll job leaves the state in
 // the store when it returns, where the next job (in any process) reads it.

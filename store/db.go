@@ -228,25 +228,31 @@ func (s *DB) SaveSourceState(ctx context.Context, st SourceState) error {
 	return saveSourceState(ctx, s.upsertSource, st)
 }
 
-// SaveSourceStates writes several sources' states in one transaction: a
-// batch costs one commit rather than one each. Either all are saved or
-// none.
-func (s *DB) SaveSourceStates(ctx context.Context, states []SourceState) error {
+// SaveSourceTimes writes, in one transaction, the poll times and the
+// adaptive interval of sources already saved, and nothing else of their
+// state: after a 304 nothing else changed, and a caller that keeps the
+// state in memory need not hold each source's item keys to write it. A
+// source never saved is left unsaved.
+func (s *DB) SaveSourceTimes(ctx context.Context, states []SourceState) error {
 	if len(states) == 0 {
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *txn) error {
-		upsert := tx.StmtContext(ctx, s.upsertSource)
-		defer upsert.Close()
+		update, err := tx.PrepareContext(ctx, `UPDATE sources SET last_poll_at = ?, last_success_at = ?, next_poll_at = ?, interval_ns = ?
+WHERE name = ?`)
+		if err != nil {
+			return err
+		}
+		defer update.Close()
 		for _, st := range states {
-			if err := saveSourceState(ctx, upsert, st); err != nil {
-				return err
+			if _, err := update.ExecContext(ctx, ts(st.LastPollAt), ts(st.LastSuccessAt), ts(st.NextPollAt), int64(st.Interval), st.Name); err != nil {
+				return fmt.Errorf("%q: %w", st.Name, err)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: save %d source states: %w", len(states), err)
+		return fmt.Errorf("store: save the poll times of %d sources: %w", len(states), err)
 	}
 	return nil
 }
