@@ -66,7 +66,8 @@ type DB struct {
 	db *conn
 	// Hot statements, prepared once: the 304 path and the "article seen
 	// again, unchanged" path run on every poll.
-	upsertSource, selectSource                 *sql.Stmt
+	upsertSource, selectSource, updateTimes    *sql.Stmt
+	insertResponse                             *sql.Stmt // a validator check stores its body too
 	articleByGUID, articleByURL, latestVersion *sql.Stmt
 	insertArticle, insertVersion               *sql.Stmt
 
@@ -141,6 +142,8 @@ func (s *DB) init(ctx context.Context) error {
 	}{
 		{&s.upsertSource, upsertSourceSQL},
 		{&s.selectSource, selectSourceSQL},
+		{&s.updateTimes, updateTimesSQL},
+		{&s.insertResponse, insertResponseSQL},
 		{&s.articleByGUID, articleByGUIDSQL},
 		{&s.articleByURL, articleByURLSQL},
 		{&s.latestVersion, latestVersionSQL},
@@ -156,7 +159,7 @@ func (s *DB) init(ctx context.Context) error {
 
 // Close closes the database. In-flight calls finish first.
 func (s *DB) Close() error {
-	for _, st := range []*sql.Stmt{s.upsertSource, s.selectSource, s.articleByGUID, s.articleByURL,
+	for _, st := range []*sql.Stmt{s.upsertSource, s.selectSource, s.updateTimes, s.insertResponse, s.articleByGUID, s.articleByURL,
 		s.latestVersion, s.insertArticle, s.insertVersion} {
 		if st != nil {
 			st.Close()
@@ -228,6 +231,10 @@ func (s *DB) SaveSourceState(ctx context.Context, st SourceState) error {
 	return saveSourceState(ctx, s.upsertSource, st)
 }
 
+const updateTimesSQL = `
+UPDATE sources SET last_poll_at = ?, last_success_at = ?, next_poll_at = ?, interval_ns = ?
+WHERE name = ?`
+
 // SaveSourceTimes writes, in one transaction, the poll times and the
 // adaptive interval of sources already saved, and nothing else of their
 // state: after a 304 nothing else changed, and a caller that keeps the
@@ -238,11 +245,7 @@ func (s *DB) SaveSourceTimes(ctx context.Context, states []SourceState) error {
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *txn) error {
-		update, err := tx.PrepareContext(ctx, `UPDATE sources SET last_poll_at = ?, last_success_at = ?, next_poll_at = ?, interval_ns = ?
-WHERE name = ?`)
-		if err != nil {
-			return err
-		}
+		update := tx.StmtContext(ctx, s.updateTimes)
 		defer update.Close()
 		for _, st := range states {
 			if _, err := update.ExecContext(ctx, ts(st.LastPollAt), ts(st.LastSuccessAt), ts(st.NextPollAt), int64(st.Interval), st.Name); err != nil {
