@@ -84,6 +84,7 @@ func (s *Scheduler) Run(ctx context.Context, due map[string]time.Time) {
 	}
 	heap.Init(&h)
 	inflight := 0
+	queued, countedAt := 0, time.Time{}
 	var timer clock.Timer
 	stopTimer := func() {
 		if timer != nil {
@@ -106,11 +107,18 @@ func (s *Scheduler) Run(ctx context.Context, due map[string]time.Time) {
 				}
 			}
 		}
-		queued := countDue(h, now) // due now, before this round starts any
+		// The sources due now, before this round starts any. With a tick
+		// they are counted once a tick at most: while a backlog drains, a
+		// round runs for each finished poll, and counting the backlog
+		// each time grew with its square. The count is then up to a
+		// tick old.
+		if s.Tick <= 0 || countedAt.IsZero() || now.Sub(countedAt) >= s.Tick {
+			queued, countedAt = countDue(h, now), now
+		}
 		for h.Len() > 0 && inflight < workers && !h[0].due.After(now) {
 			it := heap.Pop(&h).(dueItem)
 			inflight++
-			queued--
+			queued = max(queued-1, 0)
 			if s.OnDispatch != nil {
 				s.OnDispatch(it.source, now.Sub(it.due), queued)
 			}

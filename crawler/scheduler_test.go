@@ -3,6 +3,7 @@ package crawler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -209,5 +210,39 @@ func TestSchedulerTick(t *testing.T) {
 		if polls[name] == 0 {
 			t.Errorf("%s never polled", name)
 		}
+	}
+}
+
+// TestSchedulerWaiting: each dispatch reports how many due sources still
+// wait for a worker.
+func TestSchedulerWaiting(t *testing.T) {
+	for _, tick := range []time.Duration{0, 50 * time.Millisecond} {
+		t.Run(tick.String(), func(t *testing.T) {
+			start := time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC)
+			clk := &jumpClock{now: start}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var mu sync.Mutex
+			var got []int
+			s := &Scheduler{Clock: clk, Workers: 2, Tick: tick, Grace: time.Second,
+				OnDispatch: func(_ string, _ time.Duration, waiting int) {
+					mu.Lock()
+					defer mu.Unlock()
+					if got = append(got, waiting); len(got) == 5 {
+						cancel()
+					}
+				},
+				Poll: func(context.Context, string) time.Time { return start.Add(time.Hour) }}
+			due := map[string]time.Time{}
+			for _, n := range []string{"a", "b", "c", "d", "e"} {
+				due[n] = start
+			}
+			s.Run(ctx, due)
+			mu.Lock()
+			defer mu.Unlock()
+			if want := []int{4, 3, 2, 1, 0}; !slices.Equal(got, want) {
+				t.Errorf("waiting at each dispatch = %v, want %v", got, want)
+			}
+		})
 	}
 }
