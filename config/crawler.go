@@ -30,6 +30,7 @@ func (v *validator) crawler(cfg *Config, raw *rawCrawler) {
 	c.MaxFullTextPerPoll = positive("max_full_text_per_poll", raw.MaxFullTextPerPoll, 50)
 	c.Timeout = v.duration(p{"crawler", "timeout"}, raw.Timeout, 20*time.Second)
 	c.PerHostDelay = v.duration(p{"crawler", "per_host_delay"}, raw.PerHostDelay, 0)
+	c.FirstPollSpread = v.duration(p{"crawler", "first_poll_spread"}, raw.FirstPollSpread, 0)
 	c.MaxBodyBytes = raw.MaxBodyBytes
 	if c.MaxBodyBytes < 0 {
 		v.errorf(p{"crawler", "max_body_bytes"}, "must be positive, got %d", c.MaxBodyBytes)

@@ -46,6 +46,7 @@ type rawCrawler struct {
 	AllowPrivate       []string `yaml:"allow_private"`
 	MaxFullTextPerPoll int      `yaml:"max_full_text_per_poll"`
 	MaxItemsPerPoll    int      `yaml:"max_items_per_poll"`
+	FirstPollSpread    string   `yaml:"first_poll_spread"`
 }
 
 type rawEvidence struct {

@@ -68,6 +68,12 @@ type Crawler struct {
 	// MaxItemsPerPoll is how many new or changed items of one feed a poll
 	// stores and evaluates; the rest wait for the next poll.
 	MaxItemsPerPoll int
+	// FirstPollSpread, when longer than a source's interval, is the span
+	// the first polls of sources never polled before are spread over
+	// (outside the windows), so that a cold start over many feeds costs
+	// its full fetches evenly rather than all in the first interval. 0:
+	// over the source's interval.
+	FirstPollSpread time.Duration
 }
 
 // Evidence holds what is kept of fetched responses.

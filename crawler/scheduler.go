@@ -24,6 +24,13 @@ type Scheduler struct {
 	// OnDispatch, when set, is told how late each poll starts and how
 	// many due sources wait for a worker.
 	OnDispatch func(source string, lag time.Duration, waiting int)
+	// Tick, when set, batches the wake-ups: the scheduler wakes on a grid
+	// of Tick and starts every source due by then, and hears finished
+	// polls at the next tick rather than each at once, so polls spread
+	// over a minute cost a few wake-ups a second rather than one each. A
+	// poll then starts up to Tick late. With every worker busy and
+	// sources waiting, a finished poll is still heard at once.
+	Tick time.Duration
 }
 
 type dueItem struct {
@@ -77,6 +84,7 @@ func (s *Scheduler) Run(ctx context.Context, due map[string]time.Time) {
 	}
 	heap.Init(&h)
 	inflight := 0
+	queued, countedAt := 0, time.Time{}
 	var timer clock.Timer
 	stopTimer := func() {
 		if timer != nil {
@@ -85,25 +93,65 @@ func (s *Scheduler) Run(ctx context.Context, due map[string]time.Time) {
 		}
 	}
 	defer stopTimer()
-
 	for {
 		now := s.Clock.Now()
+		if s.Tick > 0 {
+			// Finished polls since the last tick.
+			for drained := false; !drained && inflight > 0; {
+				select {
+				case r := <-results:
+					inflight--
+					heap.Push(&h, dueItem{r.source, r.next})
+				default:
+					drained = true
+				}
+			}
+		}
+		// The sources due now, before this round starts any. With a tick
+		// they are counted once a tick at most: while a backlog drains, a
+		// round runs for each finished poll, and counting the backlog
+		// each time grew with its square. The count is then up to a
+		// tick old.
+		if s.Tick <= 0 || countedAt.IsZero() || now.Sub(countedAt) >= s.Tick {
+			queued, countedAt = countDue(h, now), now
+		}
 		for h.Len() > 0 && inflight < workers && !h[0].due.After(now) {
 			it := heap.Pop(&h).(dueItem)
 			inflight++
+			queued = max(queued-1, 0)
 			if s.OnDispatch != nil {
-				s.OnDispatch(it.source, now.Sub(it.due), waiting(h, now))
+				s.OnDispatch(it.source, now.Sub(it.due), queued)
 			}
 			jobs <- it // never blocks: at most `workers` are outstanding
 		}
 		stopTimer()
+		// A source is left due only when every worker is busy: then a
+		// finished poll is heard at once, to free its worker. Otherwise
+		// wake when the next source is due and, with a tick, at the next
+		// tick while polls run, to hear them (a worker's send never
+		// blocks: results holds `workers`).
+		waiting := h.Len() > 0 && !h[0].due.After(now)
+		var wake time.Time
+		if h.Len() > 0 && !waiting && (inflight < workers || s.Tick > 0) {
+			wake = s.onTick(h[0].due)
+		}
+		var finished <-chan result
+		switch {
+		case inflight == 0:
+		case s.Tick <= 0 || waiting:
+			finished = results
+		default:
+			if next := s.onTick(now.Add(time.Nanosecond)); wake.IsZero() || next.Before(wake) {
+				wake = next
+			}
+		}
 		var tick <-chan time.Time
-		if h.Len() > 0 && inflight < workers {
-			timer = s.Clock.NewTimer(h[0].due.Sub(now))
+		if !wake.IsZero() {
+			timer = s.Clock.NewTimer(wake.Sub(now))
 			tick = timer.C()
 		}
 		select {
-		case r := <-results:
+		case r := <-finished:
 			inflight--
 			heap.Push(&h, dueItem{r.source, r.next})
 		case <-tick:
@@ -129,12 +177,31 @@ func (s *Scheduler) Run(ctx context.Context, due map[string]time.Time) {
 	}
 }
 
-func waiting(h dueHeap, now time.Time) int {
+// onTick is the first instant of the tick grid not before t: t itself
+// without a tick.
+func (s *Scheduler) onTick(t time.Time) time.Time {
+	if s.Tick <= 0 {
+		return t
+	}
+	if r := t.Truncate(s.Tick); !r.Equal(t) {
+		return r.Add(s.Tick)
+	}
+	return t
+}
+
+// countDue counts the sources of h due at now, visiting only those: a
+// source's children in the heap are due no earlier than it.
+func countDue(h dueHeap, now time.Time) int {
 	n := 0
-	for _, it := range h {
-		if !it.due.After(now) {
-			n++
+	stack := []int{0}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if i >= len(h) || h[i].due.After(now) {
+			continue
 		}
+		n++
+		stack = append(stack, 2*i+1, 2*i+2)
 	}
 	return n
 }

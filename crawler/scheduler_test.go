@@ -2,6 +2,8 @@ package crawler
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -123,5 +125,124 @@ func TestSchedulerGraceCancelsStuckPoll(t *testing.T) {
 	s.Run(ctx, map[string]time.Time{"a": time.Now()})
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("shutdown took %s", d)
+	}
+}
+
+// jumpClock is a clock whose timers fire at once, moving its time to
+// their end: the scheduler runs through simulated minutes without
+// waiting. It records where each timer ended.
+type jumpClock struct {
+	mu   sync.Mutex
+	now  time.Time
+	ends []time.Time
+}
+
+func (c *jumpClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *jumpClock) NewTimer(d time.Duration) clock.Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if end := c.now.Add(d); end.After(c.now) {
+		c.now = end
+	}
+	c.ends = append(c.ends, c.now)
+	ch := make(chan time.Time, 1)
+	ch <- c.now
+	return jumpTimer(ch)
+}
+
+type jumpTimer chan time.Time
+
+func (t jumpTimer) C() <-chan time.Time { return t }
+func (t jumpTimer) Stop() bool          { return true }
+
+// TestSchedulerTick: with a tick, the scheduler wakes only on the tick's
+// grid, never polls a source before it is due, and polls every source.
+func TestSchedulerTick(t *testing.T) {
+	start := time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC)
+	clk := &jumpClock{now: start.Add(7 * time.Millisecond)}
+	const tick = 50 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	polls := map[string]int{}
+	due := map[string]time.Time{}
+	var early []string
+	s := &Scheduler{Clock: clk, Workers: 4, Tick: tick, Grace: time.Second,
+		OnDispatch: func(source string, lag time.Duration, _ int) {
+			if lag < 0 {
+				mu.Lock()
+				early = append(early, source)
+				mu.Unlock()
+			}
+		},
+		Poll: func(_ context.Context, source string) time.Time {
+			now := clk.Now()
+			mu.Lock()
+			defer mu.Unlock()
+			polls[source]++
+			if now.Sub(start) > time.Minute {
+				cancel()
+			}
+			return now.Add(time.Second + time.Duration(len(source))*time.Millisecond)
+		}}
+	for i := range 40 {
+		due[fmt.Sprintf("s%d", i)] = start.Add(time.Duration(i) * 37 * time.Millisecond)
+	}
+	s.Run(ctx, due)
+	mu.Lock()
+	defer mu.Unlock()
+	clk.mu.Lock()
+	defer clk.mu.Unlock()
+	for _, end := range clk.ends[:len(clk.ends)-1] { // the last is the grace timer
+		if !end.Truncate(tick).Equal(end) {
+			t.Fatalf("woke at %s, off the %s grid", end.Format("15:04:05.000000"), tick)
+		}
+	}
+	if len(early) > 0 {
+		t.Errorf("polled before due: %v", early)
+	}
+	for name := range due {
+		if polls[name] == 0 {
+			t.Errorf("%s never polled", name)
+		}
+	}
+}
+
+// TestSchedulerWaiting: each dispatch reports how many due sources still
+// wait for a worker.
+func TestSchedulerWaiting(t *testing.T) {
+	for _, tick := range []time.Duration{0, 50 * time.Millisecond} {
+		t.Run(tick.String(), func(t *testing.T) {
+			start := time.Date(2017, 5, 6, 10, 0, 0, 0, time.UTC)
+			clk := &jumpClock{now: start}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var mu sync.Mutex
+			var got []int
+			s := &Scheduler{Clock: clk, Workers: 2, Tick: tick, Grace: time.Second,
+				OnDispatch: func(_ string, _ time.Duration, waiting int) {
+					mu.Lock()
+					defer mu.Unlock()
+					if got = append(got, waiting); len(got) == 5 {
+						cancel()
+					}
+				},
+				Poll: func(context.Context, string) time.Time { return start.Add(time.Hour) }}
+			due := map[string]time.Time{}
+			for _, n := range []string{"a", "b", "c", "d", "e"} {
+				due[n] = start
+			}
+			s.Run(ctx, due)
+			mu.Lock()
+			defer mu.Unlock()
+			if want := []int{4, 3, 2, 1, 0}; !slices.Equal(got, want) {
+				t.Errorf("waiting at each dispatch = %v, want %v", got, want)
+			}
+		})
 	}
 }

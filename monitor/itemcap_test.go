@@ -106,7 +106,7 @@ func TestPollTakesAtMostMaxItems(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	deferred := func() float64 { return testutil.ToFloat64(h.m.opts.Metrics.itemsDeferred.WithLabelValues("src")) }
+	deferred := func() float64 { return h.m.opts.Metrics.sources.value("src", seriesDeferred, "") }
 
 	_, st := h.poll(t)
 	if got, w := storedGUIDs(t, h.st), want(-1, 0, 5, 10, 20); !slices.Equal(got, w) {
@@ -135,7 +135,7 @@ func TestPollTakesAtMostMaxItems(t *testing.T) {
 	if got, w := storedGUIDs(t, h.st), want(-1, 0, 5, 10, 20, 30, 40, 50, 60, 80); !slices.Equal(got, w) {
 		t.Fatalf("second poll: stored %v, want the next 5 newest too: %v", got, w)
 	}
-	if n := testutil.ToFloat64(h.m.opts.Metrics.items.WithLabelValues("src", "seen")); n != 5 {
+	if n := h.m.opts.Metrics.sources.value("src", seriesItems, "seen"); n != 5 {
 		t.Errorf("second poll: %v items seen again, want the 5 of the first", n)
 	}
 	h.poll(t)
@@ -149,7 +149,7 @@ func TestPollTakesAtMostMaxItems(t *testing.T) {
 	if len(fs) != 1 || fs[0].Finding.Article.GUID != guid(120) {
 		t.Errorf("want the oldest item's violation found once on the third poll, got %d findings", len(fs))
 	}
-	if n := testutil.ToFloat64(h.m.opts.Metrics.items.WithLabelValues("src", "new")); n != float64(len(ages)) {
+	if n := h.m.opts.Metrics.sources.value("src", seriesItems, "new"); n != float64(len(ages)) {
 		t.Errorf("%v items counted new, want each of the %d once", n, len(ages))
 	}
 }
@@ -201,7 +201,7 @@ func BenchmarkPoll100kItemFeed(b *testing.B) {
 		return h
 	}
 	newItems := func(h *harness) float64 {
-		return testutil.ToFloat64(h.m.opts.Metrics.items.WithLabelValues("src", "new"))
+		return h.m.opts.Metrics.sources.value("src", seriesItems, "new")
 	}
 	b.Run("first-poll", func(b *testing.B) {
 		var peak uint64

@@ -34,7 +34,8 @@ func (m *Monitor) PollSource(ctx context.Context, name string) (next time.Time, 
 	if err == nil && found && st.NextPollAt.After(m.opts.Clock.Now()) {
 		return st.NextPollAt, true
 	}
-	return m.pollFrom(ctx, name, st, err), true
+	// Written at once: the next job, maybe in another process, reads it.
+	return m.pollFrom(ctx, name, st, err, nil, true), true
 }
 
 // RevisitSources lists the sources whose articles are revisited for edits
@@ -59,7 +60,7 @@ func (m *Monitor) RevisitSource(ctx context.Context, name string) (next time.Tim
 	}
 	now := m.opts.Clock.Now()
 	if m.cadences[name].Silent(now) {
-		m.revisit(ctx, src, now)
+		m.revisit(ctx, *src, now)
 	}
 	return m.opts.Clock.Now().Add(revisitEvery), true
 }

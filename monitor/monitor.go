@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,9 @@ type Options struct {
 	// (relay detection between outlets). Its errors are logged and
 	// counted; they never stop the pipeline.
 	Relay Relay
+	// OnDispatch, when set, is told how late each poll Run starts was
+	// (a benchmark's lag percentiles).
+	OnDispatch func(source string, lag time.Duration)
 }
 
 // Relay observes evaluated versions, with the findings stored for them
@@ -71,7 +75,7 @@ type Relay interface {
 // Monitor is the pipeline.
 type Monitor struct {
 	opts     Options
-	sources  map[string]config.Source
+	sources  map[string]*config.Source // into opts.Config.Sources
 	cadences map[string]*crawler.Cadence
 	// checks says which polls are full GETs that check a feed's
 	// validators.
@@ -82,6 +86,10 @@ type Monitor struct {
 	cycle *Cycle
 	// engine is the rule set in force: opts.Engine, then what Reload gave.
 	engine atomic.Pointer[rules.Engine]
+	// states holds the sources' states while Run runs (see states.go);
+	// nil otherwise, when every state is read from and written to the
+	// store at once.
+	states *stateCache
 }
 
 // Cycle is what one poll cycle (PollOnce) did.
@@ -122,36 +130,77 @@ func New(opts Options) *Monitor {
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics()
 	}
-	m := &Monitor{opts: opts, sources: map[string]config.Source{}, cadences: map[string]*crawler.Cadence{},
+	m := &Monitor{opts: opts, sources: map[string]*config.Source{}, cadences: map[string]*crawler.Cadence{},
 		checks: &crawler.Checks{Every: VerifyEvery}, bodies: map[string][32]byte{}}
 	m.engine.Store(opts.Engine)
 	windows := opts.Engine.Calendar().Windows()
-	for _, s := range opts.Config.Sources {
+	// Sources in the same zones share one list of spans: a list is about
+	// 1.5 KB with the example calendar, and feeds number in thousands.
+	spans := map[string][]crawler.Span{}
+	for i := range opts.Config.Sources {
+		s := &opts.Config.Sources[i]
 		m.sources[s.Name] = s
-		m.cadences[s.Name] = cadenceFor(s, windows)
+		key := strings.Join(s.Zones, "\x00")
+		sp, ok := spans[key]
+		if !ok {
+			sp = spansFor(s.Zones, windows)
+			spans[key] = sp
+		}
+		m.cadences[s.Name] = cadenceFor(*s, sp)
 	}
 	return m
 }
 
-func cadenceFor(s config.Source, windows []calendar.Window) *crawler.Cadence {
+// source is the configured source name, or the zero Source when the
+// config has none by that name (a version stored before a reload).
+func (m *Monitor) source(name string) config.Source {
+	if s := m.sources[name]; s != nil {
+		return *s
+	}
+	return config.Source{}
+}
+
+func cadenceFor(s config.Source, spans []crawler.Span) *crawler.Cadence {
 	c := &crawler.Cadence{Schedule: s.Schedule, Every: s.Every, SilenceEvery: s.SilenceEvery,
-		Preroll: s.Preroll, MinEvery: s.MinEvery, MaxEvery: s.MaxEvery}
+		Preroll: s.Preroll, MinEvery: s.MinEvery, MaxEvery: s.MaxEvery, Windows: spans}
 	if c.Schedule == nil {
 		c.Schedule = cron.Every(s.Every)
 	}
-	for _, w := range windows {
-		if w.Kind == calendar.KindGuidance || len(s.Zones) == 0 || slices.Contains(s.Zones, w.Zone) {
-			c.Windows = append(c.Windows, crawler.Span{Start: w.Start, End: w.End})
-		}
-	}
 	return c
 }
+
+// spansFor lists the windows that bind a source in zones (any zone when
+// none is given): every guidance window, and the others of its zones.
+func spansFor(zones []string, windows []calendar.Window) []crawler.Span {
+	var out []crawler.Span
+	for _, w := range windows {
+		if w.Kind == calendar.KindGuidance || len(zones) == 0 || slices.Contains(zones, w.Zone) {
+			out = append(out, crawler.Span{Start: w.Start, End: w.End})
+		}
+	}
+	return slices.Clip(out)
+}
+
+// schedulerTick batches Run's wake-ups (crawler.Scheduler.Tick): a poll
+// starts at most this late, against a cadence of 30 s at the least.
+const schedulerTick = 50 * time.Millisecond
 
 // Run starts the pipeline and blocks until ctx is cancelled and in-flight
 // work has finished.
 func (m *Monitor) Run(ctx context.Context) error {
 	if err := m.recover(ctx); err != nil {
 		return err
+	}
+	// Batching is for the wall clock: on a clock thousands of times
+	// faster (the demo's), a 50 ms tick or a 200 ms flush would wake the
+	// process thousands of times a second of real time.
+	batch := true
+	if c, ok := m.opts.Clock.(interface{ Speed() float64 }); ok && c.Speed() > 1 {
+		batch = false
+	}
+	if batch {
+		m.states = newStateCache(m.opts.Store)
+		defer func() { m.states = nil }()
 	}
 	due, err := m.firstDue(ctx)
 	if err != nil {
@@ -174,12 +223,32 @@ func (m *Monitor) Run(ctx context.Context) error {
 	sched := &crawler.Scheduler{
 		Clock: m.opts.Clock, Workers: m.opts.Config.Crawler.Workers, Poll: m.poll, Grace: 5 * time.Second,
 		OnDispatch: func(source string, lag time.Duration, waiting int) {
-			m.opts.Metrics.pollLag.WithLabelValues(source).Set(lag.Seconds())
+			m.opts.Metrics.sources.set(source, seriesLag, lag.Seconds())
 			m.opts.Metrics.queueDepth.Set(float64(waiting))
+			if m.opts.OnDispatch != nil {
+				m.opts.OnDispatch(source, lag)
+			}
 		},
+	}
+	var flusher sync.WaitGroup
+	stopFlush := func() {}
+	if batch {
+		sched.Tick = schedulerTick
+		var flushCtx context.Context
+		flushCtx, stopFlush = context.WithCancel(context.WithoutCancel(ctx))
+		flusher.Go(func() { m.states.run(flushCtx, m.opts.Clock, m.opts.Logger, m.opts.Metrics.evaluateErrors.Inc) })
 	}
 	m.opts.Logger.Info("monitor started", "sources", len(due), "workers", sched.Workers)
 	sched.Run(ctx, due)
+	// No poll runs any more: write what is buffered.
+	stopFlush()
+	flusher.Wait()
+	if m.states != nil {
+		if err := m.states.flush(context.WithoutCancel(ctx)); err != nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			m.opts.Logger.Error("saving source states at shutdown", "err", err)
+		}
+	}
 	wg.Wait()
 	m.opts.Logger.Info("monitor stopped")
 	return nil
@@ -214,9 +283,18 @@ func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
 		if err != nil {
 			return nil, fmt.Errorf("monitor: %w", err)
 		}
+		if found && m.states != nil {
+			m.states.remember(st)
+		}
 		spread := src.Every
-		if m.cadences[name].Silent(now) || spread == 0 {
+		silent := m.cadences[name].Silent(now)
+		if silent || spread == 0 {
 			spread = src.SilenceEvery
+		}
+		// A first full fetch costs many 304s: many at once are spread
+		// further when asked, but never past a window's cadence.
+		if !found && !silent {
+			spread = max(spread, m.opts.Config.Crawler.FirstPollSpread)
 		}
 		switch {
 		case !found || st.NextPollAt.IsZero() || st.NextPollAt.Before(now):
@@ -232,20 +310,57 @@ func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
 // time. Errors are recorded, never returned: one broken source must not
 // stop the others.
 func (m *Monitor) poll(ctx context.Context, name string) time.Time {
+	if c := m.states; c != nil {
+		if st, ok := c.state(name); ok {
+			return m.pollFrom(ctx, name, st, nil, c, false)
+		}
+		st, _, err := m.opts.Store.SourceState(ctx, name)
+		return m.pollFrom(ctx, name, st, err, c, true)
+	}
 	st, _, err := m.opts.Store.SourceState(ctx, name)
-	return m.pollFrom(ctx, name, st, err)
+	return m.pollFrom(ctx, name, st, err, nil, true)
 }
 
 // pollFrom is poll from the source's state as read from the store (and
-// the error reading it, logged here).
-func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceState, err error) time.Time {
-	src := m.sources[name]
+// the error reading it, logged here), or from states without its
+// LastItems (items false). The new state goes through states, or
+// straight to the store when states is nil.
+func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceState, err error, states *stateCache, items bool) time.Time {
+	src := m.source(name)
 	log := m.opts.Logger.With("source", name)
 	if err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
 		log.Error("reading source state", "err", err)
 	}
 	st.Name, st.URL = name, src.URL
+	prev := st
+	// loadItems reads LastItems where the cache left them, in the store.
+	loadItems := func() {
+		if items {
+			return
+		}
+		items = true
+		li, err := states.items(ctx, name)
+		if err != nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			log.Error("reading source state", "err", err)
+		}
+		st.LastItems, prev.LastItems = li, li
+	}
+	save := func(next store.SourceState) {
+		if states == nil {
+			m.saveState(ctx, log, next)
+			return
+		}
+		if !items && !onlyTimesMoved(prev, next) {
+			loadItems() // written in full: with the items as they were
+			next.LastItems = st.LastItems
+		}
+		if err := states.save(ctx, next, prev); err != nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			log.Error("saving source state", "err", err)
+		}
+	}
 
 	conditional := !st.ConditionalOff && m.checks.Conditional(name)
 	var res *crawler.FetchResult
@@ -265,23 +380,24 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 	out.At = at
 
 	if err == nil && src.Kind != "site" && !res.NotModified {
+		loadItems()
 		err = m.ingest(ctx, name, &st, res, conditional, &out)
 	}
 	switch {
 	case err != nil && ctx.Err() != nil:
 		// Shutting down: not the source's fault; poll again soon after restart.
 		st.NextPollAt = at
-		m.saveState(ctx, log, st)
+		save(st)
 		return at
 	case err != nil:
 		m.failed(ctx, log, &st, err, &out)
 	default:
 		if res.NotModified {
 			out.NotModified = true
-			m.opts.Metrics.fetches.WithLabelValues(name, "not_modified").Inc()
+			m.opts.Metrics.sources.add(name, seriesFetches, "not_modified", 1)
 			m.checks.NotModified(name)
 		} else {
-			m.opts.Metrics.fetches.WithLabelValues(name, "ok").Inc()
+			m.opts.Metrics.sources.add(name, seriesFetches, "ok", 1)
 		}
 		if st.Failures >= m.opts.Config.Crawler.FailureReportAfter {
 			m.event(ctx, log, store.Event{Source: name, Kind: "recovered", Detail: fmt.Sprintf("after %d failed polls", st.Failures), At: at})
@@ -290,7 +406,7 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		st.LastSuccessAt = at
 		st.ETag, st.LastModified = res.ETag, res.LastModified
 	}
-	m.opts.Metrics.failures.WithLabelValues(name).Set(float64(st.Failures))
+	m.opts.Metrics.sources.set(name, seriesFailures, float64(st.Failures))
 	m.count(func(c *Cycle) {
 		c.Sources++
 		if out.Failures > 0 {
@@ -303,7 +419,7 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		c.NewItems += out.NewItems
 	})
 	st.NextPollAt, st.Interval = m.cadences[name].Next(st.Interval, out, m.opts.Rand)
-	m.saveState(ctx, log, st)
+	save(st)
 	return st.NextPollAt
 }
 
@@ -328,7 +444,7 @@ func (m *Monitor) failed(ctx context.Context, log *slog.Logger, st *store.Source
 		// A site that answers 429 or 503 with Retry-After is heard too.
 		out.RetryAfter = se.RetryAfter
 	}
-	m.opts.Metrics.fetches.WithLabelValues(st.Name, kind).Inc()
+	m.opts.Metrics.sources.add(st.Name, seriesFetches, kind, 1)
 	log.Warn("poll failed", "err", err, "consecutive_failures", st.Failures)
 	if st.Failures == m.opts.Config.Crawler.FailureReportAfter {
 		log.Error("source failing", "err", err, "consecutive_failures", st.Failures)
@@ -367,9 +483,9 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		}
 		return err
 	}
-	src := m.sources[name]
+	src := m.source(name)
 	// The feed as received is evidence for every item it carries.
-	respID, err := m.opts.Store.SaveResponse(ctx, store.Response{Source: name, Kind: "feed", URL: m.sources[name].URL,
+	respID, err := m.opts.Store.SaveResponse(ctx, store.Response{Source: name, Kind: "feed", URL: src.URL,
 		FinalURL: res.FinalURL, RequestHeader: res.RequestHeader, Proto: res.Proto, Status: res.Status,
 		Header: res.Header, Body: res.Body, SHA256: res.SHA256, FetchedAt: res.FetchedAt})
 	if err != nil {
@@ -416,7 +532,7 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 	for _, i := range order {
 		if known != nil && known[i] != 0 {
 			touch = append(touch, known[i])
-			m.opts.Metrics.items.WithLabelValues(name, "seen").Inc()
+			m.opts.Metrics.sources.add(name, seriesItems, "seen", 1)
 			continue
 		}
 		if taken >= limit {
@@ -436,18 +552,18 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		case saved.New && src.FetchFullText && a.URL != "":
 			taken++
 			out.NewItems++
-			m.opts.Metrics.items.WithLabelValues(name, "new").Inc()
+			m.opts.Metrics.sources.add(name, seriesItems, "new", 1)
 			fullTexts = append(fullTexts, fullTextJob{article: *a, feedVersion: saved.VersionID})
 			continue
 		case saved.New:
 			taken++
 			out.NewItems++
-			m.opts.Metrics.items.WithLabelValues(name, "new").Inc()
+			m.opts.Metrics.sources.add(name, seriesItems, "new", 1)
 		case saved.Changed:
 			taken++
-			m.opts.Metrics.items.WithLabelValues(name, "changed").Inc()
+			m.opts.Metrics.sources.add(name, seriesItems, "changed", 1)
 		default:
-			m.opts.Metrics.items.WithLabelValues(name, "seen").Inc()
+			m.opts.Metrics.sources.add(name, seriesItems, "seen", 1)
 			continue
 		}
 		if err := m.evaluate(ctx, saved.VersionID, a); err != nil {
@@ -466,7 +582,7 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 	if deferred > 0 {
 		// What is left is new or changed: poll again sooner.
 		out.NewItems += deferred
-		m.opts.Metrics.itemsDeferred.WithLabelValues(name).Add(float64(deferred))
+		m.opts.Metrics.sources.add(name, seriesDeferred, "", float64(deferred))
 		log.Warn("poll capped: items left for the next poll", "items", len(order), "taken", taken, "deferred", deferred, "max_items", limit)
 	}
 	if len(st.LastItems) > 0 && len(keys) > 0 && !overlaps(st.LastItems, keys) {
@@ -507,7 +623,7 @@ func overlaps(a, b []string) bool {
 // and their alerts in one step.
 func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Article) error {
 	findings := m.engine.Load().Evaluate(a)
-	src := m.sources[a.Source]
+	src := m.source(a.Source)
 	route := func(f *finding.Finding) []string { return m.opts.Delivery.Channels(f, src) }
 	stored, err := m.opts.Store.SaveFindings(ctx, versionID, findings, route, m.opts.Clock.Now())
 	if err != nil {

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
-
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/crawler"
@@ -146,7 +144,7 @@ func TestChangedItemIsStoredAndReevaluated(t *testing.T) {
 	if len(fs) != 1 || fs[0].Finding.Rule != "leak" {
 		t.Fatalf("want one finding on the edited version, got %d", len(fs))
 	}
-	if got := testutil.ToFloat64(h.m.opts.Metrics.items.WithLabelValues("src", "changed")); got != 1 {
+	if got := h.m.opts.Metrics.sources.value("src", seriesItems, "changed"); got != 1 {
 		t.Errorf("changed items = %v", got)
 	}
 }
@@ -202,7 +200,7 @@ func TestFailuresBackOffAreReportedAndRecover(t *testing.T) {
 	if st.Failures != 0 || len(h.events(t, "recovered")) != 1 {
 		t.Errorf("after recovery: failures %d, recovered events %d", st.Failures, len(h.events(t, "recovered")))
 	}
-	if got := testutil.ToFloat64(h.m.opts.Metrics.fetches.WithLabelValues("src", "http_status")); got != 4 {
+	if got := h.m.opts.Metrics.sources.value("src", seriesFetches, "http_status"); got != 4 {
 		t.Errorf("failed fetch metric %v", got)
 	}
 }
@@ -234,10 +232,10 @@ func TestNotModifiedIsNotParsed(t *testing.T) {
 	if st.ETag != `"v1"` || st.Failures != 0 || st.LastSuccessAt.IsZero() {
 		t.Errorf("state after 304: %+v", st)
 	}
-	if got := testutil.ToFloat64(h.m.opts.Metrics.fetches.WithLabelValues("src", "not_modified")); got != 1 {
+	if got := h.m.opts.Metrics.sources.value("src", seriesFetches, "not_modified"); got != 1 {
 		t.Errorf("not_modified = %v", got)
 	}
-	if got := testutil.ToFloat64(h.m.opts.Metrics.items.WithLabelValues("src", "seen")); got != 0 {
+	if got := h.m.opts.Metrics.sources.value("src", seriesItems, "seen"); got != 0 {
 		t.Errorf("a 304 was parsed: %v items seen", got)
 	}
 }

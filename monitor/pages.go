@@ -96,7 +96,7 @@ func isRefusal(err error) bool {
 // pages and sitemaps, every new article page stored, extracted and
 // evaluated.
 func (m *Monitor) pollSite(ctx context.Context, name string, st *store.SourceState, out *crawler.Outcome) error {
-	src := m.sources[name]
+	src := m.source(name)
 	var firstErr error
 	stats, err := site.Crawl(ctx, m.siteOptions(src), func(p site.Page) error {
 		out.Items++
@@ -109,7 +109,7 @@ func (m *Monitor) pollSite(ctx context.Context, name string, st *store.SourceSta
 		}
 		if saved.New {
 			out.NewItems++
-			m.opts.Metrics.items.WithLabelValues(name, "new").Inc()
+			m.opts.Metrics.sources.add(name, seriesItems, "new", 1)
 		}
 		return nil
 	})
@@ -288,7 +288,7 @@ func (m *Monitor) revisitLoop(ctx context.Context) {
 			if !revisits(src.RevisitEvery, src.Kind, src.FetchFullText) || !m.cadences[name].Silent(now) {
 				continue
 			}
-			m.revisit(ctx, src, now)
+			m.revisit(ctx, *src, now)
 		}
 		t := m.opts.Clock.NewTimer(revisitEvery)
 		select {

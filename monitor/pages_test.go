@@ -142,7 +142,7 @@ func TestFullTextEditAndDeletion(t *testing.T) {
 	// The outlet edits the quote out.
 	site.set("b1", "Le trésorier a commenté l'organisation du meeting de Lyon.")
 	now := time.Now()
-	m.revisit(ctx, m.sources["daily"], now.Add(time.Second))
+	m.revisit(ctx, m.source("daily"), now.Add(time.Second))
 	as, _ := st.Alerts(ctx)
 	kinds := map[string]int{}
 	for _, a := range as {
@@ -153,8 +153,8 @@ func TestFullTextEditAndDeletion(t *testing.T) {
 	}
 	// Then deletes the page.
 	site.set("b1", "")
-	m.revisit(ctx, m.sources["daily"], now.Add(2*time.Second))
-	m.revisit(ctx, m.sources["daily"], now.Add(3*time.Second))
+	m.revisit(ctx, m.source("daily"), now.Add(2*time.Second))
+	m.revisit(ctx, m.source("daily"), now.Add(3*time.Second))
 	as, _ = st.Alerts(ctx)
 	kinds = map[string]int{}
 	for _, a := range as {
@@ -185,7 +185,7 @@ func TestFullTextRevisitNotPutOffByFeed(t *testing.T) {
 	m.poll(ctx, "daily") // the feed lists it again (a full GET: this feed has no validators)
 
 	// An hour after the page's fetch it is due, whatever the feed did since.
-	m.revisit(ctx, m.sources["daily"], pageFetched.Add(time.Hour))
+	m.revisit(ctx, m.source("daily"), pageFetched.Add(time.Hour))
 	as, err := st.Alerts(ctx)
 	if err != nil {
 		t.Fatal(err)

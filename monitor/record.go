@@ -24,6 +24,7 @@ type Record interface {
 type sourceRecord interface {
 	SourceState(ctx context.Context, name string) (st store.SourceState, found bool, err error)
 	SaveSourceState(ctx context.Context, st store.SourceState) error
+	SaveSourceTimes(ctx context.Context, states []store.SourceState) error
 	AddEvent(ctx context.Context, e store.Event) error
 }
 

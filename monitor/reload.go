@@ -59,7 +59,7 @@ func (m *Monitor) Reload(ctx context.Context, engine *rules.Engine, o ReloadOpti
 			fs := byVersion[vid]
 			var route store.Route
 			if o.AlertLate {
-				src := m.sources[fs[0].Article.Source]
+				src := m.source(fs[0].Article.Source)
 				route = func(f *finding.Finding) []string { return m.opts.Delivery.Channels(f, src) }
 			}
 			if _, err := rec.SaveLateFindings(ctx, vid, fs, route, now); err != nil {

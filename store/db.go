@@ -66,7 +66,8 @@ type DB struct {
 	db *conn
 	// Hot statements, prepared once: the 304 path and the "article seen
 	// again, unchanged" path run on every poll.
-	upsertSource, selectSource                 *sql.Stmt
+	upsertSource, selectSource, updateTimes    *sql.Stmt
+	insertResponse                             *sql.Stmt // a validator check stores its body too
 	articleByGUID, articleByURL, latestVersion *sql.Stmt
 	insertArticle, insertVersion               *sql.Stmt
 
@@ -141,6 +142,8 @@ func (s *DB) init(ctx context.Context) error {
 	}{
 		{&s.upsertSource, upsertSourceSQL},
 		{&s.selectSource, selectSourceSQL},
+		{&s.updateTimes, updateTimesSQL},
+		{&s.insertResponse, insertResponseSQL},
 		{&s.articleByGUID, articleByGUIDSQL},
 		{&s.articleByURL, articleByURLSQL},
 		{&s.latestVersion, latestVersionSQL},
@@ -156,7 +159,7 @@ func (s *DB) init(ctx context.Context) error {
 
 // Close closes the database. In-flight calls finish first.
 func (s *DB) Close() error {
-	for _, st := range []*sql.Stmt{s.upsertSource, s.selectSource, s.articleByGUID, s.articleByURL,
+	for _, st := range []*sql.Stmt{s.upsertSource, s.selectSource, s.updateTimes, s.insertResponse, s.articleByGUID, s.articleByURL,
 		s.latestVersion, s.insertArticle, s.insertVersion} {
 		if st != nil {
 			st.Close()
@@ -225,6 +228,39 @@ func (s *DB) SourceState(ctx context.Context, name string) (SourceState, bool, e
 
 // SaveSourceState writes a source's state in one upsert.
 func (s *DB) SaveSourceState(ctx context.Context, st SourceState) error {
+	return saveSourceState(ctx, s.upsertSource, st)
+}
+
+const updateTimesSQL = `
+UPDATE sources SET last_poll_at = ?, last_success_at = ?, next_poll_at = ?, interval_ns = ?
+WHERE name = ?`
+
+// SaveSourceTimes writes, in one transaction, the poll times and the
+// adaptive interval of sources already saved, and nothing else of their
+// state: after a 304 nothing else changed, and a caller that keeps the
+// state in memory need not hold each source's item keys to write it. A
+// source never saved is left unsaved.
+func (s *DB) SaveSourceTimes(ctx context.Context, states []SourceState) error {
+	if len(states) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *txn) error {
+		update := tx.StmtContext(ctx, s.updateTimes)
+		defer update.Close()
+		for _, st := range states {
+			if _, err := update.ExecContext(ctx, ts(st.LastPollAt), ts(st.LastSuccessAt), ts(st.NextPollAt), int64(st.Interval), st.Name); err != nil {
+				return fmt.Errorf("%q: %w", st.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: save the poll times of %d sources: %w", len(states), err)
+	}
+	return nil
+}
+
+func saveSourceState(ctx context.Context, upsert *sql.Stmt, st SourceState) error {
 	if st.Name == "" {
 		return errors.New("store: save source state: empty name")
 	}
@@ -236,7 +272,7 @@ func (s *DB) SaveSourceState(ctx context.Context, st SourceState) error {
 		}
 		items = string(b)
 	}
-	_, err := s.upsertSource.ExecContext(ctx, st.Name, weburl.Redact(st.URL), st.ETag, st.LastModified,
+	_, err := upsert.ExecContext(ctx, st.Name, weburl.Redact(st.URL), st.ETag, st.LastModified,
 		st.ConditionalOff, st.Failures, ts(st.LastPollAt), ts(st.LastSuccessAt), ts(st.NextPollAt),
 		int64(st.Interval), items)
 	if err != nil {

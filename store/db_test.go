@@ -755,6 +755,35 @@ func TestConcurrentSaveArticle(t *testing.T) {
 	})
 }
 
+// TestSaveSourceTimes: a batch of times writes the poll times and the
+// interval of each source, leaves the rest of its state as it was, and
+// saves no source that was never saved.
+func TestSaveSourceTimes(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newStore newStoreFunc) {
+		s, _ := newStore(t)
+		ctx := context.Background()
+		saved := SourceState{Name: "a", URL: "https://a.example/rss", ETag: `"1"`, LastModified: "lm", Failures: 0,
+			LastPollAt: t0, LastSuccessAt: t0, NextPollAt: t0.Add(time.Minute), Interval: time.Minute, LastItems: []string{"g1", "g2"}}
+		if err := s.SaveSourceState(ctx, saved); err != nil {
+			t.Fatal(err)
+		}
+		moved := SourceState{Name: "a", LastPollAt: t0.Add(time.Minute), LastSuccessAt: t0.Add(time.Minute),
+			NextPollAt: t0.Add(3 * time.Minute), Interval: 2 * time.Minute} // the rest left out: not written
+		if err := s.SaveSourceTimes(ctx, []SourceState{moved, {Name: "never", NextPollAt: t0}}); err != nil {
+			t.Fatal(err)
+		}
+		want := saved
+		want.LastPollAt, want.LastSuccessAt, want.NextPollAt, want.Interval = moved.LastPollAt, moved.LastSuccessAt, moved.NextPollAt, moved.Interval
+		got, _, err := s.SourceState(ctx, "a")
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("after SaveSourceTimes: %#v, %v\nwant %#v", got, err, want)
+		}
+		if _, found, _ := s.SourceState(ctx, "never"); found {
+			t.Error("a source never saved was saved by its times")
+		}
+	})
+}
+
 func BenchmarkSaveSourceState(b *testing.B) {
 	eachBackendBench(b, func(b *testing.B, newStore newStoreFunc) {
 		s, _ := newStore(b)

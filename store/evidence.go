@@ -70,6 +70,11 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
+const insertResponseSQL = `
+INSERT INTO responses (source, kind, method, url, final_url, request_headers, proto, status, headers, headers_gz, headers_truncated, body, body_size, sha256, fetched_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?)
+RETURNING id`
+
 // SaveResponse records a fetched response with its raw body, compressed.
 func (s *DB) SaveResponse(ctx context.Context, r Response) (int64, error) {
 	var body bytes.Buffer
@@ -103,10 +108,7 @@ func (s *DB) SaveResponse(ctx context.Context, r Response) (int64, error) {
 		proto = "HTTP/1.1"
 	}
 	var id int64
-	err = s.db.QueryRowContext(ctx, `
-INSERT INTO responses (source, kind, method, url, final_url, request_headers, proto, status, headers, headers_gz, headers_truncated, body, body_size, sha256, fetched_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?)
-RETURNING id`,
+	err = s.insertResponse.QueryRowContext(ctx,
 		r.Source, r.Kind, method, weburl.Redact(r.URL), weburl.Redact(r.FinalURL), string(reqH), proto, r.Status, respH, dropped, body.Bytes(),
 		len(r.Body), hex.EncodeToString(sum[:]), ts(r.FetchedAt)).Scan(&id)
 	if err != nil {

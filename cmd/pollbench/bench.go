@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -45,12 +46,27 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pollbench: -feeds, -items, -workers and -per-host must be at least 1, -per-host-delay not negative")
 		return exitUsage
 	}
+	if o.Daemon < 0 || (o.Daemon > 0 && o.Every <= 0) {
+		fmt.Fprintln(stderr, "pollbench: -daemon must not be negative, -every must be positive")
+		return exitUsage
+	}
 	b, err := setup(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "pollbench: %v\n", err)
 		return exitFailed
 	}
 	defer b.close()
+	if o.Daemon > 0 {
+		r, err := b.runDaemon(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "pollbench: %v\n", err)
+			return exitFailed
+		}
+		if !r.report(stdout) {
+			return exitFailed
+		}
+		return exitOK
+	}
 	r, err := b.measure(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "pollbench: %v\n", err)
@@ -73,6 +89,9 @@ type bench struct {
 	mon      *monitor.Monitor
 	metrics  *monitor.Metrics
 	warnings *atomic.Int64
+	// onDispatch, set before the daemon mode starts monitor.Run, is told
+	// each poll's lag.
+	onDispatch func(source string, lag time.Duration)
 }
 
 func setup(ctx context.Context, o options, stderr io.Writer) (_ *bench, err error) {
@@ -133,6 +152,11 @@ func setup(ctx context.Context, o options, stderr io.Writer) (_ *bench, err erro
 		Config: cfg, Store: b.store, Engine: engine, Fetcher: fetcher,
 		Delivery: notify.New(notify.Options{Config: cfg.Slack, Store: b.store, Clock: clk, Logger: logger, Console: io.Discard}),
 		Clock:    clk, Logger: logger, Metrics: b.metrics,
+		OnDispatch: func(source string, lag time.Duration) {
+			if b.onDispatch != nil {
+				b.onDispatch(source, lag)
+			}
+		},
 	})
 	// A second connection, outside the measured cycles, to count rows.
 	if b.counts, err = sql.Open("sqlite", cfg.Store+"?_pragma=busy_timeout(5000)"); err != nil {
@@ -175,36 +199,36 @@ func benchConfig(path string, raw []byte, addr string, o options) (*config.Confi
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, configNote{}, fmt.Errorf("%s: not a YAML mapping", path)
 	}
-	type source struct {
-		Name     string   `yaml:"name"`
-		URL      string   `yaml:"url"`
-		Language string   `yaml:"language"`
-		Tags     []string `yaml:"tags"`
-		Every    string   `yaml:"every"`
-	}
-	sources := make([]source, o.Feeds)
-	for i := range sources {
-		sources[i] = source{Name: feedName(i), URL: fmt.Sprintf("http://%s/feed/%d", addr, i),
-			Language: "fr", Tags: []string{"national", "daily"}, Every: "1h"}
-	}
-	var list yaml.Node
-	if err := list.Encode(sources); err != nil {
-		return nil, configNote{}, err
-	}
+	// The sources are written as text after the rest of the config: a
+	// yaml.v3 encoding of 50,000 sources allocates gigabytes, which the
+	// peak RSS would then report.
 	root := doc.Content[0]
-	replaced := false
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "sources" {
-			root.Content[i+1], replaced = &list, true
+			root.Content = append(root.Content[:i:i], root.Content[i+2:]...)
+			break
 		}
-	}
-	if !replaced {
-		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "sources"}, &list)
 	}
 	data, err := yaml.Marshal(&doc)
 	if err != nil {
 		return nil, configNote{}, err
 	}
+	every, extra := "1h", ""
+	if o.Daemon > 0 {
+		// Due every -every whatever the cadence would adapt to, and
+		// inside or outside a window.
+		every = o.Every.String()
+		extra = fmt.Sprintf(", silence_every: %s, max_every: %s, min_every: %s", every, every, min(o.Every, 30*time.Second))
+	}
+	var b bytes.Buffer
+	b.Grow(len(data) + o.Feeds*(150+len(extra)))
+	b.Write(data)
+	b.WriteString("sources:\n")
+	for i := range o.Feeds {
+		fmt.Fprintf(&b, "  - {name: %s, url: %q, language: fr, tags: [national, daily], every: %s%s}\n",
+			feedName(i), fmt.Sprintf("http://%s/feed/%d", addr, i), every, extra)
+	}
+	data = b.Bytes()
 	cfg, err := config.Parse(path, data, os.LookupEnv)
 	if err != nil {
 		return nil, configNote{}, err
@@ -214,6 +238,7 @@ func benchConfig(path string, raw []byte, addr string, o options) (*config.Confi
 	cfg.Crawler.Workers = o.Workers
 	cfg.Crawler.PerHostConcurrency = o.PerHost
 	cfg.Crawler.PerHostDelay = o.PerHostDelay
+	cfg.Crawler.FirstPollSpread = o.FirstPollSpread
 	return cfg, note, nil
 }
 
@@ -405,8 +430,11 @@ type cycle struct {
 const cycles = 3
 
 // profilePath is where cycle n's CPU profile goes: name.pprof becomes
-// name.cycleN.pprof.
+// name.cycleN.pprof; n = 0 (the daemon mode's one profile) keeps name.
 func profilePath(name string, n int) string {
+	if n == 0 {
+		return name
+	}
 	ext := filepath.Ext(name)
 	return fmt.Sprintf("%s.cycle%d%s", strings.TrimSuffix(name, ext), n, ext)
 }

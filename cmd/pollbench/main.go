@@ -13,6 +13,12 @@
 // publishes one item, and cycle 2 polls them all again: 95% answer 304.
 // Cycle 3 polls them once more with nothing changed: all answer 304. The
 // run fails (exit 1) unless the store and the metrics show exactly that.
+//
+//	/tmp/pollbench -daemon 10m -every 1m -feeds 10000
+//
+// runs the daemon's own loop (monitor.Run) instead for ten minutes, every
+// feed due every minute, and reports its steady state: CPU per poll and
+// per minute, poll lag and peak RSS (see daemon.go).
 package main
 
 import (
@@ -37,11 +43,15 @@ type options struct {
 	CPUProfile   string
 	Published    time.Time
 	Gzip         bool
+	Daemon       time.Duration // 0: the three cycles
+	Every        time.Duration // with -daemon or -processes
+	MemProfile   string
+	// FirstPollSpread is crawler.first_poll_spread.
+	FirstPollSpread time.Duration
 	// The -processes mode (processes.go).
 	Processes int
 	Bin       string
 	Postgres  string
-	Every     time.Duration
 	NoRelay   bool
 }
 
@@ -60,10 +70,13 @@ func main() {
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process during each cycle: `file`.pprof gives file.cycle1.pprof, ...")
 	flag.StringVar(&published, "published", published, "pubDate (RFC 3339) of every feed's first item, the next ones 10 min apart; the default lies in the example config's silence windows, so every item is scanned by the rules")
 	flag.BoolVar(&o.Gzip, "gzip", true, "serve feeds gzip-compressed, as news sites do")
+	flag.DurationVar(&o.Daemon, "daemon", 0, "instead of the three cycles, run the daemon's scheduler (monitor.Run) for this long, every feed due every -every, and report its steady state")
+	flag.DurationVar(&o.Every, "every", time.Minute, "with -daemon or -processes: every feed's every, silence_every and max_every, and the window CPU is reported by")
+	flag.DurationVar(&o.FirstPollSpread, "first-poll-spread", 0, "crawler.first_poll_spread: the span the feeds' first polls (full fetches) are spread over, when longer than -every")
+	flag.StringVar(&o.MemProfile, "memprofile", "", "with -daemon: write a heap profile at the end of the run to `file`")
 	flag.IntVar(&o.Processes, "processes", 0, "instead of cycles in this process, run this many `silencewatch run` daemons polling every -every, and measure their first and a steady cycle (CPU from /proc, PostgreSQL's included)")
 	flag.StringVar(&o.Bin, "bin", "", "with -processes: the silencewatch binary (default: built from ./cmd/silencewatch)")
 	flag.StringVar(&o.Postgres, "postgres", "", "with -processes: a PostgreSQL server `URL` on this machine; the run processes share a database of their own on it (default: a SQLite file, one process)")
-	flag.DurationVar(&o.Every, "every", time.Minute, "with -processes: every source's poll interval")
 	flag.BoolVar(&o.NoRelay, "no-relay", false, "with -processes: relay.enabled: false (no laundering watch), to measure the rest of the pipeline")
 	flag.Parse()
 	if flag.NArg() > 0 {

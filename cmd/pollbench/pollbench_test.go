@@ -230,3 +230,21 @@ func TestProcesses(t *testing.T) {
 		})
 	}
 }
+
+// TestDaemonSmall runs the daemon mode on 20 feeds for four windows of a
+// second and expects its check to pass: every feed stored in full once,
+// nothing stored again, no failed poll.
+func TestDaemonSmall(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	o := options{Feeds: 20, Items: 5, Workers: 4, PerHost: 4, Config: "../../config.yaml", Published: published, Gzip: true,
+		Daemon: 4 * time.Second, Every: time.Second}
+	code := run(t.Context(), o, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("run = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitOK, &stdout, &stderr)
+	}
+	for _, want := range []string{"check: 100 articles, 100 versions (want 100); 0 failed polls", "check: ok", "steady state (windows ", "poll lag"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &stdout)
+		}
+	}
+}
