@@ -56,18 +56,12 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	defer b.close()
+	var r interface{ report(io.Writer) bool }
 	if o.Daemon > 0 {
-		r, err := b.runDaemon(ctx)
-		if err != nil {
-			fmt.Fprintf(stderr, "pollbench: %v\n", err)
-			return exitFailed
-		}
-		if !r.report(stdout) {
-			return exitFailed
-		}
-		return exitOK
+		r, err = b.runDaemon(ctx)
+	} else {
+		r, err = b.measure(ctx)
 	}
-	r, err := b.measure(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "pollbench: %v\n", err)
 		return exitFailed
