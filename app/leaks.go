@@ -129,12 +129,19 @@ func runLeaks(ctx context.Context, args []string, env Env) int {
 			synth = os.DirFS(*dir)
 		}
 		if *real {
-			ex, err := realTrainingSet(synth)
+			corpus, err := leak.ReadRealCorpus()
+			if err != nil {
+				fmt.Fprintln(env.Stderr, "silencewatch leaks eval:", err)
+				return ExitUsage
+			}
+			ex, err := leak.TrainingSetFS(corpus, synth)
 			if err != nil {
 				fmt.Fprintln(env.Stderr, "silencewatch leaks eval:", evalDirError(err, *dir))
 				return ExitUsage
 			}
-			fmt.Fprintln(env.Stdout, leak.CrossValidate(ex).String())
+			cv := leak.CrossValidate(ex)
+			fmt.Fprintln(env.Stdout, cv.String())
+			fmt.Fprintln(env.Stdout, corpus.CheckEvidence(cv).String())
 			return ExitOK
 		}
 		ev, err := leak.EvaluateFS(synth)

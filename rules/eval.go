@@ -20,6 +20,10 @@ const segmentSep = "\n\x1f\n"
 
 const maxEvidencePerLeaf = 5
 
+// maxFocusBytes bounds the leak classifier's focus sentence shown as
+// evidence: longer, it is a paragraph the sentence splitter could not cut.
+const maxFocusBytes = 600
+
 // scratch is the per-evaluation state, pooled so that steady-state
 // evaluation does not allocate buffers per article.
 type scratch struct {
@@ -226,6 +230,13 @@ func (s *scratch) decide(n *node) bool {
 			return false
 		}
 		s.arena = append(s.arena, hitRef{n: n, report: r})
+		// The sentence weighing most towards the label, when it is short
+		// enough to read in an alert; signals inside it are then shown
+		// as part of it.
+		if f := r.Focus; f != nil && f.End-f.Start <= maxFocusBytes {
+			s.arena = append(s.arena, hitRef{n: n, direct: &finding.Evidence{Kind: "leak_focus", Field: f.Field, Start: f.Start, End: f.End,
+				Pattern: fmt.Sprintf("sentence weighing most towards %s (%+.2f)", r.Label, f.Weight)}})
+		}
 		for i, sig := range r.Signals {
 			if i == maxEvidencePerLeaf {
 				break

@@ -306,6 +306,16 @@ func TestLeakReportWithoutCorpus(t *testing.T) {
 	if !ok || f.Leak == nil || f.Leak.Label != "content" || len(f.Evidence) == 0 {
 		t.Errorf("content report not flagged corpus-free: %+v", f)
 	}
+	// The sentence carrying the content is shown, not only its cues.
+	focus := ""
+	for _, ev := range f.Evidence {
+		if ev.Kind == "leak_focus" {
+			focus = ev.Text
+		}
+	}
+	if !strings.HasPrefix(focus, "Dans un courriel daté du 12 mars") {
+		t.Errorf("focus evidence %q, want the sentence quoting the mail; evidence %+v", focus, f.Evidence)
+	}
 	if _, ok := fires(e, existence)["content"]; ok {
 		t.Error("a report of the hack was flagged as content")
 	}

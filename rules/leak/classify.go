@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,9 +23,22 @@ type Report struct {
 	Scores map[string]float64 `json:"scores"`
 	// Signals are the evidence that decided the label, strongest first.
 	// Weight is the signal's contribution to Label's log-odds against the
-	// average label: positive pushes towards Label, negative away.
-	Signals  []finding.Signal `json:"signals"`
-	Passages []Passage        `json:"passages,omitempty"`
+	// runner-up label (why this label rather than the next): positive
+	// pushes towards Label, negative towards the runner-up.
+	Signals []finding.Signal `json:"signals"`
+	// Focus is the sentence whose signals weigh most towards Label: where
+	// a reader should look first. Nil when no sentence has a positive
+	// weight.
+	Focus    *Focus    `json:"focus,omitempty"`
+	Passages []Passage `json:"passages,omitempty"`
+}
+
+// Focus is a sentence of the article and the summed weight of the
+// signals in it.
+type Focus struct {
+	Field      article.Field `json:"field"`
+	Start, End int           // byte offsets in Field's text
+	Weight     float64       `json:"weight"`
 }
 
 // The features of the linear model, in the order of Model.Weights rows.
@@ -162,9 +176,16 @@ type evidence struct {
 
 // analysis is what Classify extracts from an article before weighing it.
 type analysis struct {
-	x        [nSignals]float64
-	ev       [nSignals][]evidence
-	passages []Passage
+	x         [nSignals]float64
+	ev        [nSignals][]evidence
+	passages  []Passage
+	sentences []sentenceSpan // every field's, in field then text order
+}
+
+// sentenceSpan is one sentence of a field, in bytes of its text.
+type sentenceSpan struct {
+	field      article.Field
+	start, end int
 }
 
 // Classify labels an article: content (it reports or quotes what the
@@ -172,9 +193,11 @@ type analysis struct {
 // reactions, the investigation), guidance (the regulator's request or a
 // newsroom's abstention) or other, with the signals that decided it and
 // the passages it copied from the corpus.
-func (ix *Index) Classify(a *article.Article) Report {
+func (ix *Index) Classify(a *article.Article) Report { return ix.classify(a, currentModel()) }
+
+// classify is Classify with model m.
+func (ix *Index) classify(a *article.Article, m *Model) Report {
 	an := ix.analyse(a)
-	m := currentModel()
 	probs := m.predict(an.x[:nFeatures])
 	best := 0
 	for i := range probs {
@@ -203,16 +226,19 @@ func (ix *Index) Classify(a *article.Article) Report {
 		// The model's signals still follow, for the record.
 		break
 	}
+	// The label the model ranks next; when a rule decided, the model's
+	// own first choice.
+	runnerUp := -1
+	for i := range probs {
+		if l := labelIndex(r.Label); i != l && (runnerUp < 0 || probs[i] > probs[runnerUp]) {
+			runnerUp = i
+		}
+	}
 	for f := range nFeatures {
 		if an.x[f] == 0 {
 			continue
 		}
-		mean := 0.0
-		for l := range m.Labels {
-			mean += m.Weights[l][f]
-		}
-		mean /= float64(len(m.Labels))
-		contrib := (m.Weights[labelIndex(r.Label)][f] - mean) * an.x[f]
+		contrib := (m.Weights[labelIndex(r.Label)][f] - m.Weights[runnerUp][f]) * an.x[f]
 		if math.Abs(contrib) < 0.005 {
 			continue
 		}
@@ -227,7 +253,53 @@ func (ix *Index) Classify(a *article.Article) Report {
 		}
 		return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight))
 	})
+	r.Focus = focus(an.sentences, r.Signals)
 	return r
+}
+
+// focus sums the weights of the spanned signals in each sentence (a
+// signal counts in the sentence its start lies in) and returns the
+// heaviest sentence, if its weight is positive.
+func focus(sents []sentenceSpan, signals []finding.Signal) *Focus {
+	if len(sents) == 0 {
+		return nil
+	}
+	weights := make([]float64, len(sents))
+	for _, s := range signals {
+		if s.Rule || s.End <= s.Start {
+			continue
+		}
+		// Sentences are sorted by field, then start.
+		lo := sort.Search(len(sents), func(i int) bool {
+			return fieldOrder(sents[i].field) > fieldOrder(s.Field) ||
+				(sents[i].field == s.Field && sents[i].end > s.Start)
+		})
+		if lo < len(sents) && sents[lo].field == s.Field && sents[lo].start <= s.Start {
+			weights[lo] += s.Weight
+		}
+	}
+	best := 0
+	for i, w := range weights {
+		if w > weights[best] {
+			best = i
+		}
+	}
+	if weights[best] <= 0 {
+		return nil
+	}
+	st := sents[best]
+	return &Focus{Field: st.field, Start: st.start, End: st.end, Weight: round3(weights[best])}
+}
+
+// fieldOrder is the order of the fields in Article.Segments.
+func fieldOrder(f article.Field) int {
+	switch f {
+	case article.FieldTitle:
+		return 0
+	case article.FieldSummary:
+		return 1
+	}
+	return 2
 }
 
 // appendSignals turns one feature's contribution into signals: terms as
@@ -476,6 +548,10 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			markWords(cs.marks, sClaim, a.start, a.end)
 		}
 		sents := sentences(w)
+		for _, st := range sents {
+			os, oe := w.span(st.start, st.end)
+			an.sentences = append(an.sentences, sentenceSpan{seg.Field, os, oe})
+		}
 		cs.proper = properNouns(w, sents, cs.proper)
 		for i, p := range cs.proper {
 			if p && cs.marks[i]&(sMaterial|sVictim) == 0 {

@@ -77,14 +77,15 @@ var (
 		"thousand": true, "thousands": true, "millier": true, "milliers": true, "mille": true, "m": true, "bn": true, "k": true,
 	}
 	// Things a leak is counted in: "11.5 million documents", "2,6 To".
+	// Plural only: "a 2015 email", "document 3" count nothing.
 	volumeUnits = map[string]bool{
-		"document": true, "documents": true, "fichier": true, "fichiers": true, "file": true, "files": true,
-		"courriel": true, "courriels": true, "email": true, "emails": true, "mail": true, "mails": true, "e": true,
-		"message": true, "messages": true, "page": true, "pages": true, "record": true, "records": true,
-		"cable": true, "cables": true, "compte": true, "comptes": true, "account": true, "accounts": true,
+		"documents": true, "fichiers": true, "files": true,
+		"courriels": true, "emails": true, "mails": true, "e": true,
+		"messages": true, "pages": true, "records": true,
+		"cables": true, "comptes": true, "accounts": true,
 		"go": true, "to": false, "gb": true, "tb": true, "gigaoctet": true, "gigaoctets": true, "teraoctet": true, "teraoctets": true,
 		"gigabyte": true, "gigabytes": true, "terabyte": true, "terabytes": true, "octets": true, "bytes": true,
-		"memo": true, "memos": true, "note": true, "notes": true, "piece": true, "pieces": true,
+		"memos": true, "notes": true, "pieces": true,
 	}
 )
 
@@ -145,6 +146,10 @@ func findAmountsAndVolumes(w *wordSeq) (amounts, volumes []wordSpan) {
 		case currencyBefore(w, i) || (k < len(w.hash) && currencyWords[w.word(k)]):
 			amounts = append(amounts, wordSpan{i, min(k+1, len(w.hash))})
 		case k < len(w.hash) && volumeUnits[w.word(k)]:
+			// "in a March 3 message": a day, not a count.
+			if _, month := months[w.word(max(i-1, 0))]; i > 0 && month {
+				break
+			}
 			// "e-mails" tokenises as "e" "mails".
 			if w.word(k) == "e" && (k+1 >= len(w.hash) || w.word(k+1) != "mails") {
 				break

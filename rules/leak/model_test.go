@@ -53,14 +53,28 @@ func TestShippedModelIsTrained(t *testing.T) {
 // that loses ground fails.
 const (
 	floorContentF1         = 0.70
-	floorContentPrecision  = 0.69
+	floorContentPrecision  = 0.68 // 0.69 until "in a May 2014 email" stopped counting as a volume of 2,014 emails (0.698 → 0.683)
 	floorGuidancePrecision = 0.88
 	floorOtherRecall       = 0.88
+	// Of the content articles found, the share whose focus sentence, and
+	// whose three strongest spanned signals, point at a marked claim.
+	floorFocusInClaim = 0.58
+	floorTop3InClaim  = 0.78
 )
 
 func TestRealCrossValidation(t *testing.T) {
-	cv := CrossValidate(trainingSet(t))
+	c, err := ReadRealCorpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := TrainingSet(c, "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cv := CrossValidate(ex)
 	t.Log("\n" + cv.String())
+	ev := c.CheckEvidence(cv)
+	t.Log(ev.String())
 	o := cv.Overall
 	n := 0
 	for i := range labels {
@@ -79,6 +93,8 @@ func TestRealCrossValidation(t *testing.T) {
 		{"content precision", o.Precision(LabelContent), floorContentPrecision},
 		{"guidance precision", o.Precision(LabelGuidance), floorGuidancePrecision},
 		{"other recall", o.Recall(LabelOther), floorOtherRecall},
+		{"focus sentence in a claim", float64(ev.Focus) / float64(max(ev.Found, 1)), floorFocusInClaim},
+		{"one of the three strongest signals in a claim", float64(ev.Top3) / float64(max(ev.Found, 1)), floorTop3InClaim},
 	} {
 		if c.got < c.floor {
 			t.Errorf("%s %.3f, below the floor %.3f", c.what, c.got, c.floor)

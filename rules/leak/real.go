@@ -25,6 +25,8 @@ var (
 	realArticlesJSONL []byte
 	//go:embed testdata/real/leaks.json
 	realLeaksJSON []byte
+	//go:embed testdata/real/claims.jsonl
+	realClaimsJSONL []byte
 )
 
 // RealArticle is one article of the real corpus.
@@ -38,6 +40,16 @@ type RealArticle struct {
 	Label     string `json:"label"`
 	Note      string `json:"note"`
 	Text      string `json:"text"`
+	// Claims are, in a content article, the spans that make it content
+	// (claims.jsonl, marked by GUIDE.md's content rules).
+	Claims []ClaimSpan `json:"-"`
+}
+
+// ClaimSpan is a span of a real article stating what the leaked material
+// says: Field is "title" or "text", Start and End byte offsets in it.
+type ClaimSpan struct {
+	Field      article.Field
+	Start, End int
 }
 
 // RealLeak is what a user would configure of a leak before holding its
@@ -77,7 +89,74 @@ type RealCorpus struct {
 
 // ReadRealCorpus parses the embedded real corpus.
 func ReadRealCorpus() (*RealCorpus, error) {
-	return parseRealCorpus(realArticlesJSONL, realLeaksJSON)
+	c, err := parseRealCorpus(realArticlesJSONL, realLeaksJSON)
+	if err != nil {
+		return nil, err
+	}
+	return c, c.readClaims(realClaimsJSONL)
+}
+
+// readClaims attaches claims.jsonl's spans to their articles. Every
+// content article has a line, and every quote is found in its field.
+func (c *RealCorpus) readClaims(data []byte) error {
+	byID := map[string]*RealArticle{}
+	for i := range c.Articles {
+		byID[c.Articles[i].ID] = &c.Articles[i]
+	}
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for line := 1; sc.Scan(); line++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var rec struct {
+			ID     string `json:"id"`
+			Claims []struct {
+				Field string `json:"field"`
+				Quote string `json:"quote"`
+			} `json:"claims"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return fmt.Errorf("leak: real corpus claims.jsonl:%d: %w", line, err)
+		}
+		a := byID[rec.ID]
+		switch {
+		case a == nil:
+			return fmt.Errorf("leak: real corpus claims.jsonl:%d: unknown article %q", line, rec.ID)
+		case a.Label != LabelContent:
+			return fmt.Errorf("leak: real corpus claims.jsonl:%d: %s is labelled %s, not content", line, rec.ID, a.Label)
+		case seen[rec.ID]:
+			return fmt.Errorf("leak: real corpus claims.jsonl:%d: %s has a second line", line, rec.ID)
+		}
+		seen[rec.ID] = true
+		for _, cl := range rec.Claims {
+			var field article.Field
+			text := ""
+			switch cl.Field {
+			case "title":
+				field, text = article.FieldTitle, a.Title
+			case "text":
+				field, text = article.FieldContent, a.Text
+			default:
+				return fmt.Errorf("leak: real corpus claims.jsonl:%d: %s: field %q (want title or text)", line, rec.ID, cl.Field)
+			}
+			k := strings.Index(text, cl.Quote)
+			if k < 0 || cl.Quote == "" {
+				return fmt.Errorf("leak: real corpus claims.jsonl:%d: %s: quote %q is not in its %s", line, rec.ID, clip(cl.Quote, 60), cl.Field)
+			}
+			a.Claims = append(a.Claims, ClaimSpan{field, k, k + len(cl.Quote)})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("leak: real corpus claims.jsonl: %w", err)
+	}
+	for i := range c.Articles {
+		if a := &c.Articles[i]; a.Label == LabelContent && !seen[a.ID] {
+			return fmt.Errorf("leak: real corpus claims.jsonl: content article %s has no line", a.ID)
+		}
+	}
+	return nil
 }
 
 func parseRealCorpus(articles, leaks []byte) (*RealCorpus, error) {
@@ -202,11 +281,13 @@ func Train(ex []Example) *Model {
 type CrossValidation struct {
 	Overall Matrix
 	PerLeak map[string]Matrix
+	// Models holds each fold's model, by the leak it was scored on.
+	Models map[string]*Model
 }
 
 // CrossValidate runs leave-one-leak-out over the real groups of ex.
 func CrossValidate(ex []Example) CrossValidation {
-	cv := CrossValidation{Overall: Matrix{Split: "leave-one-leak-out"}, PerLeak: map[string]Matrix{}}
+	cv := CrossValidation{Overall: Matrix{Split: "leave-one-leak-out"}, PerLeak: map[string]Matrix{}, Models: map[string]*Model{}}
 	groups := map[string]bool{}
 	for _, e := range ex {
 		if e.Group != "synthetic" {
@@ -229,6 +310,7 @@ func CrossValidate(ex []Example) CrossValidation {
 			}
 		}
 		m := FitModel(train, ModelL2)
+		cv.Models[g] = m
 		pm := Matrix{Split: g}
 		for _, e := range test {
 			pred := m.Labels[argmax(m.predict(e.X))]
@@ -290,4 +372,106 @@ func MarshalModel(m *Model) ([]byte, error) {
 		return nil, fmt.Errorf("leak: %w", err)
 	}
 	return append(b, '\n'), nil
+}
+
+// Evidence measures what a content finding shows a person: of the
+// content articles each fold's model labels content, how often the
+// strongest signals with a span (those pushing towards content, as
+// Classify orders them) lie in a span marked as the article's content
+// claim (claims.jsonl). A finding whose evidence points at the lede's
+// "hacked emails" rather than at what the emails say is right for the
+// wrong reason.
+type Evidence struct {
+	Found  int      // content articles labelled content
+	Focus  int      // whose Focus sentence overlaps a marked claim
+	Top    int      // whose strongest spanned signal does
+	Top3   int      // one of whose three strongest does
+	NoSpan int      // with no spanned signal at all
+	Misses []string // ids of found articles none of whose three strongest does
+	// Sentences of the found articles, and how many overlap a claim: the
+	// rate a sentence picked at random would reach.
+	Sentences, ClaimSentences int
+}
+
+// CheckEvidence classifies every content article of c with the model of
+// its fold in cv (which never saw its leak), corpus-free.
+func (c *RealCorpus) CheckEvidence(cv CrossValidation) Evidence {
+	var ev Evidence
+	indexes := map[string]*Index{}
+	for i := range c.Articles {
+		a := &c.Articles[i]
+		m := cv.Models[a.Leak]
+		if a.Label != LabelContent || m == nil {
+			continue
+		}
+		ix := indexes[a.Leak]
+		if ix == nil {
+			ix = Build(nil, c.Leaks[a.Leak].Options())
+			indexes[a.Leak] = ix
+		}
+		r := ix.classify(a.Article(), m)
+		if r.Label != LabelContent {
+			continue
+		}
+		ev.Found++
+		if f := r.Focus; f != nil && a.inClaim(f.Field, f.Start, f.End) {
+			ev.Focus++
+		}
+		for _, st := range ix.analyse(a.Article()).sentences {
+			ev.Sentences++
+			if a.inClaim(st.field, st.start, st.end) {
+				ev.ClaimSentences++
+			}
+		}
+		rank := 0
+		hit := -1
+		for _, s := range r.Signals {
+			if s.Rule || s.Weight <= 0 || s.End <= s.Start {
+				continue
+			}
+			if a.inClaim(s.Field, s.Start, s.End) {
+				hit = rank
+				break
+			}
+			if rank++; rank == 3 {
+				break
+			}
+		}
+		switch {
+		case rank == 0 && hit < 0:
+			ev.NoSpan++
+			ev.Misses = append(ev.Misses, a.ID)
+		case hit == 0:
+			ev.Top++
+			ev.Top3++
+		case hit > 0:
+			ev.Top3++
+		default:
+			ev.Misses = append(ev.Misses, a.ID)
+		}
+	}
+	return ev
+}
+
+// inClaim reports whether bytes [start, end) of field overlap a marked
+// claim.
+func (a *RealArticle) inClaim(field article.Field, start, end int) bool {
+	for _, c := range a.Claims {
+		if c.Field == field && start < c.End && c.Start < end {
+			return true
+		}
+	}
+	return false
+}
+
+func (e Evidence) String() string {
+	if e.Found == 0 {
+		return "evidence: no content article labelled content"
+	}
+	pct := func(n int) float64 { return 100 * float64(n) / float64(e.Found) }
+	return fmt.Sprintf("evidence, on the %d content articles labelled content: the focus sentence is a marked content claim in %d (%.0f%%); "+
+		"the strongest spanned signal lies in one in %d (%.0f%%), one of the three strongest in %d (%.0f%%); no spanned signal in %d; "+
+		"%.0f%% of their %d sentences are claims",
+		e.Found, e.Focus, pct(e.Focus), e.Top, pct(e.Top), e.Top3, pct(e.Top3), e.NoSpan,
+		100*float64(e.ClaimSentences)/float64(max(e.Sentences, 1)), e.Sentences)
 }

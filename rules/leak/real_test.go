@@ -1,0 +1,64 @@
+package leak
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/silencewatch/silencewatch/article"
+)
+
+func TestReadClaimsErrors(t *testing.T) {
+	articles := []byte(`{"id":"a1","leak":"none","lang":"en","title":"T","label":"content","text":"The emails show that Smith paid $5m."}
+{"id":"a2","leak":"none","lang":"en","title":"T","label":"existence","text":"Emails were hacked."}
+`)
+	for _, c := range []struct{ claims, want string }{
+		{`{"id":"a1","claims":[{"field":"text","quote":"Smith paid $5m"}]}`, ""},
+		{`{"id":"zz","claims":[]}`, `claims.jsonl:1: unknown article "zz"`},
+		{`{"id":"a2","claims":[]}`, "claims.jsonl:1: a2 is labelled existence, not content"},
+		{`{"id":"a1","claims":[{"field":"text","quote":"Jones paid"}]}`, `claims.jsonl:1: a1: quote "Jones paid" is not in its text`},
+		{`{"id":"a1","claims":[{"field":"body","quote":"Smith"}]}`, `claims.jsonl:1: a1: field "body" (want title or text)`},
+		{"", "content article a1 has no line"},
+		{`{"id":"a1","claims":[]}` + "\n" + `{"id":"a1","claims":[]}`, "claims.jsonl:2: a1 has a second line"},
+	} {
+		corpus, err := parseRealCorpus(articles, []byte(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = corpus.readClaims([]byte(c.claims))
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.claims, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: got %v, want an error with %q", c.claims, err, c.want)
+		}
+		if c.want == "" {
+			if got := corpus.Articles[0].Claims; len(got) != 1 || got[0] != (ClaimSpan{article.FieldContent, 21, 35}) {
+				t.Errorf("claims of a1: %+v", got)
+			}
+		}
+	}
+}
+
+// The focus is the sentence that carries the content, not the lede
+// about the hack.
+func TestFocusIsTheClaimSentence(t *testing.T) {
+	ix := Build(nil, Options{Identifiers: []string{"#CampaignLeaks"}, Names: []string{"Jean Dupont"}})
+	claim := `Dans un courriel daté du 3 mars, le trésorier écrit à Marie Martin que la facture de 12 000 euros « sera réglée par la société Alpha avant le scrutin ».`
+	text := `Des pirates ont publié vendredi des milliers de courriels de l'équipe de Jean Dupont sous le mot-dièse #CampaignLeaks. ` +
+		`L'équipe dénonce une opération de déstabilisation. ` + claim + ` Selon les documents, la même société aurait reçu 40 000 euros en février.`
+	r := ix.Classify(&article.Article{Title: "Ce que révèlent les courriels", Content: text, Language: "fr"})
+	if r.Label != LabelContent {
+		t.Fatalf("label %s (%v), want content", r.Label, r.Scores)
+	}
+	if r.Focus == nil {
+		t.Fatal("no focus")
+	}
+	got := text[r.Focus.Start:r.Focus.End]
+	if r.Focus.Field != article.FieldContent || (!strings.Contains(claim, got) && !strings.Contains(got, "aurait reçu")) {
+		t.Errorf("focus %q (%+v), want the sentence of a claim", got, r.Focus)
+	}
+	t.Logf("focus %q", got)
+	if strings.Contains(got, "pirates") {
+		t.Errorf("focus on the hack: %q", got)
+	}
+}
