@@ -98,6 +98,11 @@ type Example struct {
 	Group string // the leak it is about: the fold of cross-validation
 	X     []float64
 	Label string
+	// Weight scales the example's loss; 0 means 1.
+	Weight float64
+	// View marks a short view of another example: fitted on, never
+	// scored as an article of its own.
+	View bool
 }
 
 // FitModel fits the weights by full-batch Adam on the mean cross-entropy
@@ -112,7 +117,10 @@ func FitModel(examples []Example, l2 float64) *Model {
 	grad := make([]float64, len(theta))
 	mom, vel := make([]float64, len(theta)), make([]float64, len(theta))
 	z := make([]float64, nl)
-	n := float64(len(examples))
+	n := 0.0
+	for _, e := range examples {
+		n += exampleWeight(e)
+	}
 	const (
 		steps        = 1500
 		rate         = 0.05
@@ -136,7 +144,7 @@ func FitModel(examples []Example, l2 float64) *Model {
 				if l == y {
 					d--
 				}
-				d /= n
+				d *= exampleWeight(e) / n
 				g := grad[l*stride:]
 				g[0] += d
 				for f, v := range e.X {
@@ -176,4 +184,11 @@ func FitModel(examples []Example, l2 float64) *Model {
 func (ix *Index) Features(a *LabelledArticle) (x []float64, ruled bool) {
 	an := ix.analyse(a.Article())
 	return an.x[:nFeatures], an.x[fSatire] > 0 || an.x[fBeforeDisclosure] > 0
+}
+
+func exampleWeight(e Example) float64 {
+	if e.Weight == 0 {
+		return 1
+	}
+	return e.Weight
 }
