@@ -14,7 +14,12 @@ type LookupEnv func(string) (string, bool)
 // Parse validates data as if read from path. lookupEnv resolves ${VAR}
 // references in secrets.
 func Parse(path string, data []byte, lookupEnv LookupEnv) (*Config, error) {
-	v := &validator{file: path, lookupEnv: lookupEnv, dir: filepath.Dir(path)}
+	return parse(&validator{file: path, lookupEnv: lookupEnv, dir: filepath.Dir(path)}, data)
+}
+
+// parse validates data with v, which holds the document's nodes until it
+// returns: the Config keeps none of them.
+func parse(v *validator, data []byte) (*Config, error) {
 	raw, ok := v.decode(data)
 	if !ok {
 		return nil, v.errs
@@ -24,6 +29,6 @@ func Parse(path string, data []byte, lookupEnv LookupEnv) (*Config, error) {
 		v.errs.sort()
 		return nil, v.errs
 	}
-	cfg.Path = path
+	cfg.Path = v.file
 	return cfg, nil
 }

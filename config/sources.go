@@ -28,7 +28,8 @@ func parseCron(spec string) (s cron.Schedule, err error) {
 }
 
 func (v *validator) sources(cfg *Config, raws []rawSource, zoneIDs map[string]bool) {
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(raws))
+	cfg.Sources = make([]Source, 0, len(raws))
 	for i, rs := range raws {
 		path := p{"sources", i}
 		v.id(path.with("name"), rs.Name, seen, "source")

@@ -76,7 +76,10 @@ func (path p) String() string {
 }
 
 func (path p) with(parts ...any) p {
-	out := make(p, 0, len(path)+len(parts))
+	// A constant capacity lets a path that does not escape its caller
+	// (the validator only reads one, to report an error) stay on the
+	// stack: validation builds paths for every key of every source.
+	out := make(p, 0, 8)
 	return append(append(out, path...), parts...)
 }
 
@@ -84,6 +87,9 @@ type validator struct {
 	file      string
 	dir       string
 	root      *yaml.Node
+	split     *sourcesSplit // the sources, when decodeSplit read them
+	batch     int           // sources a batch for decodeSplit; 0 for sourcesBatch
+	whole     bool          // parse the document whole, never split (for tests)
 	lookupEnv LookupEnv
 	errs      Errors
 	unset     []UnsetSecret // referenced credentials without a value

@@ -1,10 +1,9 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,10 +16,17 @@ import (
 // decode reads data into the raw types. It reports false when data is not
 // YAML at all; unknown keys and wrong types are recorded as errors and the
 // rest is still decoded, so that validation can report its own errors too.
-// The document is parsed twice: once into nodes, whose positions give every
-// later error its line, and once into the raw types with unknown keys
-// refused (which decoding from a node cannot do).
+// The document is parsed once, into nodes, whose positions give every
+// later error its line; the raw types are decoded from the nodes and
+// keyCheck refuses the keys that decoding ignores. A long block list of
+// sources is parsed a few hundred sources at a time instead (see
+// splitSources), so that its nodes are never all held at once.
 func (v *validator) decode(data []byte) (*rawFile, bool) {
+	if !v.whole {
+		if raw, ok := v.decodeSplit(data); ok {
+			return raw, true
+		}
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		v.syntaxError(data, err)
@@ -28,37 +34,47 @@ func (v *validator) decode(data []byte) (*rawFile, bool) {
 	}
 	v.root = &root
 	var raw rawFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
-		v.yamlError(err)
+	msgs, fatal := decodeNode(&root, &raw)
+	v.yamlErrors(msgs)
+	if !fatal {
+		c := keyCheck{file: v.file}
+		c.value(&root, rawFileType)
+		v.errs = append(v.errs, c.errs...)
 	}
 	return &raw, true
 }
 
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-var notFound = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
+var rawFileType = reflect.TypeFor[rawFile]()
 
-// yamlError turns the YAML library's messages into Errors with lines, and
-// its Go type names into the keys a user may write.
-func (v *validator) yamlError(err error) {
+// decodeNode decodes n into out. It returns the decoder's messages, and
+// fatal when the decoder stopped at the first (an alias loop, a merge of
+// something other than a mapping): the others are each for one value, the
+// rest of n still decoded.
+func decodeNode(n *yaml.Node, out any) (msgs []string, fatal bool) {
+	err := n.Decode(out)
 	var te *yaml.TypeError
-	msgs := []string{err.Error()}
-	if errors.As(err, &te) {
-		msgs = te.Errors
+	switch {
+	case err == nil:
+		return nil, false
+	case errors.As(err, &te):
+		return te.Errors, false
 	}
+	return []string{err.Error()}, true
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// yamlErrors turns the YAML library's messages into Errors with lines, and
+// its Go type names into the words a user may write.
+func (v *validator) yamlErrors(msgs []string) {
 	for _, msg := range msgs {
 		line := 0
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			fmt.Sscan(m[1], &line)
 			msg = m[2]
 		}
-		if m := notFound.FindStringSubmatch(msg); m != nil {
-			msg = fmt.Sprintf("unknown key %q (expected one of: %s)", m[1], strings.Join(knownKeys(m[2]), ", "))
-		} else {
-			msg = strings.ReplaceAll(msg, "cannot unmarshal", "cannot read")
-			msg = goTypeNames.Replace(msg)
-		}
+		msg = strings.ReplaceAll(msg, "cannot unmarshal", "cannot read")
+		msg = goTypeNames.Replace(msg)
 		v.errs = append(v.errs, Error{File: v.file, Line: line, Msg: msg})
 	}
 }
@@ -93,7 +109,10 @@ func (v *validator) node(path p) *yaml.Node {
 				}
 			}
 		case int:
-			if n.Kind == yaml.SequenceNode && x < len(n.Content) {
+			switch {
+			case v.split != nil && n == v.split.seq:
+				next = v.split.source(x)
+			case n.Kind == yaml.SequenceNode && x < len(n.Content):
 				next = n.Content[x]
 			}
 		}
