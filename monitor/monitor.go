@@ -330,10 +330,18 @@ func (m *Monitor) poll(ctx context.Context, name string) time.Time {
 // polled the source since.
 func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceState, err error, states *stateCache, items, reuse bool) time.Time {
 	src := m.source(name)
-	log := m.opts.Logger.With("source", name)
+	// The logger with the source's name is made when first used: most
+	// polls log nothing, and making it costs 7 allocations.
+	var logger *slog.Logger
+	log := func() *slog.Logger {
+		if logger == nil {
+			logger = m.opts.Logger.With("source", name)
+		}
+		return logger
+	}
 	if err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
-		log.Error("reading source state", "err", err)
+		log().Error("reading source state", "err", err)
 	}
 	st.Name, st.URL = name, src.URL
 	prev := st
@@ -346,13 +354,13 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		li, err := states.items(ctx, name)
 		if err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
-			log.Error("reading source state", "err", err)
+			log().Error("reading source state", "err", err)
 		}
 		st.LastItems, prev.LastItems = li, li
 	}
 	save := func(next store.SourceState) error {
 		if states == nil {
-			return m.saveState(ctx, log, next)
+			return m.saveState(ctx, log(), next)
 		}
 		if !items && !onlyTimesMoved(prev, next) {
 			loadItems() // written in full: with the items as they were
@@ -360,7 +368,7 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		}
 		if err := states.save(ctx, next, prev); err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
-			log.Error("saving source state", "err", err)
+			log().Error("saving source state", "err", err)
 			return err
 		}
 		return nil
@@ -389,7 +397,7 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 	var key uint64
 	if err == nil && src.Kind != "site" && !res.NotModified {
 		key = ingestKey(&src, res)
-		if unchanged = m.sawBody(ctx, log, name, &st, res, conditional, reuse, key); !unchanged {
+		if unchanged = m.sawBody(ctx, name, &st, res, conditional, reuse, key); !unchanged {
 			loadItems()
 			var pending bool
 			pending, err = m.ingest(ctx, name, &st, res, &out)
@@ -403,7 +411,7 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		save(st)
 		return at
 	case err != nil:
-		m.failed(ctx, log, &st, err, &out)
+		m.failed(ctx, log(), &st, err, &out)
 	default:
 		switch {
 		case res.NotModified:
@@ -417,7 +425,7 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 			m.opts.Metrics.sources.add(name, seriesFetches, "ok", 1)
 		}
 		if st.Failures >= m.opts.Config.Crawler.FailureReportAfter {
-			m.event(ctx, log, store.Event{Source: name, Kind: "recovered", Detail: fmt.Sprintf("after %d failed polls", st.Failures), At: at})
+			m.event(ctx, log(), store.Event{Source: name, Kind: "recovered", Detail: fmt.Sprintf("after %d failed polls", st.Failures), At: at})
 		}
 		st.Failures = 0
 		st.LastSuccessAt = at

@@ -3,7 +3,6 @@ package monitor
 import (
 	"context"
 	"hash/fnv"
-	"log/slog"
 	"strconv"
 	"time"
 
@@ -66,7 +65,7 @@ func ingestKey(src *config.Source, res *crawler.FetchResult) uint64 {
 // conditional or not) and catches lying validators. It reports whether
 // the body may be taken as unchanged (see above); reuse is false for a
 // cluster's jobs. key is the response's ingestKey.
-func (m *Monitor) sawBody(ctx context.Context, log *slog.Logger, name string, st *store.SourceState, res *crawler.FetchResult,
+func (m *Monitor) sawBody(ctx context.Context, name string, st *store.SourceState, res *crawler.FetchResult,
 	conditional, reuse bool, key uint64) (unchanged bool) {
 	fresh := freshFor(m.opts.Config.Evidence.Retention)
 	m.mu.Lock()
@@ -82,7 +81,7 @@ func (m *Monitor) sawBody(ctx context.Context, log *slog.Logger, name string, st
 	// answering 304: its validators lie, so poll it with full GETs.
 	if wasVerify && hadBody && prev.sum != res.SHA256 && !st.ConditionalOff {
 		st.ConditionalOff = true
-		m.event(ctx, log, store.Event{Source: name, Kind: "validators-unreliable", Detail: "answered 304 while the content changed; polling with full GETs", At: res.FetchedAt})
+		m.event(ctx, m.opts.Logger.With("source", name), store.Event{Source: name, Kind: "validators-unreliable", Detail: "answered 304 while the content changed; polling with full GETs", At: res.FetchedAt})
 	}
 	return unchanged
 }
