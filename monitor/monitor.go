@@ -192,7 +192,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		return err
 	}
 	// Batching is for the wall clock: on a clock thousands of times
-	// faster (the demo's), a 50 ms tick or a 200 ms flush would wake the
+	// faster (the demo's), a 50 ms tick or a 1 s flush would wake the
 	// process thousands of times a second of real time.
 	batch := true
 	if c, ok := m.opts.Clock.(interface{ Speed() float64 }); ok && c.Speed() > 1 {
