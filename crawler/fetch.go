@@ -145,7 +145,8 @@ type FetchResult struct {
 	FinalURL     string // after redirects, password redacted
 	Header       http.Header
 	// RequestHeader and Proto are what was sent and spoken, kept with the
-	// body as evidence.
+	// body as evidence. FinalURL and RequestHeader are left empty on a 304,
+	// which has no body to keep (most polls: they cost an allocation each).
 	RequestHeader http.Header
 	Proto         string
 	FetchedAt     time.Time     // when the response was complete (Now)
@@ -216,12 +217,14 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 		ETag:         resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"),
 		ContentType:  resp.Header.Get("Content-Type"),
-		FinalURL:     weburl.Redact(resp.Request.URL.String()),
 		Header:       resp.Header,
+		Proto:        resp.Proto,
+	}
+	if resp.StatusCode != http.StatusNotModified {
+		res.FinalURL = weburl.Redact(resp.Request.URL.String())
 		// The last request of any redirect chain, with what the
 		// transport added (gzip) left out: it describes the body we keep.
-		RequestHeader: resp.Request.Header.Clone(),
-		Proto:         resp.Proto,
+		res.RequestHeader = resp.Request.Header.Clone()
 	}
 
 	switch {

@@ -35,7 +35,10 @@ func (m *Monitor) PollSource(ctx context.Context, name string) (next time.Time, 
 		return st.NextPollAt, true
 	}
 	// Written at once: the next job, maybe in another process, reads it.
-	return m.pollFrom(ctx, name, st, err, nil, true), true
+	// Another process may have polled the source since this one did: a
+	// body identical to the one this process last ingested is ingested
+	// again (unchanged.go).
+	return m.pollFrom(ctx, name, st, err, nil, true, false), true
 }
 
 // RevisitSources lists the sources whose articles are revisited for edits

@@ -81,7 +81,7 @@ type Monitor struct {
 	// validators.
 	checks *crawler.Checks
 	mu     sync.Mutex
-	bodies map[string][32]byte // last full body hash per source, to catch lying validators
+	bodies map[string]lastBody // last full body per source: lying validators, unchanged bodies (unchanged.go)
 	// cycle counts what PollOnce did; nil while running as a daemon.
 	cycle *Cycle
 	// engine is the rule set in force: opts.Engine, then what Reload gave.
@@ -131,7 +131,7 @@ func New(opts Options) *Monitor {
 		opts.Metrics = NewMetrics()
 	}
 	m := &Monitor{opts: opts, sources: map[string]*config.Source{}, cadences: map[string]*crawler.Cadence{},
-		checks: &crawler.Checks{Every: VerifyEvery}, bodies: map[string][32]byte{}}
+		checks: &crawler.Checks{Every: VerifyEvery}, bodies: map[string]lastBody{}}
 	m.engine.Store(opts.Engine)
 	windows := opts.Engine.Calendar().Windows()
 	// Sources in the same zones share one list of spans: a list is about
@@ -192,7 +192,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		return err
 	}
 	// Batching is for the wall clock: on a clock thousands of times
-	// faster (the demo's), a 50 ms tick or a 200 ms flush would wake the
+	// faster (the demo's), a 50 ms tick or a 1 s flush would wake the
 	// process thousands of times a second of real time.
 	batch := true
 	if c, ok := m.opts.Clock.(interface{ Speed() float64 }); ok && c.Speed() > 1 {
@@ -312,25 +312,36 @@ func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
 func (m *Monitor) poll(ctx context.Context, name string) time.Time {
 	if c := m.states; c != nil {
 		if st, ok := c.state(name); ok {
-			return m.pollFrom(ctx, name, st, nil, c, false)
+			return m.pollFrom(ctx, name, st, nil, c, false, true)
 		}
 		st, _, err := m.opts.Store.SourceState(ctx, name)
-		return m.pollFrom(ctx, name, st, err, c, true)
+		return m.pollFrom(ctx, name, st, err, c, true, true)
 	}
 	st, _, err := m.opts.Store.SourceState(ctx, name)
-	return m.pollFrom(ctx, name, st, err, nil, true)
+	return m.pollFrom(ctx, name, st, err, nil, true, true)
 }
 
 // pollFrom is poll from the source's state as read from the store (and
 // the error reading it, logged here), or from states without its
 // LastItems (items false). The new state goes through states, or
-// straight to the store when states is nil.
-func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceState, err error, states *stateCache, items bool) time.Time {
+// straight to the store when states is nil. reuse says that a body
+// identical to the last one this process ingested for the source may be
+// taken as unchanged (unchanged.go): false when another process may have
+// polled the source since.
+func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceState, err error, states *stateCache, items, reuse bool) time.Time {
 	src := m.source(name)
-	log := m.opts.Logger.With("source", name)
+	// The logger with the source's name is made when first used: most
+	// polls log nothing, and making it costs 7 allocations.
+	var logger *slog.Logger
+	log := func() *slog.Logger {
+		if logger == nil {
+			logger = m.opts.Logger.With("source", name)
+		}
+		return logger
+	}
 	if err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
-		log.Error("reading source state", "err", err)
+		log().Error("reading source state", "err", err)
 	}
 	st.Name, st.URL = name, src.URL
 	prev := st
@@ -343,14 +354,13 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		li, err := states.items(ctx, name)
 		if err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
-			log.Error("reading source state", "err", err)
+			log().Error("reading source state", "err", err)
 		}
 		st.LastItems, prev.LastItems = li, li
 	}
-	save := func(next store.SourceState) {
+	save := func(next store.SourceState) error {
 		if states == nil {
-			m.saveState(ctx, log, next)
-			return
+			return m.saveState(ctx, log(), next)
 		}
 		if !items && !onlyTimesMoved(prev, next) {
 			loadItems() // written in full: with the items as they were
@@ -358,8 +368,10 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		}
 		if err := states.save(ctx, next, prev); err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
-			log.Error("saving source state", "err", err)
+			log().Error("saving source state", "err", err)
+			return err
 		}
+		return nil
 	}
 
 	conditional := !st.ConditionalOff && m.checks.Conditional(name)
@@ -379,9 +391,18 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 	st.LastPollAt = at
 	out.At = at
 
+	// unchanged: a full response taken as a 304 (unchanged.go); done:
+	// one ingested with nothing left for a later poll.
+	var unchanged, done bool
+	var key uint64
 	if err == nil && src.Kind != "site" && !res.NotModified {
-		loadItems()
-		err = m.ingest(ctx, name, &st, res, conditional, &out)
+		key = ingestKey(&src, res)
+		if unchanged = m.sawBody(ctx, name, &st, res, conditional, reuse, key); !unchanged {
+			loadItems()
+			var pending bool
+			pending, err = m.ingest(ctx, name, &st, res, &out)
+			done = err == nil && !pending && reuse
+		}
 	}
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -390,17 +411,21 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		save(st)
 		return at
 	case err != nil:
-		m.failed(ctx, log, &st, err, &out)
+		m.failed(ctx, log(), &st, err, &out)
 	default:
-		if res.NotModified {
+		switch {
+		case res.NotModified:
 			out.NotModified = true
 			m.opts.Metrics.sources.add(name, seriesFetches, "not_modified", 1)
 			m.checks.NotModified(name)
-		} else {
+		case unchanged:
+			out.NotModified = true
+			m.opts.Metrics.sources.add(name, seriesFetches, "unchanged", 1)
+		default:
 			m.opts.Metrics.sources.add(name, seriesFetches, "ok", 1)
 		}
 		if st.Failures >= m.opts.Config.Crawler.FailureReportAfter {
-			m.event(ctx, log, store.Event{Source: name, Kind: "recovered", Detail: fmt.Sprintf("after %d failed polls", st.Failures), At: at})
+			m.event(ctx, log(), store.Event{Source: name, Kind: "recovered", Detail: fmt.Sprintf("after %d failed polls", st.Failures), At: at})
 		}
 		st.Failures = 0
 		st.LastSuccessAt = at
@@ -419,15 +444,19 @@ func (m *Monitor) pollFrom(ctx context.Context, name string, st store.SourceStat
 		c.NewItems += out.NewItems
 	})
 	st.NextPollAt, st.Interval = m.cadences[name].Next(st.Interval, out, m.opts.Rand)
-	save(st)
+	if save(st) == nil && done {
+		m.ingested(name, res, key)
+	}
 	return st.NextPollAt
 }
 
-func (m *Monitor) saveState(ctx context.Context, log *slog.Logger, st store.SourceState) {
+func (m *Monitor) saveState(ctx context.Context, log *slog.Logger, st store.SourceState) error {
 	if err := m.opts.Store.SaveSourceState(ctx, st); err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
 		log.Error("saving source state", "err", err)
+		return err
 	}
+	return nil
 }
 
 func (m *Monitor) failed(ctx context.Context, log *slog.Logger, st *store.SourceState, err error, out *crawler.Outcome) {
@@ -461,27 +490,17 @@ func (m *Monitor) event(ctx context.Context, log *slog.Logger, e store.Event) {
 }
 
 // ingest parses a full response, stores every item and evaluates what is
-// new or changed.
-func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState, res *crawler.FetchResult, conditional bool, out *crawler.Outcome) error {
+// new or changed. pending says that items were left for a later poll
+// (max_items_per_poll).
+func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState, res *crawler.FetchResult, out *crawler.Outcome) (pending bool, err error) {
 	log := m.opts.Logger.With("source", name)
-	m.mu.Lock()
-	prevBody, hadBody := m.bodies[name]
-	m.bodies[name] = res.SHA256
-	m.mu.Unlock()
-	wasVerify := m.checks.Full(name, conditional, !hadBody)
-	// A verification GET that finds a different body after the server kept
-	// answering 304: its validators lie, so poll it with full GETs.
-	if wasVerify && hadBody && prevBody != res.SHA256 && !st.ConditionalOff {
-		st.ConditionalOff = true
-		m.event(ctx, log, store.Event{Source: name, Kind: "validators-unreliable", Detail: "answered 304 while the content changed; polling with full GETs", At: res.FetchedAt})
-	}
 	feed, err := crawler.ParseFeed(res.Body, res.ContentType, res.FinalURL, res.FetchedAt)
 	if err != nil {
 		var fe *crawler.FetchError
 		if errors.As(err, &fe) {
 			fe.Source = name
 		}
-		return err
+		return false, err
 	}
 	src := m.source(name)
 	// The feed as received is evidence for every item it carries.
@@ -490,7 +509,7 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		Header: res.Header, Body: res.Body, SHA256: res.SHA256, FetchedAt: res.FetchedAt})
 	if err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
-		return fmt.Errorf("monitor: source %q: %w", name, err)
+		return false, fmt.Errorf("monitor: source %q: %w", name, err)
 	}
 	keys := make([]string, len(feed.Items))
 	for i := range feed.Items {
@@ -524,7 +543,7 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		}
 		if known, err = m.opts.Store.SeenUnchanged(ctx, name, all, src.FetchFullText); err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
-			return fmt.Errorf("monitor: source %q: %w", name, err)
+			return false, fmt.Errorf("monitor: source %q: %w", name, err)
 		}
 	}
 	var touch []int64
@@ -546,7 +565,7 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 			ResponseID: respID, Extractor: "feed", TimesFrom: "feed", OnlyNew: src.FetchFullText})
 		if err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
-			return fmt.Errorf("monitor: source %q: %w", name, err)
+			return false, fmt.Errorf("monitor: source %q: %w", name, err)
 		}
 		switch {
 		case saved.New && src.FetchFullText && a.URL != "":
@@ -567,16 +586,16 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 			continue
 		}
 		if err := m.evaluate(ctx, saved.VersionID, a); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := m.fullTexts(ctx, log, src, fullTexts); err != nil {
-		return err
+		return false, err
 	}
 	if len(touch) > 0 && !src.FetchFullText { // a full-text article's page was not fetched: see store.Fetch.OnlyNew
 		if err := m.opts.Store.TouchArticles(ctx, touch, res.FetchedAt); err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
-			return fmt.Errorf("monitor: source %q: %w", name, err)
+			return false, fmt.Errorf("monitor: source %q: %w", name, err)
 		}
 	}
 	if deferred > 0 {
@@ -596,7 +615,7 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 	for _, i := range order[:min(len(order), limit)] {
 		st.LastItems = append(st.LastItems, keys[i])
 	}
-	return nil
+	return deferred > 0, nil
 }
 
 func itemKey(a *article.Article) string {

@@ -50,7 +50,7 @@ type labelledValue struct {
 func newSourceSeries() *sourceSeries {
 	s := &sourceSeries{bySource: map[string]*seriesRecord{}}
 	for i, d := range []struct{ name, help, label string }{
-		{"silencewatch_fetches_total", "Polls by source and outcome (ok, not_modified, or an error kind).", "outcome"},
+		{"silencewatch_fetches_total", "Polls by source and outcome (ok, unchanged, not_modified, or an error kind).", "outcome"},
 		{"silencewatch_items_total", "Feed items by source and state (new, changed, seen).", "state"},
 		{"silencewatch_poll_lag_seconds", "How late the last poll of a source started after it was due.", ""},
 		{"silencewatch_source_consecutive_failures", "Consecutive failed polls of a source.", ""},

@@ -25,7 +25,7 @@ func TestSourceSeriesExposition(t *testing.T) {
 	s.add("liberation", seriesDeferred, "", 40)
 	m.HeadersTruncated("lemonde")
 	want := `
-# HELP silencewatch_fetches_total Polls by source and outcome (ok, not_modified, or an error kind).
+# HELP silencewatch_fetches_total Polls by source and outcome (ok, unchanged, not_modified, or an error kind).
 # TYPE silencewatch_fetches_total counter
 silencewatch_fetches_total{outcome="http_status",source="liberation"} 1
 silencewatch_fetches_total{outcome="not_modified",source="lemonde"} 2

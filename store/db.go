@@ -70,6 +70,8 @@ type DB struct {
 	insertResponse                             *sql.Stmt // a validator check stores its body too
 	articleByGUID, articleByURL, latestVersion *sql.Stmt
 	insertArticle, insertVersion               *sql.Stmt
+	// The outbox looks for due alerts and pending edits every second.
+	dueAlerts, pendingRefreshes *sql.Stmt
 
 	// OnHeadersTruncated, when set, is told each time SaveResponse cuts a
 	// response's headers at MaxHeaderBytes, and by how many bytes. Set it
@@ -149,6 +151,8 @@ func (s *DB) init(ctx context.Context) error {
 		{&s.latestVersion, latestVersionSQL},
 		{&s.insertArticle, insertArticleSQL},
 		{&s.insertVersion, insertVersionSQL},
+		{&s.dueAlerts, dueAlertsSQL},
+		{&s.pendingRefreshes, pendingRefreshesSQL},
 	} {
 		if *st.dst, err = s.db.PrepareContext(ctx, st.query); err != nil {
 			return fmt.Errorf("prepare: %w", err)
@@ -160,7 +164,7 @@ func (s *DB) init(ctx context.Context) error {
 // Close closes the database. In-flight calls finish first.
 func (s *DB) Close() error {
 	for _, st := range []*sql.Stmt{s.upsertSource, s.selectSource, s.updateTimes, s.insertResponse, s.articleByGUID, s.articleByURL,
-		s.latestVersion, s.insertArticle, s.insertVersion} {
+		s.latestVersion, s.insertArticle, s.insertVersion, s.dueAlerts, s.pendingRefreshes} {
 		if st != nil {
 			st.Close()
 		}

@@ -116,10 +116,16 @@ ON CONFLICT (name) DO UPDATE SET id = excluded.id, resolved_at = excluded.resolv
 	return nil
 }
 
+const pendingRefreshesSQL = selectAlertSQL + `WHERE a.refresh_seq > a.refreshed_seq ORDER BY a.id`
+
 // PendingRefreshes returns the sent top-level alerts marked for an edit,
 // oldest first; each one's RefreshSeq is to be passed to MarkRefreshed.
 func (s *DB) PendingRefreshes(ctx context.Context) ([]Alert, error) {
-	out, err := s.queryAlerts(ctx, `WHERE a.refresh_seq > a.refreshed_seq ORDER BY a.id`)
+	rows, err := s.pendingRefreshes.QueryContext(ctx)
+	var out []Alert
+	if err == nil {
+		out, err = scanAlerts(rows)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: pending refreshes: %w", err)
 	}

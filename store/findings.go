@@ -245,8 +245,11 @@ func (s *DB) DueAlerts(ctx context.Context, now time.Time, limit int) ([]Alert, 
 	if limit <= 0 {
 		limit = noLimit
 	}
-	out, err := s.queryAlerts(ctx, `WHERE a.status = 'pending' AND a.next_try_at <= ? ORDER BY a.id LIMIT ?`,
-		ts(now), limit)
+	rows, err := s.dueAlerts.QueryContext(ctx, ts(now), limit)
+	var out []Alert
+	if err == nil {
+		out, err = scanAlerts(rows)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: due alerts: %w", err)
 	}
@@ -274,11 +277,18 @@ func (s *DB) Alerts(ctx context.Context) ([]Alert, error) {
 	return out, nil
 }
 
+const dueAlertsSQL = selectAlertSQL + `WHERE a.status = 'pending' AND a.next_try_at <= ? ORDER BY a.id LIMIT ?`
+
 func (s *DB) queryAlerts(ctx context.Context, tail string, args ...any) ([]Alert, error) {
 	rows, err := s.db.QueryContext(ctx, selectAlertSQL+tail, args...)
 	if err != nil {
 		return nil, err
 	}
+	return scanAlerts(rows)
+}
+
+// scanAlerts reads the rows of a selectAlertSQL query, and closes them.
+func scanAlerts(rows *sql.Rows) ([]Alert, error) {
 	defer rows.Close()
 	var out []Alert
 	for rows.Next() {
@@ -287,11 +297,12 @@ func (s *DB) queryAlerts(ctx context.Context, tail string, args ...any) ([]Alert
 			doc string
 			sf  = &al.Finding
 		)
-		if err := rows.Scan(&al.ID, &al.FindingID, &al.Channel, &al.Key, &al.Status, &al.Attempts,
+		err := rows.Scan(&al.ID, &al.FindingID, &al.Channel, &al.Key, &al.Status, &al.Attempts,
 			&al.LastError, &al.MessageTS, timeDest{&al.NextTryAt}, timeDest{&al.SentAt},
 			timeDest{&al.AttemptAt}, &al.ThreadTS, &al.Digest, &al.Kind, &al.Detail,
 			&al.AttemptThreadTS, &al.RefreshSeq,
-			&sf.ID, &sf.VersionID, &sf.ArticleID, &doc, timeDest{&sf.CreatedAt}); err != nil {
+			&sf.ID, &sf.VersionID, &sf.ArticleID, &doc, timeDest{&sf.CreatedAt})
+		if err != nil {
 			return nil, err
 		}
 		if sf.Finding, err = decodeFinding(doc); err != nil {

@@ -238,8 +238,8 @@ func (r *daemonResult) report(w io.Writer) bool {
 		warm.polls += w.polls
 	}
 	allMed, allMax := cpuStats(r.windows)
-	p("warm-up (windows 1-%d): %d polls (200: %d, 304: %d, errors: %d), CPU %.2f s, peak RSS %.1f MiB",
-		r.warmupWindows, warm.polls, r.warmup.fetchOK, r.warmup.fetchNotModified, r.warmup.fetchErrors, seconds(warm.cpu), mib(r.warmupRSSKiB))
+	p("warm-up (windows 1-%d): %d polls (200: %d, unchanged: %d, 304: %d, errors: %d), CPU %.2f s, peak RSS %.1f MiB",
+		r.warmupWindows, warm.polls, r.warmup.fetchOK, r.warmup.fetchUnchanged, r.warmup.fetchNotModified, r.warmup.fetchErrors, seconds(warm.cpu), mib(r.warmupRSSKiB))
 	p("  every window, warm-up included: median %.2f s, max %.2f s, max/median %.2f", seconds(allMed), seconds(allMax), float64(allMax)/float64(max(allMed, 1)))
 	steady := r.windows[r.warmupWindows:]
 	var cpu time.Duration
@@ -253,9 +253,9 @@ func (r *daemonResult) report(w io.Writer) bool {
 	if med > 0 {
 		ratio = float64(largest) / float64(med)
 	}
-	fetches := r.steady.fetchOK + r.steady.fetchNotModified + r.steady.fetchErrors
-	p("steady state (windows %d-%d): %d polls (304: %d, 200: %d validator checks and changes, errors: %d)",
-		r.warmupWindows+1, len(r.windows), fetches, r.steady.fetchNotModified, r.steady.fetchOK, r.steady.fetchErrors)
+	fetches := r.steady.polls()
+	p("steady state (windows %d-%d): %d polls (304: %d; 200 unchanged: %d validator checks of a body already ingested; 200 ingested: %d; errors: %d)",
+		r.warmupWindows+1, len(r.windows), fetches, r.steady.fetchNotModified, r.steady.fetchUnchanged, r.steady.fetchOK, r.steady.fetchErrors)
 	p("  CPU per poll      %.0f µs (steady CPU / polls started; the validator checks included, as in any steady minute)",
 		perPoll(cpu, int(polls)).Seconds()*1e6)
 	p("  CPU per window    median %.2f s, max %.2f s, max/median %.2f (%.1f%% of %d cores at the median)",

@@ -45,12 +45,12 @@ func TestRunSmall(t *testing.T) {
 		t.Errorf("no validator check in cycles 2 and 3 of 50 feeds: the test no longer covers them")
 	}
 	for _, want := range []string{
-		fmt.Sprintf("check: articles 500 after cycle 1 (want 500), 503 after cycle 2 (want 503); cycle 2: %d × 304, %d × 200 (want %d, %d); cycle 3: %d × 304 (want %d)",
-			47-c2, 3+c2, 47-c2, 3+c2, 50-c3, 50-c3),
+		fmt.Sprintf("check: articles 500 after cycle 1 (want 500), 503 after cycle 2 (want 503); cycle 2: %d × 304, %d × 200 of them %d unchanged (want %d, %d, %d); cycle 3: %d × 304, %d unchanged (want %d, %d)",
+			47-c2, 3+c2, c2, 47-c2, 3+c2, c2, 50-c3, c3, 50-c3, c3),
 		"check: ok",
-		"feeds polled      50 (200: 50, 304: 0, errors: 0)",
-		fmt.Sprintf("feeds polled      50 (200: %d, 304: %d, errors: 0)", 3+c2, 47-c2),
-		fmt.Sprintf("feeds polled      50 (200: %d, 304: %d, errors: 0)", c3, 50-c3),
+		"feeds polled      50 (200: 50, of them 0 unchanged; 304: 0; errors: 0)",
+		fmt.Sprintf("feeds polled      50 (200: %d, of them %d unchanged; 304: %d; errors: 0)", 3+c2, c2, 47-c2),
+		fmt.Sprintf("feeds polled      50 (200: %d, of them %d unchanged; 304: %d; errors: 0)", c3, c3, 50-c3),
 	} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, &stdout)
@@ -71,7 +71,7 @@ func TestReportFailsOnWrongCounts(t *testing.T) {
 	if r.report(&out) {
 		t.Fatalf("report passed, want a failure:\n%s", &out)
 	}
-	for _, want := range []string{"check: FAILED", "cycle 2: 200 answers: got 40, want 2", "cycle 2: 304 answers: got 0, want 38"} {
+	for _, want := range []string{"check: FAILED", "cycle 2: 200 answers ingested: got 40, want 2", "cycle 2: 304 answers: got 0, want 38"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, &out)
 		}
