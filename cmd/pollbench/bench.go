@@ -637,15 +637,7 @@ func (r *result) report(w io.Writer) bool {
 		c3.did.fetchNotModified, c3.did.fetchUnchanged, n-checks3, checks3)
 	p("check: validator checks (a full GET after every %d conditional polls, each source's first at a poll fixed by its name): %d in cycle 2, %d in cycle 3",
 		monitor.VerifyEvery, checks2, checks3)
-	if len(bad) > 0 {
-		p("check: FAILED")
-		for _, s := range bad {
-			p("  %s", s)
-		}
-		return false
-	}
-	p("check: ok")
-	return true
+	return verdict(w, bad)
 }
 
 func perPoll(cpu time.Duration, polls int) time.Duration {
@@ -707,4 +699,18 @@ func checksDue(n int) (cycle2, cycle3 int) {
 		}
 	}
 	return cycle2, cycle3
+}
+
+// verdict prints the check's outcome, each failed check on its own line,
+// and reports whether every check passed.
+func verdict(w io.Writer, bad []string) bool {
+	if len(bad) == 0 {
+		fmt.Fprintln(w, "check: ok")
+		return true
+	}
+	fmt.Fprintln(w, "check: FAILED")
+	for _, s := range bad {
+		fmt.Fprintf(w, "  %s\n", s)
+	}
+	return false
 }

@@ -300,13 +300,5 @@ func (r *daemonResult) report(w io.Writer) bool {
 	}
 	p("check: %d articles, %d versions (want %d); %d failed polls", r.steady.articles, r.steady.versions, n*o.Items,
 		r.warmup.fetchErrors+r.steady.fetchErrors)
-	if len(bad) > 0 {
-		p("check: FAILED")
-		for _, s := range bad {
-			p("  %s", s)
-		}
-		return false
-	}
-	p("check: ok")
-	return true
+	return verdict(w, bad)
 }
