@@ -18,6 +18,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,6 +51,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pollbench: -daemon must not be negative, -every must be positive")
 		return exitUsage
 	}
+	// The feed server's stderr is copied in by os/exec while the daemon
+	// logs: one lock for both, for writers that are not files.
+	stderr = &lockedWriter{w: stderr}
 	b, err := setup(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "pollbench: %v\n", err)
@@ -251,7 +255,7 @@ func startServer(o options, stderr io.Writer) (*child, error) {
 		return nil, fmt.Errorf("starting the feed server: %w", err)
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnv+"="+serverOptions{Feeds: o.Feeds, Items: o.Items, Gzip: o.Gzip, Published: o.Published}.encode())
+	cmd.Env = append(serverEnv(), childEnv+"="+serverOptions{Feeds: o.Feeds, Items: o.Items, Gzip: o.Gzip, Published: o.Published}.encode())
 	cmd.Stderr = stderr
 	// The child exits when its stdin closes, so it never outlives us.
 	stdin, err := cmd.StdinPipe()
@@ -713,4 +717,29 @@ func verdict(w io.Writer, bad []string) bool {
 		fmt.Fprintf(w, "  %s\n", s)
 	}
 	return false
+}
+
+// serverEnv is this process's environment without the Go runtime's memory
+// settings: a GOMEMLIMIT or GOGC given to measure the daemon (this
+// process) must not starve the feed server, which holds every feed.
+func serverEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GOGC=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
