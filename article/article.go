@@ -36,6 +36,17 @@ const (
 	FieldContent Field = "content"
 )
 
+// Order is the field's rank in document order, as Segments lists them.
+func (f Field) Order() int {
+	switch f {
+	case FieldTitle:
+		return 0
+	case FieldSummary:
+		return 1
+	}
+	return 2
+}
+
 // Segment is one field's text.
 type Segment struct {
 	Field Field

@@ -420,7 +420,7 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 			if seg < 0 || e.End > len(s.segText(seg)) || e.Start < 0 || e.Start >= e.End {
 				continue
 			}
-			keys = append(keys, evKey{order: fieldOrder(e.Field), seg: seg, start: e.Start, end: e.End, hit: i})
+			keys = append(keys, evKey{order: e.Field.Order(), seg: seg, start: e.Start, end: e.End, hit: i})
 			continue
 		}
 		text := &s.folded
@@ -436,7 +436,7 @@ func (s *scratch) evidence(hits []hitRef) []finding.Evidence {
 		if segEnd := s.segEnd(seg); end > segEnd {
 			end = segEnd
 		}
-		keys = append(keys, evKey{order: fieldOrder(s.segFields[seg]), seg: seg, start: start - base, end: end - base, hit: i})
+		keys = append(keys, evKey{order: s.segFields[seg].Order(), seg: seg, start: start - base, end: end - base, hit: i})
 	}
 	s.evKeys = keys
 	sortEvKeys(keys)
@@ -544,16 +544,6 @@ func (s *scratch) segText(seg int) string { return s.segTexts[seg] }
 
 // segEnd is where segment seg ends in the joined text.
 func (s *scratch) segEnd(seg int) int { return s.segStarts[seg] + len(s.segTexts[seg]) }
-
-func fieldOrder(f article.Field) int {
-	switch f {
-	case article.FieldTitle:
-		return 0
-	case article.FieldSummary:
-		return 1
-	}
-	return 2
-}
 
 func kindOf(n *node) string {
 	if strings.HasPrefix(n.label, "list:") {

@@ -271,7 +271,7 @@ func focus(sents []sentenceSpan, signals []finding.Signal) *Focus {
 		}
 		// Sentences are sorted by field, then start.
 		lo := sort.Search(len(sents), func(i int) bool {
-			return fieldOrder(sents[i].field) > fieldOrder(s.Field) ||
+			return sents[i].field.Order() > s.Field.Order() ||
 				(sents[i].field == s.Field && sents[i].end > s.Start)
 		})
 		if lo < len(sents) && sents[lo].field == s.Field && sents[lo].start <= s.Start {
@@ -289,17 +289,6 @@ func focus(sents []sentenceSpan, signals []finding.Signal) *Focus {
 	}
 	st := sents[best]
 	return &Focus{Field: st.field, Start: st.start, End: st.end, Weight: round3(weights[best])}
-}
-
-// fieldOrder is the order of the fields in Article.Segments.
-func fieldOrder(f article.Field) int {
-	switch f {
-	case article.FieldTitle:
-		return 0
-	case article.FieldSummary:
-		return 1
-	}
-	return 2
 }
 
 // appendSignals turns one feature's contribution into signals: terms as

@@ -9,6 +9,12 @@ import (
 var updateModel = flag.Bool("leak.update", false, "refit the shipped model (Train) and rewrite model.json")
 
 func trainingSet(t *testing.T) []Example {
+	_, ex := realTrainingSet(t)
+	return ex
+}
+
+// realTrainingSet is the real corpus and the training set made from it.
+func realTrainingSet(t *testing.T) (*RealCorpus, []Example) {
 	t.Helper()
 	c, err := ReadRealCorpus()
 	if err != nil {
@@ -18,7 +24,7 @@ func trainingSet(t *testing.T) []Example {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ex
+	return c, ex
 }
 
 // TestShippedModelIsTrained refits the model as `silencewatch leaks
@@ -66,14 +72,7 @@ const (
 )
 
 func TestRealCrossValidation(t *testing.T) {
-	c, err := ReadRealCorpus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, err := TrainingSet(c, "testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, ex := realTrainingSet(t)
 	cv := CrossValidate(ex)
 	t.Log("\n" + cv.String())
 	ev := c.CheckEvidence(cv)
