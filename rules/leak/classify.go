@@ -36,9 +36,11 @@ type Report struct {
 // Focus is a sentence of the article and the summed weight of the
 // signals in it.
 type Focus struct {
-	Field      article.Field `json:"field"`
-	Start, End int           // byte offsets in Field's text
-	Weight     float64       `json:"weight"`
+	Field article.Field `json:"field"`
+	// Start and End are byte offsets into Field's text.
+	Start  int     `json:"start"`
+	End    int     `json:"end"`
+	Weight float64 `json:"weight"`
 }
 
 // The features of the linear model, in the order of Model.Weights rows.
