@@ -83,7 +83,7 @@ type ArticleRef struct {
 // Evidence is one matched passage. Start and End are byte offsets into the
 // ORIGINAL text of Field.
 type Evidence struct {
-	Kind    string        `json:"kind"` // term, phrase, list, regex, near
+	Kind    string        `json:"kind"` // term, phrase, list, regex, near; leak_quote, leak_signal, leak_focus from the leak rules
 	Field   article.Field `json:"field"`
 	Text    string        `json:"text"`
 	Start   int           `json:"start"`
