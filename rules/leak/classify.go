@@ -198,8 +198,10 @@ type sentenceSpan struct {
 func (ix *Index) Classify(a *article.Article) Report { return ix.classify(a, currentModel()) }
 
 // classify is Classify with model m.
-func (ix *Index) classify(a *article.Article, m *Model) Report {
-	an := ix.analyse(a)
+func (ix *Index) classify(a *article.Article, m *Model) Report { return report(ix.analyse(a), m) }
+
+// report weighs an article's analysis with model m.
+func report(an *analysis, m *Model) Report {
 	probs := m.predict(an.x[:nFeatures])
 	best := 0
 	for i := range probs {

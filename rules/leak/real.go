@@ -451,12 +451,11 @@ func MarshalModel(m *Model) ([]byte, error) {
 // "hacked emails" rather than at what the emails say is right for the
 // wrong reason.
 type Evidence struct {
-	Found  int      // content articles labelled content
-	Focus  int      // whose Focus sentence overlaps a marked claim
-	Top    int      // whose strongest spanned signal does
-	Top3   int      // one of whose three strongest does
-	NoSpan int      // with no spanned signal at all
-	Misses []string // ids of found articles none of whose three strongest does
+	Found  int // content articles labelled content
+	Focus  int // whose Focus sentence overlaps a marked claim
+	Top    int // whose strongest spanned signal does
+	Top3   int // one of whose three strongest does
+	NoSpan int // with no spanned signal at all
 	// Sentences of the found articles, and how many overlap a claim: the
 	// rate a sentence picked at random would reach.
 	Sentences, ClaimSentences int
@@ -478,7 +477,8 @@ func (c *RealCorpus) CheckEvidence(cv CrossValidation) Evidence {
 			ix = Build(nil, c.Leaks[a.Leak].Options())
 			indexes[a.Leak] = ix
 		}
-		r := ix.classify(a.Article(), m)
+		an := ix.analyse(a.Article())
+		r := report(an, m)
 		if r.Label != LabelContent {
 			continue
 		}
@@ -486,7 +486,7 @@ func (c *RealCorpus) CheckEvidence(cv CrossValidation) Evidence {
 		if f := r.Focus; f != nil && a.inClaim(f.Field, f.Start, f.End) {
 			ev.Focus++
 		}
-		for _, st := range ix.analyse(a.Article()).sentences {
+		for _, st := range an.sentences {
 			ev.Sentences++
 			if a.inClaim(st.field, st.start, st.end) {
 				ev.ClaimSentences++
@@ -509,14 +509,11 @@ func (c *RealCorpus) CheckEvidence(cv CrossValidation) Evidence {
 		switch {
 		case rank == 0 && hit < 0:
 			ev.NoSpan++
-			ev.Misses = append(ev.Misses, a.ID)
 		case hit == 0:
 			ev.Top++
 			ev.Top3++
 		case hit > 0:
 			ev.Top3++
-		default:
-			ev.Misses = append(ev.Misses, a.ID)
 		}
 	}
 	return ev

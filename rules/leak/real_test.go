@@ -57,7 +57,6 @@ func TestFocusIsTheClaimSentence(t *testing.T) {
 	if r.Focus.Field != article.FieldContent || (!strings.Contains(claim, got) && !strings.Contains(got, "aurait reçu")) {
 		t.Errorf("focus %q (%+v), want the sentence of a claim", got, r.Focus)
 	}
-	t.Logf("focus %q", got)
 	if strings.Contains(got, "pirates") {
 		t.Errorf("focus on the hack: %q", got)
 	}
