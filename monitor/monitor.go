@@ -547,47 +547,52 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 		}
 	}
 	var touch []int64
-	taken, deferred := 0, 0
+	batch := make([]*article.Article, 0, len(order))
 	for _, i := range order {
 		if known != nil && known[i] != 0 {
 			touch = append(touch, known[i])
 			m.opts.Metrics.sources.add(name, seriesItems, "seen", 1)
 			continue
 		}
-		if taken >= limit {
-			deferred++
-			continue
-		}
-		a := &feed.Items[i]
-		// For a full-text source the feed only announces new items: the
-		// page's text is the article, kept current by revisits.
-		saved, err := m.opts.Store.SaveArticle(ctx, a, store.Fetch{URL: res.FinalURL, SHA256: res.SHA256, FetchedAt: res.FetchedAt,
-			ResponseID: respID, Extractor: "feed", TimesFrom: "feed", OnlyNew: src.FetchFullText})
-		if err != nil {
-			m.opts.Metrics.evaluateErrors.Inc()
-			return false, fmt.Errorf("monitor: source %q: %w", name, err)
-		}
+		batch = append(batch, &feed.Items[i])
+	}
+	// The poll's items are stored in one transaction, up to the cap. For
+	// a full-text source the feed only announces new items: the page's
+	// text is the article, kept current by revisits.
+	saved, saveErr := m.opts.Store.SaveArticles(ctx, batch, store.Fetch{URL: res.FinalURL, SHA256: res.SHA256, FetchedAt: res.FetchedAt,
+		ResponseID: respID, Extractor: "feed", TimesFrom: "feed", OnlyNew: src.FetchFullText}, limit)
+	deferred := len(batch) - len(saved)
+	taken := 0
+	var evaluate []storedVersion
+	for j, r := range saved {
+		a := batch[j]
 		switch {
-		case saved.New && src.FetchFullText && a.URL != "":
+		case r.New && src.FetchFullText && a.URL != "":
 			taken++
 			out.NewItems++
 			m.opts.Metrics.sources.add(name, seriesItems, "new", 1)
-			fullTexts = append(fullTexts, fullTextJob{article: *a, feedVersion: saved.VersionID})
-			continue
-		case saved.New:
+			fullTexts = append(fullTexts, fullTextJob{article: *a, feedVersion: r.VersionID})
+		case r.New:
 			taken++
 			out.NewItems++
 			m.opts.Metrics.sources.add(name, seriesItems, "new", 1)
-		case saved.Changed:
+			evaluate = append(evaluate, storedVersion{id: r.VersionID, article: a})
+		case r.Changed:
 			taken++
 			m.opts.Metrics.sources.add(name, seriesItems, "changed", 1)
+			evaluate = append(evaluate, storedVersion{id: r.VersionID, article: a})
 		default:
 			m.opts.Metrics.sources.add(name, seriesItems, "seen", 1)
-			continue
 		}
-		if err := m.evaluate(ctx, saved.VersionID, a); err != nil {
-			return false, err
-		}
+	}
+	// What was stored is evaluated even when the next item could not be:
+	// its versions would otherwise wait for a restart's recovery.
+	if err := m.evaluateAll(ctx, evaluate); err != nil {
+		return false, err
+	}
+	if saveErr != nil {
+		m.opts.Metrics.evaluateErrors.Inc()
+		return false, fmt.Errorf("monitor: source %q: %w", name, saveErr)
 	}
 	if err := m.fullTexts(ctx, log, src, fullTexts); err != nil {
 		return false, err
@@ -641,26 +646,68 @@ func overlaps(a, b []string) bool {
 // evaluate runs the rules on a stored version and records its findings
 // and their alerts in one step.
 func (m *Monitor) evaluate(ctx context.Context, versionID int64, a *article.Article) error {
-	findings := m.engine.Load().Evaluate(a)
-	src := m.source(a.Source)
-	route := func(f *finding.Finding) []string { return m.opts.Delivery.Channels(f, src) }
-	stored, err := m.opts.Store.SaveFindings(ctx, versionID, findings, route, m.opts.Clock.Now())
-	if err != nil {
-		m.opts.Metrics.evaluateErrors.Inc()
-		return fmt.Errorf("monitor: saving findings of version %d: %w", versionID, err)
+	return m.evaluateAll(ctx, []storedVersion{{id: versionID, article: a}})
+}
+
+// storedVersion is a version stored and not yet evaluated.
+type storedVersion struct {
+	id      int64
+	article *article.Article
+}
+
+// evaluateAll evaluates a poll's stored versions. The versions without
+// findings, most of them, are marked evaluated in one statement; each
+// one with findings has them and its alerts recorded in a transaction of
+// its own, as evaluate does. Until marked, a version is evaluated again
+// by the recovery at start, so a crash in between loses nothing.
+func (m *Monitor) evaluateAll(ctx context.Context, versions []storedVersion) error {
+	if len(versions) == 0 {
+		return nil
 	}
-	if r := m.opts.Relay; r != nil {
-		if err := r.Observe(ctx, versionID, a, stored); err != nil {
-			// It may have been a crossing or velocity alert: an error.
-			m.opts.Metrics.relayErrors.Inc()
-			m.opts.Logger.Error("monitor: relay detection or its alerts failed", "version", versionID, "source", a.Source, "err", err)
+	engine := m.engine.Load()
+	found := make([][]finding.Finding, len(versions))
+	stored := make([][]store.StoredFinding, len(versions))
+	var quiet []int64
+	for i, v := range versions {
+		if found[i] = engine.Evaluate(v.article); len(found[i]) == 0 {
+			quiet = append(quiet, v.id)
 		}
 	}
-	m.count(func(c *Cycle) { c.Findings += len(findings) })
-	for _, f := range findings {
-		m.opts.Metrics.findings.WithLabelValues(f.Rule).Inc()
+	now := m.opts.Clock.Now()
+	if len(quiet) > 0 {
+		if err := m.opts.Store.MarkEvaluated(ctx, quiet, now); err != nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			return fmt.Errorf("monitor: marking %d versions evaluated: %w", len(quiet), err)
+		}
 	}
-	if len(findings) > 0 {
+	total := 0
+	for i, v := range versions {
+		if len(found[i]) == 0 {
+			continue
+		}
+		src := m.source(v.article.Source)
+		route := func(f *finding.Finding) []string { return m.opts.Delivery.Channels(f, src) }
+		var err error
+		if stored[i], err = m.opts.Store.SaveFindings(ctx, v.id, found[i], route, now); err != nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			return fmt.Errorf("monitor: saving findings of version %d: %w", v.id, err)
+		}
+		total += len(found[i])
+		for _, f := range found[i] {
+			m.opts.Metrics.findings.WithLabelValues(f.Rule).Inc()
+		}
+	}
+	if r := m.opts.Relay; r != nil {
+		for i, v := range versions {
+			if err := r.Observe(ctx, v.id, v.article, stored[i]); err != nil {
+				// It may have been a crossing or velocity alert: an error.
+				m.opts.Metrics.relayErrors.Inc()
+				m.opts.Logger.Error("monitor: relay detection or its alerts failed", "version", v.id, "source", v.article.Source, "err", err)
+			}
+		}
+	}
+	m.count(func(c *Cycle) { c.Findings += total })
+	if total > 0 {
 		m.opts.Delivery.Wake()
 	}
 	return nil

@@ -31,6 +31,7 @@ type sourceRecord interface {
 // articleRecord: articles and their versions, as seen and revisited.
 type articleRecord interface {
 	SaveArticle(ctx context.Context, a *article.Article, fetch store.Fetch) (store.SaveResult, error)
+	SaveArticles(ctx context.Context, as []*article.Article, fetch store.Fetch, limit int) ([]store.SaveResult, error)
 	SeenUnchanged(ctx context.Context, source string, as []*article.Article, onlyNew bool) ([]int64, error)
 	TouchArticles(ctx context.Context, ids []int64, at time.Time) error
 	TouchArticle(ctx context.Context, articleID int64, at time.Time) error
@@ -44,6 +45,7 @@ type articleRecord interface {
 type findingRecord interface {
 	UnevaluatedVersions(ctx context.Context) ([]store.Version, error)
 	SaveFindings(ctx context.Context, versionID int64, findings []finding.Finding, route store.Route, at time.Time) ([]store.StoredFinding, error)
+	MarkEvaluated(ctx context.Context, versionIDs []int64, at time.Time) error
 	QueueArticleAlert(ctx context.Context, articleID int64, kind, detail, key string, at time.Time) (int, error)
 }
 

@@ -17,8 +17,8 @@ import (
 )
 
 // countingStore is the real store, counting what an ingest writes and
-// reads, and failing the next SaveArticle or SaveSourceState calls when
-// asked.
+// reads, and failing the next article saves (SaveArticle or SaveArticles
+// calls) or SaveSourceState calls when asked.
 type countingStore struct {
 	*store.DB
 	mu                        sync.Mutex
@@ -47,6 +47,20 @@ func (c *countingStore) SaveArticle(ctx context.Context, a *article.Article, f s
 	return c.DB.SaveArticle(ctx, a, f)
 }
 
+func (c *countingStore) SaveArticles(ctx context.Context, as []*article.Article, f store.Fetch, limit int) ([]store.SaveResult, error) {
+	c.mu.Lock()
+	c.articles += len(as)
+	fail := c.failArticles > 0
+	if fail {
+		c.failArticles--
+	}
+	c.mu.Unlock()
+	if fail {
+		return nil, errors.New("store: save articles: disk I/O error")
+	}
+	return c.DB.SaveArticles(ctx, as, f, limit)
+}
+
 func (c *countingStore) SaveSourceState(ctx context.Context, st store.SourceState) error {
 	c.mu.Lock()
 	fail := c.failStates > 0
@@ -68,7 +82,7 @@ func (c *countingStore) SeenUnchanged(ctx context.Context, source string, as []*
 }
 
 // counts is what was written and looked up so far: responses stored,
-// SaveArticle calls, SeenUnchanged calls.
+// articles given to be saved, SeenUnchanged calls.
 func (c *countingStore) counts() (responses, articles, seen int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -137,7 +151,7 @@ func TestUnchangedBodyTakenAsNotModified(t *testing.T) {
 		t.Fatalf("server answered %d requests, want 2", got)
 	}
 	if r, a, s := cs.counts(); r != 1 || a != 2 || s != 0 {
-		t.Errorf("after an unchanged body: %d responses stored, %d SaveArticle calls, %d SeenUnchanged calls; want 1, 2, 0", r, a, s)
+		t.Errorf("after an unchanged body: %d responses stored, %d articles saved, %d SeenUnchanged calls; want 1, 2, 0", r, a, s)
 	}
 	if ok, un := h.fetches("ok"), h.fetches("unchanged"); ok != 1 || un != 1 {
 		t.Errorf("fetches ok = %v, unchanged = %v; want 1, 1", ok, un)
@@ -212,7 +226,7 @@ func TestValidatorCheckOfAnUnchangedFeed(t *testing.T) {
 		t.Fatalf("%d full GETs in %d polls, want 2: no validator check", fullGets(), polls)
 	}
 	if r, a, _ := cs.counts(); r != 1 || a != 1 {
-		t.Errorf("after the check: %d responses stored, %d SaveArticle calls; want 1, 1", r, a)
+		t.Errorf("after the check: %d responses stored, %d articles saved; want 1, 1", r, a)
 	}
 	if ok, un, nm := h.fetches("ok"), h.fetches("unchanged"), h.fetches("not_modified"); ok != 1 || un != 1 || int(nm) != polls-2 {
 		t.Errorf("fetches ok %v, unchanged %v, not_modified %v; want 1, 1, %d", ok, un, nm, polls-2)

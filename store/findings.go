@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/silencewatch/silencewatch/config"
@@ -129,22 +130,57 @@ ON CONFLICT (idem_key) DO NOTHING`,
 // statement, no transaction of its own (most versions flag nothing, and
 // a transaction each was most of a quiet poll's store time).
 func (s *DB) markEvaluated(ctx context.Context, versionID int64, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE versions SET evaluated_at = ? WHERE id = ? AND evaluated_at IS NULL`, ts(at), versionID)
-	if err != nil {
-		return fmt.Errorf("store: mark version %d evaluated: %w", versionID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n > 0 {
-		return err
-	}
-	// Nothing changed: evaluated before, or no such version.
-	var exists bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM versions WHERE id = ?)`, versionID).Scan(&exists); err != nil {
-		return fmt.Errorf("store: mark version %d evaluated: %w", versionID, err)
-	}
-	if !exists {
+	err := s.MarkEvaluated(ctx, []int64{versionID}, at)
+	if errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("store: save findings of version %d: %w", versionID, ErrNotFound)
 	}
+	return err
+}
+
+// MarkEvaluated records versions evaluated without findings, what
+// SaveFindings does with none, in one statement for them all: a poll's
+// new items are marked in one commit instead of one each. A version
+// evaluated before is left as it is; one not stored is ErrNotFound, and
+// the others are still marked.
+func (s *DB) MarkEvaluated(ctx context.Context, versionIDs []int64, at time.Time) error {
+	if at.IsZero() {
+		return fmt.Errorf("store: mark %d versions evaluated: zero time", len(versionIDs))
+	}
+	for start := 0; start < len(versionIDs); start += seenBatch {
+		ids := versionIDs[start:min(start+seenBatch, len(versionIDs))]
+		args := make([]any, 0, len(ids)+1)
+		args = append(args, ts(at))
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		in := `(?` + strings.Repeat(", ?", len(ids)-1) + `)`
+		res, err := s.db.ExecContext(ctx, `UPDATE versions SET evaluated_at = ? WHERE evaluated_at IS NULL AND id IN `+in, args...)
+		if err != nil {
+			return fmt.Errorf("store: mark %d versions evaluated: %w", len(ids), err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("store: mark %d versions evaluated: %w", len(ids), err)
+		} else if n == int64(len(ids)) {
+			continue
+		}
+		// Some changed nothing: evaluated before, or not stored.
+		var stored int
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM versions WHERE id IN `+in, args[1:]...).Scan(&stored); err != nil {
+			return fmt.Errorf("store: mark %d versions evaluated: %w", len(ids), err)
+		}
+		if stored < len(uniqueIDs(ids)) {
+			return fmt.Errorf("store: mark versions evaluated: %d of %d not stored: %w", len(uniqueIDs(ids))-stored, len(uniqueIDs(ids)), ErrNotFound)
+		}
+	}
 	return nil
+}
+
+func uniqueIDs(ids []int64) map[int64]bool {
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out
 }
 
 // alertKey is an alert's idempotency key: one delivery per finding,
