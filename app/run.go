@@ -15,8 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/silencewatch/silencewatch/backtest"
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/cluster"
@@ -231,7 +229,7 @@ func Daemon(ctx context.Context, o DaemonOptions) error {
 				fmt.Fprintf(w, "worker: %s\nroles: %s\ndelivery: %s\n", st.Worker, st.Roles, delivery)
 			}
 		})
-		mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+		mux.Handle("GET /metrics", metrics.Handler())
 		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,14 +1,23 @@
 package monitor
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"compress/gzip"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+)
 
 // Metrics are the daemon's Prometheus series, on a registry of its own so
-// tests and the demo can run several pipelines in one process.
+// tests and the demo can run several pipelines in one process. Serve them
+// with Handler: the series by source are not in Registry.
 type Metrics struct {
 	Registry *prometheus.Registry
 	// The series by source: fetches{source,outcome}, items{source,state},
 	// poll lag, consecutive failures, items deferred and headers
-	// truncated.
+	// truncated. Written out by Handler, not gathered (see sourceSeries).
 	sources        *sourceSeries
 	findings       *prometheus.CounterVec
 	queueDepth     prometheus.Gauge
@@ -48,10 +57,52 @@ func NewMetrics() *Metrics {
 		Name: "silencewatch_relay_errors_total", Help: "Evaluated versions whose relay detection (Options.Relay) failed; the pipeline went on.",
 	})
 	m.Registry.MustRegister(m.relayErrors)
-	m.Registry.MustRegister(m.sources, m.findings, m.queueDepth,
+	m.Registry.MustRegister(m.findings, m.queueDepth,
 		m.alertsSent, m.alertsFailed, m.evaluateErrors, m.pageErrors)
 	return m
 }
+
+// Handler serves every series in Prometheus's text format: Registry's
+// (including what other packages registered in it), then the series by
+// source, gzip-compressed when the scraper accepts it.
+func (m *Metrics) Handler() http.Handler {
+	format := expfmt.NewFormat(expfmt.TypeTextPlain)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		families, err := m.Registry.Gather()
+		if err != nil {
+			http.Error(w, "gathering the metrics: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", string(format))
+		var out io.Writer = w
+		if acceptsGzip(r) {
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			defer zw.Close()
+			out = zw
+		}
+		enc := expfmt.NewEncoder(out, format)
+		for _, f := range families {
+			if err := enc.Encode(f); err != nil {
+				return // the scraper went away
+			}
+		}
+		_ = m.sources.writeText(out) // an error: the scraper went away, nothing to tell it
+	})
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		if enc, _, _ := strings.Cut(strings.TrimSpace(part), ";"); enc == "gzip" {
+			return true
+		}
+	}
+	return false
+}
+
+// SourceTotals sums each series by source over the sources: metric name
+// to the second label's value ("" for a series without one) to the sum.
+func (m *Metrics) SourceTotals() map[string]map[string]float64 { return m.sources.totals() }
 
 // AlertsDelivered counts delivered alerts (for the notifier's hook).
 func (m *Metrics) AlertsDelivered(n int) { m.alertsSent.Add(float64(n)) }

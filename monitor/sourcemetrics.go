@@ -1,18 +1,23 @@
 package monitor
 
 import (
+	"bytes"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // sourceSeries holds the series labelled by source in one small record a
-// source, and makes the Prometheus series from it at each scrape. One
-// client_golang child a series cost about 2 KB a source in the daemon
+// source, and writes them out in Prometheus's text format at each scrape.
+// One client_golang child a series cost about 2 KB a source in the daemon
 // (label pairs, hashes, a lock each), the most memory a configured source
-// took; the series exposed are the same.
+// took. Nor are they made into client_golang metrics at a scrape: at
+// 50,000 sources that built 300,000 of them, 181 MiB allocated and 120
+// MiB held at once, every scrape. The series exposed are the same.
 type sourceSeries struct {
-	descs [seriesCount]*prometheus.Desc
+	families [seriesCount]seriesFamily
 
 	mu       sync.Mutex
 	bySource map[string]*seriesRecord
@@ -29,8 +34,11 @@ const (
 	seriesCount
 )
 
-var seriesKinds = [seriesCount]prometheus.ValueType{prometheus.CounterValue, prometheus.CounterValue,
-	prometheus.GaugeValue, prometheus.GaugeValue, prometheus.CounterValue, prometheus.CounterValue}
+// seriesFamily is one metric name's description.
+type seriesFamily struct {
+	name, help, kind string
+	label            string // the second label's name, "" for none
+}
 
 // seriesRecord is one source's values: a few labelled values for the
 // series with a second label, one value (and whether it was ever set)
@@ -48,22 +56,14 @@ type labelledValue struct {
 }
 
 func newSourceSeries() *sourceSeries {
-	s := &sourceSeries{bySource: map[string]*seriesRecord{}}
-	for i, d := range []struct{ name, help, label string }{
-		{"silencewatch_fetches_total", "Polls by source and outcome (ok, unchanged, not_modified, or an error kind).", "outcome"},
-		{"silencewatch_items_total", "Feed items by source and state (new, changed, seen).", "state"},
-		{"silencewatch_poll_lag_seconds", "How late the last poll of a source started after it was due.", ""},
-		{"silencewatch_source_consecutive_failures", "Consecutive failed polls of a source.", ""},
-		{"silencewatch_items_deferred_total", "New or changed feed items left for a later poll by crawler.max_items_per_poll, by source.", ""},
-		{"silencewatch_headers_truncated_total", "Responses whose headers the store cut at its cap (64 KiB), by source.", ""},
-	} {
-		labels := []string{"source"}
-		if d.label != "" {
-			labels = append(labels, d.label)
-		}
-		s.descs[i] = prometheus.NewDesc(d.name, d.help, labels, nil)
-	}
-	return s
+	return &sourceSeries{bySource: map[string]*seriesRecord{}, families: [seriesCount]seriesFamily{
+		{"silencewatch_fetches_total", "Polls by source and outcome (ok, unchanged, not_modified, or an error kind).", "counter", "outcome"},
+		{"silencewatch_items_total", "Feed items by source and state (new, changed, seen).", "counter", "state"},
+		{"silencewatch_poll_lag_seconds", "How late the last poll of a source started after it was due.", "gauge", ""},
+		{"silencewatch_source_consecutive_failures", "Consecutive failed polls of a source.", "gauge", ""},
+		{"silencewatch_items_deferred_total", "New or changed feed items left for a later poll by crawler.max_items_per_poll, by source.", "counter", ""},
+		{"silencewatch_headers_truncated_total", "Responses whose headers the store cut at its cap (64 KiB), by source.", "counter", ""},
+	}}
 }
 
 // record returns source's record; s.mu is held.
@@ -121,25 +121,132 @@ func (s *sourceSeries) value(source string, series int, label string) float64 {
 	return r.values[series]
 }
 
-// Describe implements prometheus.Collector.
-func (s *sourceSeries) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range s.descs {
-		ch <- d
-	}
-}
+// textChunk is how many sources' lines are written under the lock at a
+// time: the pollers are never held up for the scrape's reader.
+const textChunk = 512
 
-// Collect implements prometheus.Collector.
-func (s *sourceSeries) Collect(ch chan<- prometheus.Metric) {
+// writeText writes every series in Prometheus's text exposition format
+// (version 0.0.4), each family's lines together, sources in name order:
+// what a client_golang collector of the same series would expose.
+func (s *sourceSeries) writeText(w io.Writer) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for source, r := range s.bySource {
-		for _, l := range r.labelled {
-			ch <- prometheus.MustNewConstMetric(s.descs[l.series], seriesKinds[l.series], l.value, source, l.label)
-		}
-		for i := seriesLag; i < seriesCount; i++ {
-			if r.set&(1<<i) != 0 {
-				ch <- prometheus.MustNewConstMetric(s.descs[i], seriesKinds[i], r.values[i], source)
+	names := make([]string, 0, len(s.bySource))
+	for name := range s.bySource {
+		names = append(names, name)
+	}
+	s.mu.Unlock()
+	slices.Sort(names)
+	order := make([]int, seriesCount) // families by name, as a registry sorts them
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(s.families[a].name, s.families[b].name) })
+	var buf bytes.Buffer
+	var labels []labelledValue
+	for _, series := range order {
+		f := &s.families[series]
+		header := false
+		for start := 0; start < len(names); start += textChunk {
+			buf.Reset()
+			s.mu.Lock()
+			for _, name := range names[start:min(start+textChunk, len(names))] {
+				r := s.bySource[name]
+				if r == nil { // a source removed since the scrape began
+					continue
+				}
+				labels = labels[:0]
+				if f.label != "" {
+					for _, l := range r.labelled {
+						if int(l.series) == series {
+							labels = append(labels, l)
+						}
+					}
+				} else if r.set&(1<<series) != 0 {
+					labels = append(labels, labelledValue{value: r.values[series]})
+				}
+				if len(labels) == 0 {
+					continue
+				}
+				if !header {
+					header = true
+					buf.WriteString("# HELP " + f.name + " " + escapeHelp(f.help) + "\n# TYPE " + f.name + " " + f.kind + "\n")
+				}
+				slices.SortFunc(labels, func(a, b labelledValue) int { return strings.Compare(a.label, b.label) })
+				for _, l := range labels {
+					// Label names in order, as client_golang writes them.
+					first, second := [2]string{"source", name}, [2]string{f.label, l.label}
+					if f.label != "" && f.label < "source" {
+						first, second = second, first
+					}
+					buf.WriteString(f.name)
+					buf.WriteByte('{')
+					writeLabel(&buf, first)
+					if f.label != "" {
+						buf.WriteByte(',')
+						writeLabel(&buf, second)
+					}
+					buf.WriteString(`} `)
+					buf.Write(strconv.AppendFloat(buf.AvailableBuffer(), l.value, 'g', -1, 64))
+					buf.WriteByte('\n')
+				}
+			}
+			s.mu.Unlock()
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				return err
 			}
 		}
 	}
+	return nil
+}
+
+// writeLabel writes a label, name and value, as name="value".
+func writeLabel(buf *bytes.Buffer, label [2]string) {
+	buf.WriteString(label[0])
+	buf.WriteString(`="`)
+	writeLabelValue(buf, label[1])
+	buf.WriteByte('"')
+}
+
+// writeLabelValue escapes a label value as the text format wants:
+// backslash, double quote and line feed; bytes that are not UTF-8 become
+// U+FFFD, since a scraper refuses them.
+func writeLabelValue(buf *bytes.Buffer, v string) {
+	for _, r := range strings.ToValidUTF8(v, "\uFFFD") {
+		switch r {
+		case '\\':
+			buf.WriteString(`\\`)
+		case '"':
+			buf.WriteString(`\"`)
+		case '\n':
+			buf.WriteString(`\n`)
+		default:
+			buf.WriteRune(r)
+		}
+	}
+}
+
+func escapeHelp(h string) string {
+	return strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(h)
+}
+
+// totals sums each series over the sources, by its second label's value
+// ("" for the series without one).
+func (s *sourceSeries) totals() map[string]map[string]float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]map[string]float64, seriesCount)
+	for i := range s.families {
+		out[s.families[i].name] = map[string]float64{}
+	}
+	for _, r := range s.bySource {
+		for _, l := range r.labelled {
+			out[s.families[l.series].name][l.label] += l.value
+		}
+		for i := range s.families {
+			if s.families[i].label == "" && r.set&(1<<i) != 0 {
+				out[s.families[i].name][""] += r.values[i]
+			}
+		}
+	}
+	return out
 }

@@ -22,7 +22,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/silencewatch/silencewatch/clock"
@@ -360,7 +359,7 @@ func (c counts) sub(d counts) counts {
 
 func (b *bench) count(ctx context.Context) (counts, error) {
 	var c counts
-	if err := gatherCounts(b.metrics.Registry, &c); err != nil {
+	if err := gatherCounts(b.metrics, &c); err != nil {
 		return c, fmt.Errorf("reading the metrics: %w", err)
 	}
 	err := b.counts.QueryRowContext(ctx, `SELECT
@@ -373,47 +372,43 @@ func (b *bench) count(ctx context.Context) (counts, error) {
 	return c, nil
 }
 
-func gatherCounts(g prometheus.Gatherer, c *counts) error {
-	families, err := g.Gather()
+// gatherCounts reads the pipeline's counters: the series by source as
+// their totals, the others from the registry.
+func gatherCounts(m *monitor.Metrics, c *counts) error {
+	totals := m.SourceTotals()
+	for outcome, v := range totals["silencewatch_fetches_total"] {
+		switch outcome {
+		case "ok":
+			c.fetchOK += int(v)
+		case "unchanged":
+			c.fetchUnchanged += int(v)
+		case "not_modified":
+			c.fetchNotModified += int(v)
+		default:
+			c.fetchErrors += int(v)
+		}
+	}
+	for state, v := range totals["silencewatch_items_total"] {
+		switch state {
+		case "new":
+			c.itemsNew += int(v)
+		case "changed":
+			c.itemsChanged += int(v)
+		default:
+			c.itemsSeen += int(v)
+		}
+	}
+	families, err := m.Registry.Gather()
 	if err != nil {
 		return err
 	}
 	for _, f := range families {
-		for _, m := range f.GetMetric() {
-			v := int(m.GetCounter().GetValue())
-			label := func(name string) string {
-				for _, l := range m.GetLabel() {
-					if l.GetName() == name {
-						return l.GetValue()
-					}
-				}
-				return ""
-			}
+		for _, s := range f.GetMetric() {
 			switch f.GetName() {
-			case "silencewatch_fetches_total":
-				switch label("outcome") {
-				case "ok":
-					c.fetchOK += v
-				case "unchanged":
-					c.fetchUnchanged += v
-				case "not_modified":
-					c.fetchNotModified += v
-				default:
-					c.fetchErrors += v
-				}
-			case "silencewatch_items_total":
-				switch label("state") {
-				case "new":
-					c.itemsNew += v
-				case "changed":
-					c.itemsChanged += v
-				default:
-					c.itemsSeen += v
-				}
 			case "silencewatch_findings_total":
-				c.findings += v
+				c.findings += int(s.GetCounter().GetValue())
 			case "silencewatch_alerts_sent_total":
-				c.alertsSent += v
+				c.alertsSent += int(s.GetCounter().GetValue())
 			}
 		}
 	}
