@@ -30,6 +30,7 @@ func (m *Monitor) PollSource(ctx context.Context, name string) (next time.Time, 
 	if _, ok := m.sources[name]; !ok {
 		return time.Time{}, false
 	}
+	m.retryEvaluation(ctx)
 	st, found, err := m.opts.Store.SourceState(ctx, name)
 	if err == nil && found && st.NextPollAt.After(m.opts.Clock.Now()) {
 		return st.NextPollAt, true

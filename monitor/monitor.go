@@ -86,6 +86,9 @@ type Monitor struct {
 	cycle *Cycle
 	// engine is the rule set in force: opts.Engine, then what Reload gave.
 	engine atomic.Pointer[rules.Engine]
+	// unevaluated: an evaluation failed, and left stored versions
+	// unevaluated (see evaluateAll).
+	unevaluated atomic.Bool
 	// states holds the sources' states while Run runs (see states.go);
 	// nil otherwise, when every state is read from and written to the
 	// store at once.
@@ -310,6 +313,7 @@ func (m *Monitor) firstDue(ctx context.Context) (map[string]time.Time, error) {
 // time. Errors are recorded, never returned: one broken source must not
 // stop the others.
 func (m *Monitor) poll(ctx context.Context, name string) time.Time {
+	m.retryEvaluation(ctx)
 	if c := m.states; c != nil {
 		if st, ok := c.state(name); ok {
 			return m.pollFrom(ctx, name, st, nil, c, false, true)
@@ -655,11 +659,14 @@ type storedVersion struct {
 	article *article.Article
 }
 
-// evaluateAll evaluates a poll's stored versions. The versions without
-// findings, most of them, are marked evaluated in one statement; each
-// one with findings has them and its alerts recorded in a transaction of
-// its own, as evaluate does. Until marked, a version is evaluated again
-// by the recovery at start, so a crash in between loses nothing.
+// evaluateAll evaluates a poll's stored versions. Each version with
+// findings has them and its alerts recorded in a transaction of its own,
+// first, as evaluate does; the versions without findings, most of them,
+// are then marked evaluated in one statement. One failure does not keep
+// the others from being recorded. A version left unevaluated by a failure
+// is evaluated again before the next poll (and by the recovery at start,
+// should the process die first): seen again unchanged, it would not be
+// evaluated by a later ingest.
 func (m *Monitor) evaluateAll(ctx context.Context, versions []storedVersion) error {
 	if len(versions) == 0 {
 		return nil
@@ -667,6 +674,7 @@ func (m *Monitor) evaluateAll(ctx context.Context, versions []storedVersion) err
 	engine := m.engine.Load()
 	found := make([][]finding.Finding, len(versions))
 	stored := make([][]store.StoredFinding, len(versions))
+	recorded := make([]bool, len(versions))
 	var quiet []int64
 	for i, v := range versions {
 		if found[i] = engine.Evaluate(v.article); len(found[i]) == 0 {
@@ -674,12 +682,7 @@ func (m *Monitor) evaluateAll(ctx context.Context, versions []storedVersion) err
 		}
 	}
 	now := m.opts.Clock.Now()
-	if len(quiet) > 0 {
-		if err := m.opts.Store.MarkEvaluated(ctx, quiet, now); err != nil {
-			m.opts.Metrics.evaluateErrors.Inc()
-			return fmt.Errorf("monitor: marking %d versions evaluated: %w", len(quiet), err)
-		}
-	}
+	var errs []error
 	total := 0
 	for i, v := range versions {
 		if len(found[i]) == 0 {
@@ -690,15 +693,30 @@ func (m *Monitor) evaluateAll(ctx context.Context, versions []storedVersion) err
 		var err error
 		if stored[i], err = m.opts.Store.SaveFindings(ctx, v.id, found[i], route, now); err != nil {
 			m.opts.Metrics.evaluateErrors.Inc()
-			return fmt.Errorf("monitor: saving findings of version %d: %w", v.id, err)
+			errs = append(errs, fmt.Errorf("monitor: saving findings of version %d: %w", v.id, err))
+			continue
 		}
+		recorded[i] = true
 		total += len(found[i])
 		for _, f := range found[i] {
 			m.opts.Metrics.findings.WithLabelValues(f.Rule).Inc()
 		}
 	}
+	if len(quiet) > 0 {
+		if err := m.opts.Store.MarkEvaluated(ctx, quiet, now); err != nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			errs = append(errs, fmt.Errorf("monitor: marking %d versions evaluated: %w", len(quiet), err))
+		} else {
+			for i := range versions {
+				recorded[i] = recorded[i] || len(found[i]) == 0
+			}
+		}
+	}
 	if r := m.opts.Relay; r != nil {
 		for i, v := range versions {
+			if !recorded[i] {
+				continue // observed when it is evaluated again
+			}
 			if err := r.Observe(ctx, v.id, v.article, stored[i]); err != nil {
 				// It may have been a crossing or velocity alert: an error.
 				m.opts.Metrics.relayErrors.Inc()
@@ -710,7 +728,25 @@ func (m *Monitor) evaluateAll(ctx context.Context, versions []storedVersion) err
 	if total > 0 {
 		m.opts.Delivery.Wake()
 	}
+	if len(errs) > 0 {
+		m.unevaluated.Store(true)
+		return errors.Join(errs...)
+	}
 	return nil
+}
+
+// retryEvaluation evaluates the versions a failed evaluation left, once
+// one is known to have failed: what the recovery at start does.
+func (m *Monitor) retryEvaluation(ctx context.Context) {
+	if !m.unevaluated.CompareAndSwap(true, false) {
+		return
+	}
+	if err := m.recover(ctx); err != nil {
+		m.unevaluated.Store(true) // again before the next poll
+		m.opts.Logger.Error("monitor: evaluating versions a failure left unevaluated", "err", err)
+		return
+	}
+	m.opts.Logger.Info("monitor: evaluated the versions a failure had left unevaluated")
 }
 
 // PollOnce polls every source once on the worker pool, delivers the

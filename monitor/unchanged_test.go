@@ -13,6 +13,7 @@ import (
 	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/clock"
 	"github.com/silencewatch/silencewatch/crawler"
+	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/store"
 )
 
@@ -24,6 +25,32 @@ type countingStore struct {
 	mu                        sync.Mutex
 	responses, articles, seen int
 	failArticles, failStates  int // how many calls to fail
+	failFindings, failMarks   int // the same, for SaveFindings and MarkEvaluated
+}
+
+// failNext takes one from *n and says whether the call is to fail.
+func (c *countingStore) failNext(n *int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if *n > 0 {
+		*n--
+		return true
+	}
+	return false
+}
+
+func (c *countingStore) SaveFindings(ctx context.Context, versionID int64, fs []finding.Finding, route store.Route, at time.Time) ([]store.StoredFinding, error) {
+	if len(fs) > 0 && c.failNext(&c.failFindings) {
+		return nil, errors.New("store: save findings: disk I/O error")
+	}
+	return c.DB.SaveFindings(ctx, versionID, fs, route, at)
+}
+
+func (c *countingStore) MarkEvaluated(ctx context.Context, ids []int64, at time.Time) error {
+	if c.failNext(&c.failMarks) {
+		return errors.New("store: mark versions evaluated: disk I/O error")
+	}
+	return c.DB.MarkEvaluated(ctx, ids, at)
 }
 
 func (c *countingStore) SaveResponse(ctx context.Context, r store.Response) (int64, error) {
@@ -347,5 +374,38 @@ func TestPollSourceIngestsEveryBody(t *testing.T) {
 	}
 	if r, _, _ := cs.counts(); r != 2 || h.fetches("ok") != 2 || h.fetches("unchanged") != 0 || h.feedN() != 2 {
 		t.Errorf("%d responses, ok %v, unchanged %v, %d requests; want 2, 2, 0, 2", r, h.fetches("ok"), h.fetches("unchanged"), h.feedN())
+	}
+}
+
+// TestFailedEvaluationEvaluatedAgain: when recording a poll's evaluation
+// fails (a finding, the marks of the versions without any), the versions
+// it left are evaluated before the next poll, though that poll sees the
+// items unchanged, and the finding is alerted once.
+func TestFailedEvaluationEvaluatedAgain(t *testing.T) {
+	body := rss(rssItem("g1", "Les #MacronLeaks : selon les courriels, tout est prêt."), rssItem("g2", "Un article sans histoire."))
+	f := newFeed(t, func(w http.ResponseWriter, r *http.Request, n int) { io.WriteString(w, body) })
+	h, cs, clk := newCountingHarness(t, f)
+	cs.failFindings, cs.failMarks = 1, 1
+	ctx := context.Background()
+	h.poll(t)
+	if vs, err := h.st.UnevaluatedVersions(ctx); err != nil || len(vs) != 2 {
+		t.Fatalf("after the failed poll: %d unevaluated versions (%v), want 2", len(vs), err)
+	}
+	if fs, _ := h.st.Findings(ctx); len(fs) != 0 {
+		t.Fatalf("after the failed poll: %d findings, want 0", len(fs))
+	}
+	for i := range 2 {
+		clk.advance(time.Minute)
+		h.poll(t)
+		if vs, err := h.st.UnevaluatedVersions(ctx); err != nil || len(vs) != 0 {
+			t.Errorf("poll %d after the failure: %d unevaluated versions (%v), want 0", i+1, len(vs), err)
+		}
+		fs, err := h.st.Findings(ctx)
+		if err != nil || len(fs) != 1 || fs[0].Finding.Rule != "leak" {
+			t.Errorf("poll %d after the failure: findings %+v (%v), want the one", i+1, fs, err)
+		}
+	}
+	if due, err := h.st.DueAlerts(ctx, clk.Now().Add(time.Hour), 100); err != nil || len(due) != 1 {
+		t.Errorf("%d alerts queued (%v), want 1", len(due), err)
 	}
 }
