@@ -156,15 +156,11 @@ func (t *txn) indexVersions(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	for start := 0; start < len(ids); start += seenBatch {
-		chunk := ids[start:min(start+seenBatch, len(ids))]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
+		in, args := idList(ids[start:min(start+seenBatch, len(ids))])
 		_, err := t.ExecContext(ctx, `INSERT INTO versions_fts (rowid, title, summary, content)
-SELECT id, title, summary, content FROM versions WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+SELECT id, title, summary, content FROM versions WHERE id IN `+in, args...)
 		if err != nil {
-			return fmt.Errorf("full-text index of %d versions: %w", len(chunk), err)
+			return fmt.Errorf("full-text index of %d versions: %w", len(args), err)
 		}
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/silencewatch/silencewatch/config"
@@ -148,12 +147,7 @@ func (s *DB) MarkEvaluated(ctx context.Context, versionIDs []int64, at time.Time
 	}
 	for start := 0; start < len(versionIDs); start += seenBatch {
 		ids := versionIDs[start:min(start+seenBatch, len(versionIDs))]
-		args := make([]any, 0, len(ids)+1)
-		args = append(args, ts(at))
-		for _, id := range ids {
-			args = append(args, id)
-		}
-		in := `(?` + strings.Repeat(", ?", len(ids)-1) + `)`
+		in, args := idList(ids, ts(at))
 		res, err := s.db.ExecContext(ctx, `UPDATE versions SET evaluated_at = ? WHERE evaluated_at IS NULL AND id IN `+in, args...)
 		if err != nil {
 			return fmt.Errorf("store: mark %d versions evaluated: %w", len(ids), err)

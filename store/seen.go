@@ -115,19 +115,25 @@ func uniqueKeys(as []*article.Article, key func(*article.Article) string, extra 
 	return out
 }
 
+// idList returns the placeholders "(?, ?, …)" of ids, and the statement's
+// arguments: lead, then ids. ids is not empty.
+func idList(ids []int64, lead ...any) (string, []any) {
+	args := make([]any, 0, len(lead)+len(ids))
+	args = append(args, lead...)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return `(?` + strings.Repeat(", ?", len(ids)-1) + `)`, args
+}
+
 // TouchArticles records that a feed listed these stored articles, unchanged,
 // at at: what SaveArticle does for one article seen again, for many in one
 // transaction.
 func (s *DB) TouchArticles(ctx context.Context, ids []int64, at time.Time) error {
 	err := s.inTx(ctx, func(tx *txn) error {
 		for start := 0; start < len(ids); start += seenBatch {
-			chunk := ids[start:min(start+seenBatch, len(ids))]
-			args := make([]any, 0, len(chunk)+1)
-			args = append(args, ts(at))
-			for _, id := range chunk {
-				args = append(args, id)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE articles SET last_fetch_at = ? WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...); err != nil {
+			in, args := idList(ids[start:min(start+seenBatch, len(ids))], ts(at))
+			if _, err := tx.ExecContext(ctx, `UPDATE articles SET last_fetch_at = ? WHERE id IN `+in, args...); err != nil {
 				return err
 			}
 		}
