@@ -264,10 +264,14 @@ func (m *Monitor) recover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("monitor: %w", err)
 	}
+	var errs []error // one version that cannot be recorded does not hold up the others
 	for _, v := range pending {
 		if err := m.evaluate(ctx, v.VersionID, &v.Article); err != nil {
-			return err
+			errs = append(errs, err)
 		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	if len(pending) > 0 {
 		m.opts.Logger.Info("evaluated versions left by the previous run", "versions", len(pending))
