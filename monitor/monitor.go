@@ -593,16 +593,16 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 			m.opts.Metrics.sources.add(name, seriesItems, "seen", 1)
 		}
 	}
-	// What was stored is evaluated even when the next item could not be:
-	// its versions would otherwise wait for a restart's recovery.
-	if err := m.evaluateAll(ctx, evaluate); err != nil {
-		return false, err
-	}
+	// What was stored is evaluated, and its pages fetched, even when the
+	// next item could not be stored or another could not be evaluated:
+	// seen again, those items would be taken as known.
+	evalErr := m.evaluateAll(ctx, evaluate)
+	pagesErr := m.fullTexts(ctx, log, src, fullTexts)
 	if saveErr != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
-		return false, fmt.Errorf("monitor: source %q: %w", name, saveErr)
+		saveErr = fmt.Errorf("monitor: source %q: %w", name, saveErr)
 	}
-	if err := m.fullTexts(ctx, log, src, fullTexts); err != nil {
+	if err := errors.Join(saveErr, evalErr, pagesErr); err != nil {
 		return false, err
 	}
 	if len(touch) > 0 && !src.FetchFullText { // a full-text article's page was not fetched: see store.Fetch.OnlyNew
