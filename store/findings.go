@@ -162,8 +162,8 @@ func (s *DB) MarkEvaluated(ctx context.Context, versionIDs []int64, at time.Time
 		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM versions WHERE id IN `+in, args[1:]...).Scan(&stored); err != nil {
 			return fmt.Errorf("store: mark %d versions evaluated: %w", len(ids), err)
 		}
-		if stored < len(uniqueIDs(ids)) {
-			return fmt.Errorf("store: mark versions evaluated: %d of %d not stored: %w", len(uniqueIDs(ids))-stored, len(uniqueIDs(ids)), ErrNotFound)
+		if distinct := len(uniqueIDs(ids)); stored < distinct {
+			return fmt.Errorf("store: mark versions evaluated: %d of %d not stored: %w", distinct-stored, distinct, ErrNotFound)
 		}
 	}
 	return nil
