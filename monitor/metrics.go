@@ -46,7 +46,7 @@ func NewMetrics() *Metrics {
 			Name: "silencewatch_alerts_failed_total", Help: "Alerts that failed permanently (kept, visible, not retried).",
 		}),
 		evaluateErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "silencewatch_store_errors_total", Help: "Store reads and writes that failed in the pipeline (polls, events, pruning).",
+			Name: "silencewatch_store_errors_total", Help: "Store reads and writes that failed in the pipeline (polls, events, pruning, the search index).",
 		}),
 	}
 	m.pageErrors = prometheus.NewCounterVec(prometheus.CounterOpts{

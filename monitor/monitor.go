@@ -240,6 +240,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		var flushCtx context.Context
 		flushCtx, stopFlush = context.WithCancel(context.WithoutCancel(ctx))
 		flusher.Go(func() { m.states.run(flushCtx, m.opts.Clock, m.opts.Logger, m.opts.Metrics.evaluateErrors.Inc) })
+		flusher.Go(func() { m.indexLoop(flushCtx) })
 	}
 	m.opts.Logger.Info("monitor started", "sources", len(due), "workers", sched.Workers)
 	sched.Run(ctx, due)
@@ -252,9 +253,38 @@ func (m *Monitor) Run(ctx context.Context) error {
 			m.opts.Logger.Error("saving source states at shutdown", "err", err)
 		}
 	}
+	m.indexText(context.WithoutCancel(ctx))
 	wg.Wait()
 	m.opts.Logger.Info("monitor stopped")
 	return nil
+}
+
+// indexEvery is how often the versions stored since are added to the
+// full-text index (see store.DB.IndexText): often enough that the queue
+// stays short, seldom enough that each batch is worth its commit.
+const indexEvery = 10 * time.Second
+
+// indexLoop adds stored versions to the full-text index every indexEvery.
+// A search indexes what is queued first, so this only keeps searches
+// quick; it runs on the wall clock only, like the state cache's flush.
+func (m *Monitor) indexLoop(ctx context.Context) {
+	for {
+		t := m.opts.Clock.NewTimer(indexEvery)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+		m.indexText(ctx)
+	}
+}
+
+func (m *Monitor) indexText(ctx context.Context) {
+	if _, err := m.opts.Store.IndexText(ctx); err != nil && ctx.Err() == nil {
+		m.opts.Metrics.evaluateErrors.Inc()
+		m.opts.Logger.Error("adding stored versions to the full-text index", "err", err)
+	}
 }
 
 // recover evaluates versions a crash left stored but unevaluated, so no
@@ -786,6 +816,7 @@ func (m *Monitor) PollOnce(ctx context.Context) (Cycle, error) {
 	}
 	close(jobs)
 	wg.Wait()
+	m.indexText(ctx)
 	m.opts.Delivery.DeliverDue(ctx)
 	m.mu.Lock()
 	c := *m.cycle

@@ -39,6 +39,7 @@ type articleRecord interface {
 	RevisitCandidates(ctx context.Context, source string, recentSince, fetchedBefore time.Time, limit int) ([]store.Version, error)
 	VersionFlagged(ctx context.Context, versionID int64) (bool, error)
 	VersionInfo(ctx context.Context, versionID int64) (store.VersionInfo, error)
+	IndexText(ctx context.Context) (int, error)
 }
 
 // findingRecord: what evaluation writes, and the alerts it queues.

@@ -117,9 +117,9 @@ func (s *DB) SaveArticles(ctx context.Context, as []*article.Article, fetch Fetc
 			if err := tx.lockKey(ctx, lockArticles, as[0].Source); err != nil {
 				return fmt.Errorf("lock source %q: %w", as[0].Source, err)
 			}
-			var inserted []int64
+			changed := 0
 			for _, a := range as[:valid] {
-				if limit > 0 && len(inserted) >= limit {
+				if limit > 0 && changed >= limit {
 					break
 				}
 				res, first, err := s.saveArticle(ctx, tx, a, fetch)
@@ -128,10 +128,10 @@ func (s *DB) SaveArticles(ctx context.Context, as []*article.Article, fetch Fetc
 				}
 				out, firstSeen = append(out, res), append(firstSeen, first)
 				if res.Changed {
-					inserted = append(inserted, res.VersionID)
+					changed++
 				}
 			}
-			return tx.indexVersions(ctx, inserted)
+			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
@@ -146,24 +146,51 @@ func (s *DB) SaveArticles(ctx context.Context, as []*article.Article, fetch Fetc
 	return out, nil
 }
 
-// indexVersions adds versions just inserted to SQLite's full-text index,
-// in one statement and last in the transaction: FTS5 writes its pending
-// rows out at the start of each later statement, so one row at a time
-// made an index segment, and merges, for every version. (PostgreSQL's
-// tsvector is computed in the row's own INSERT.)
-func (t *txn) indexVersions(ctx context.Context, ids []int64) error {
-	if t.d.postgres {
-		return nil
+// indexBatch is how many queued versions IndexText adds to the
+// full-text index a transaction: a few hundred kilobytes of text, so the
+// store's one writer is not held for long.
+const indexBatch = 500
+
+// IndexText adds the versions stored since the last call to SQLite's
+// full-text index (the review's search), a batch a transaction, and
+// returns how many it added. Versions are queued as they are stored
+// rather than indexed there: FTS5 writes out an index segment at every
+// commit, and merges them as they pile up, which cost a sixth of a
+// new-content poll's CPU. A text search calls it first, so the search
+// never misses a version; the monitor calls it every few seconds so that
+// the queue stays short. PostgreSQL's tsvector is computed in the row's
+// own INSERT: nothing to do there.
+func (s *DB) IndexText(ctx context.Context) (int, error) {
+	if s.db.d.postgres {
+		return 0, nil
 	}
-	for start := 0; start < len(ids); start += seenBatch {
-		in, args := idList(ids[start:min(start+seenBatch, len(ids))])
-		_, err := t.ExecContext(ctx, `INSERT INTO versions_fts (rowid, title, summary, content)
-SELECT id, title, summary, content FROM versions WHERE id IN `+in, args...)
+	total := 0
+	for {
+		var n int64
+		err := s.inTx(ctx, func(tx *txn) error {
+			// The batch is read inside the write transaction: SQLite has
+			// one writer, so no version can be queued meanwhile.
+			res, err := tx.ExecContext(ctx, `INSERT INTO versions_fts (rowid, title, summary, content)
+SELECT v.id, v.title, v.summary, v.content FROM versions v
+WHERE v.id IN (SELECT version_id FROM versions_fts_pending ORDER BY version_id LIMIT ?)`, indexBatch)
+			if err != nil {
+				return err
+			}
+			if n, err = res.RowsAffected(); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `DELETE FROM versions_fts_pending
+WHERE version_id IN (SELECT version_id FROM versions_fts_pending ORDER BY version_id LIMIT ?)`, indexBatch)
+			return err
+		})
 		if err != nil {
-			return fmt.Errorf("full-text index of %d versions: %w", len(args), err)
+			return total, fmt.Errorf("store: full-text index: %w", err)
+		}
+		total += int(n)
+		if n < indexBatch {
+			return total, nil
 		}
 	}
-	return nil
 }
 
 // checkSighting refuses what SaveArticle cannot store, before anything is

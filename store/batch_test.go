@@ -84,15 +84,19 @@ func TestSaveArticlesAsOneByOne(t *testing.T) {
 		if got, want := storedRows(t, batched), storedRows(t, single); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("stored:\n%s\none by one:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
-		// Every version is in the full-text index, each once: every test
-		// article's title says "Présidentielle".
+		// Every version is in the full-text index once indexed, each
+		// once: every test article's title says "Présidentielle".
 		if !batched.db.d.postgres {
-			var indexed int
-			if err := batched.db.QueryRowContext(ctx, `SELECT count(*) FROM versions_fts WHERE versions_fts MATCH 'presidentielle'`).Scan(&indexed); err != nil {
+			n := count(t, batched, "versions")
+			if got := indexedMatching(t, batched, "presidentielle"); got != 0 {
+				t.Errorf("%d versions in the full-text index before IndexText, want 0 (queued)", got)
+			}
+			added, err := batched.IndexText(ctx)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if n := count(t, batched, "versions"); indexed != n {
-				t.Errorf("%d versions in the full-text index, want all %d", indexed, n)
+			if got := indexedMatching(t, batched, "presidentielle"); got != n || added != n {
+				t.Errorf("IndexText added %d; %d versions in the full-text index, want all %d", added, got, n)
 			}
 		}
 	})

@@ -292,6 +292,13 @@ func (s *DB) ReviewFindings(ctx context.Context, q FindingQuery) ([]FindingRow, 
 	// With a search, the page and the total come from one query, so the
 	// full-text index is read once.
 	withTotal := s.db.d.textQuery(q.Text) != ""
+	if withTotal {
+		// Versions stored since the monitor last indexed are indexed
+		// first: a search must not miss the newest articles.
+		if _, err := s.IndexText(ctx); err != nil {
+			return nil, 0, fmt.Errorf("store: review findings: %w", err)
+		}
+	}
 	total := -1
 	count := func() error {
 		return s.db.QueryRowContext(ctx, `
