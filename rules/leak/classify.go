@@ -134,7 +134,14 @@ func init() {
 	messageCueSet.addAll("message", messageCues...)
 	claimCueSet.addAll("claim", claimCues...)
 	statementSet.addAll("statement", statementCues...)
+	staticPhrases = newPhraseBank(leakNounSet, reportCueSet, writingSet, guidanceSet, existenceSet, satireSet,
+		messageCueSet, claimCueSet, statementSet)
 }
+
+// staticPhrases holds the lexicons every article is searched for; the
+// leak's own identifiers and people, and the rarely needed public cues,
+// are searched apart.
+var staticPhrases *phraseBank
 
 // The phrase kinds analyse looks for, in the order of phraseFeatures.
 const (
@@ -418,9 +425,10 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 
 		// Phrases: one evidence per occurrence (overlapping occurrences
 		// merged), kept by kind for the constructions below.
+		bank := staticPhrases.find(w)
 		var ph [nPhraseKinds][]phraseHit
 		for k, pf := range phraseFeatures {
-			ph[k] = pf.set(ix).find(nil, w)
+			ph[k] = bank.of(pf.set(ix), w)
 			if !pf.raw {
 				ph[k] = dedupHits(ph[k])
 			}
@@ -483,12 +491,12 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 				addSpan(an, fMessageDetail, seg, w, d)
 			}
 		}
-		for _, h := range dedupHits(messageCueSet.find(nil, w)) {
+		for _, h := range dedupHits(bank.of(messageCueSet, w)) {
 			if nearAny(wordSpan{h.start, h.end}, leak, detailWindow) {
 				addSpan(an, fMessageDetail, seg, w, wordSpan{h.start, h.end})
 			}
 		}
-		statements := statementSet.find(nil, w)
+		statements := bank.of(statementSet, w)
 		for _, q := range findQuotations(w) {
 			// A quoted statement (a communiqué, what someone said) is not
 			// a quote of the material, even when it speaks of it.
@@ -571,7 +579,7 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 
 		// Reporting constructions near a leak reference; dropped below
 		// when the article turns out not to be about this leak's target.
-		for _, c := range dedupHits(reportCueSet.find(nil, w)) {
+		for _, c := range dedupHits(bank.of(reportCueSet, w)) {
 			// "selon elle, les documents…" attributes to a person, not to
 			// the material.
 			if c.end < len(w.hash) && pronouns[w.word(c.end)] {

@@ -121,6 +121,60 @@ func (s *phraseSet) find(dst []phraseHit, w *wordSeq) []phraseHit {
 	return dst
 }
 
+// phraseBank finds the phrases of several sets in one pass over the
+// words: a word costs one lookup for all the sets rather than one a set
+// (the lookups were half of the classifier's time on short items).
+type phraseBank struct {
+	all   *phraseSet         // every set's patterns, one set after the other
+	owner []int              // all.pats[i] is pattern i-first[owner[i]] of set owner[i]
+	first []int              // where each set's patterns start in all.pats
+	index map[*phraseSet]int // a set's place in the bank
+}
+
+func newPhraseBank(sets ...*phraseSet) *phraseBank {
+	b := &phraseBank{all: newPhraseSet(), index: map[*phraseSet]int{}}
+	for k, set := range sets {
+		b.index[set] = k
+		b.first = append(b.first, len(b.all.pats))
+		for _, p := range set.pats {
+			b.all.add(p.text, p.tag)
+			b.owner = append(b.owner, k)
+		}
+		if len(b.all.pats) != len(b.owner) {
+			panic("leak: a phrase of a set does not make a pattern again: " + set.pats[0].text)
+		}
+	}
+	return b
+}
+
+// bankHits are one word sequence's occurrences of a bank's phrases, by
+// set; each hit's pat is the index in its own set's pats.
+type bankHits struct {
+	bank *phraseBank
+	hits [][]phraseHit
+}
+
+// find returns every occurrence of every phrase of the bank's sets in w,
+// in the order each set's own find would give them.
+func (b *phraseBank) find(w *wordSeq) bankHits {
+	out := bankHits{bank: b, hits: make([][]phraseHit, len(b.first))}
+	for _, h := range b.all.find(nil, w) {
+		k := b.owner[h.pat]
+		h.pat -= b.first[k]
+		out.hits[k] = append(out.hits[k], h)
+	}
+	return out
+}
+
+// of returns the occurrences of set's phrases: from the bank's pass when
+// the set is in the bank, else by a pass of its own.
+func (h bankHits) of(set *phraseSet, w *wordSeq) []phraseHit {
+	if k, ok := h.bank.index[set]; ok {
+		return h.hits[k]
+	}
+	return set.find(nil, w)
+}
+
 // Lexicons, French and English. They name kinds of evidence the domain
 // describes (how a newsroom refers to leaked mail, how it reports it, how
 // it reports the regulator's request or its own abstention); which of them
