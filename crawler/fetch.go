@@ -1,6 +1,8 @@
 package crawler
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -10,6 +12,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/silencewatch/silencewatch/weburl"
@@ -135,7 +139,10 @@ type FetchResult struct {
 	Status      int
 	NotModified bool   // 304: nothing new, Body is nil
 	Body        []byte // decoded (gunzipped) body, at most MaxBodyBytes
-	SHA256      [32]byte
+	// Gzipped is the body as received when the server gzipped it (nil
+	// otherwise): it decodes to Body, and is stored as it is.
+	Gzipped []byte
+	SHA256  [32]byte
 	// ETag and LastModified are the validators to send next time. On a
 	// 304 that omits them, the request's are carried over, so callers can
 	// store them unconditionally.
@@ -179,6 +186,10 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 	}
 	hreq.Header.Set("User-Agent", f.userAgent)
 	hreq.Header.Set("Accept", accept)
+	// Asked for here, so that the transport leaves the body encoded and
+	// readBody decodes it: the gzipped bytes are kept as evidence as
+	// they came, not compressed again.
+	hreq.Header.Set("Accept-Encoding", "gzip")
 	if req.Conditional {
 		if req.ETag != "" {
 			hreq.Header.Set("If-None-Match", req.ETag)
@@ -222,9 +233,10 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 	}
 	if resp.StatusCode != http.StatusNotModified {
 		res.FinalURL = weburl.Redact(resp.Request.URL.String())
-		// The last request of any redirect chain, with what the
-		// transport added (gzip) left out: it describes the body we keep.
+		// The last request of any redirect chain, with the gzip asked
+		// for left out: it describes the body we keep, decoded.
 		res.RequestHeader = resp.Request.Header.Clone()
+		res.RequestHeader.Del("Accept-Encoding")
 	}
 
 	switch {
@@ -238,12 +250,19 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 		}
 		drain(resp.Body)
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		body, kind, err := f.readBody(resp)
+		body, gzipped, kind, err := f.readBody(resp)
 		if err != nil {
 			return nil, fail(kind, 0, err)
 		}
-		res.Body = body
+		res.Body, res.Gzipped = body, gzipped
 		res.SHA256 = sha256.Sum256(body)
+		if gzipped != nil {
+			// As the transport does when it decodes: the headers kept
+			// describe the decoded body.
+			res.Header = resp.Header.Clone()
+			res.Header.Del("Content-Encoding")
+			res.Header.Del("Content-Length")
+		}
 	default:
 		drain(resp.Body)
 		fe := fail(KindHTTPStatus, resp.StatusCode, nil)
@@ -257,28 +276,56 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 	return res, nil
 }
 
-// readBody reads at most maxBody decoded bytes. The transport has already
-// undone gzip, so the cap bounds what a small compressed "bomb" expands to.
-func (f *Fetcher) readBody(resp *http.Response) ([]byte, ErrorKind, error) {
+// readBody reads the body, at most maxBody bytes as received and at most
+// maxBody once decoded: the cap bounds what a small compressed "bomb"
+// expands to. A gzip-encoded body is decoded here rather than by the
+// transport, and its bytes as received are returned too (gzipped): kept as
+// evidence as they are, they need not be compressed again.
+func (f *Fetcher) readBody(resp *http.Response) (body, gzipped []byte, kind ErrorKind, err error) {
 	tooLarge := fmt.Errorf("body exceeds %d bytes", f.maxBody)
 	if resp.ContentLength > f.maxBody {
-		return nil, KindTooLarge, tooLarge // refuse without reading it
+		return nil, nil, KindTooLarge, tooLarge // refuse without reading it
+	}
+	read := func(r io.Reader, size int) ([]byte, ErrorKind, error) {
+		w := &limitedBuffer{buf: make([]byte, 0, size), limit: f.maxBody}
+		if _, err := io.Copy(w, r); err != nil {
+			if errors.Is(err, errBodyTooLarge) {
+				return nil, KindTooLarge, tooLarge
+			}
+			return nil, classify(err), fmt.Errorf("reading body: %w", stripURLError(err))
+		}
+		return w.buf, 0, nil
 	}
 	// Size the buffer from Content-Length when it is honest and small.
 	size := 512
 	if resp.ContentLength > 0 {
 		size = int(resp.ContentLength) + 1
 	}
-	buf := make([]byte, 0, size)
-	w := &limitedBuffer{buf: buf, limit: f.maxBody}
-	if _, err := io.Copy(w, resp.Body); err != nil {
-		if errors.Is(err, errBodyTooLarge) {
-			return nil, KindTooLarge, tooLarge
-		}
-		return nil, classify(err), fmt.Errorf("reading body: %w", stripURLError(err))
+	raw, kind, err := read(resp.Body, size)
+	if err != nil || !gzipEncoded(resp.Header) {
+		return raw, nil, kind, err
 	}
-	return w.buf, 0, nil
+	zr := gzipReaders.Get().(*gzip.Reader)
+	defer gzipReaders.Put(zr)
+	if err := zr.Reset(bytes.NewReader(raw)); err != nil {
+		return nil, nil, KindNetwork, fmt.Errorf("reading body: %w", err)
+	}
+	body, kind, err = read(zr, 4*len(raw)+512)
+	if err != nil {
+		return nil, nil, kind, err
+	}
+	return body, raw, 0, nil
 }
+
+// gzipEncoded tells a body encoded by gzip alone (what Accept-Encoding
+// asked for); any other encoding is left as it came, as the transport
+// would have.
+func gzipEncoded(h http.Header) bool {
+	ce := h.Values("Content-Encoding")
+	return len(ce) == 1 && strings.EqualFold(strings.TrimSpace(ce[0]), "gzip")
+}
+
+var gzipReaders = sync.Pool{New: func() any { return new(gzip.Reader) }}
 
 var errBodyTooLarge = errors.New("body too large")
 

@@ -281,19 +281,28 @@ func TestFetchTooLarge(t *testing.T) {
 
 func TestFetchBodyAtLimitAndGzip(t *testing.T) {
 	body := bytes.Repeat([]byte("é"), 512) // exactly 1024 bytes
+	var wire bytes.Buffer
+	zw := gzip.NewWriter(&wire)
+	zw.Write(body)
+	zw.Close()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/plain" {
+		switch r.URL.Path {
+		case "/plain":
 			w.Write(body)
-			return
+		case "/gzip":
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(wire.Bytes())
+		case "/corrupt":
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(wire.Bytes()[:wire.Len()/2])
+		case "/br": // not asked for: kept as it came, as the transport would
+			w.Header().Set("Content-Encoding", "br")
+			w.Write(body)
 		}
-		w.Header().Set("Content-Encoding", "gzip")
-		zw := gzip.NewWriter(w)
-		zw.Write(body)
-		zw.Close()
 	}))
 	defer srv.Close()
 	f := NewFetcher(FetcherOptions{AllowPrivate: loopback, MaxBodyBytes: int64(len(body))})
-	for _, path := range []string{"/plain", "/gzip"} {
+	for _, path := range []string{"/plain", "/gzip", "/br"} {
 		res, err := f.Fetch(t.Context(), FetchRequest{URL: srv.URL + path})
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
@@ -301,6 +310,28 @@ func TestFetchBodyAtLimitAndGzip(t *testing.T) {
 		if !bytes.Equal(res.Body, body) || res.SHA256 != sha256.Sum256(body) {
 			t.Errorf("%s: body or hash is not the decoded body", path)
 		}
+		if got := res.RequestHeader.Get("Accept-Encoding"); got != "" {
+			t.Errorf("%s: kept request header Accept-Encoding %q: the body kept is decoded", path, got)
+		}
+		switch path {
+		case "/gzip":
+			// The bytes as received, to be stored without compressing
+			// the body again, and headers that describe the decoded body.
+			if !bytes.Equal(res.Gzipped, wire.Bytes()) {
+				t.Errorf("%s: Gzipped is not the body as received", path)
+			}
+			if ce, cl := res.Header.Get("Content-Encoding"), res.Header.Get("Content-Length"); ce != "" || cl != "" {
+				t.Errorf("%s: Content-Encoding %q, Content-Length %q kept: they describe the encoded body", path, ce, cl)
+			}
+		default:
+			if res.Gzipped != nil {
+				t.Errorf("%s: Gzipped set for a body that was not gzipped", path)
+			}
+		}
+	}
+	_, err := f.Fetch(t.Context(), FetchRequest{Source: "cut", URL: srv.URL + "/corrupt"})
+	if fe := asFetchError(t, err); fe.Source != "cut" || !strings.Contains(fe.Error(), "reading body") {
+		t.Errorf("a cut gzip stream: %v", fe)
 	}
 }
 

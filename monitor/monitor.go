@@ -544,7 +544,7 @@ func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState
 	// The feed as received is evidence for every item it carries.
 	respID, err := m.opts.Store.SaveResponse(ctx, store.Response{Source: name, Kind: "feed", URL: src.URL,
 		FinalURL: res.FinalURL, RequestHeader: res.RequestHeader, Proto: res.Proto, Status: res.Status,
-		Header: res.Header, Body: res.Body, SHA256: res.SHA256, FetchedAt: res.FetchedAt})
+		Header: res.Header, Body: res.Body, Gzipped: res.Gzipped, SHA256: res.SHA256, FetchedAt: res.FetchedAt})
 	if err != nil {
 		m.opts.Metrics.evaluateErrors.Inc()
 		return false, fmt.Errorf("monitor: source %q: %w", name, err)

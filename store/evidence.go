@@ -57,6 +57,9 @@ type Response struct {
 	// back, such a Header also carries TruncatedHeader.
 	HeaderTruncated int
 	Body            []byte // raw, as received (decompressed transfer encoding); nil once pruned
+	// Gzipped, when set, is Body gzipped (as the server sent it): stored
+	// as it is instead of compressing Body again. Not read back.
+	Gzipped []byte
 	BodySize        int
 	SHA256          [32]byte
 	FetchedAt       time.Time
@@ -77,16 +80,20 @@ RETURNING id`
 
 // SaveResponse records a fetched response with its raw body, compressed.
 func (s *DB) SaveResponse(ctx context.Context, r Response) (int64, error) {
-	var body bytes.Buffer
-	zw := gzipWriters.Get().(*gzip.Writer)
-	zw.Reset(&body)
-	_, err := zw.Write(r.Body)
-	if err == nil {
-		err = zw.Close()
-	}
-	gzipWriters.Put(zw)
-	if err != nil {
-		return 0, fmt.Errorf("store: compress response: %w", err)
+	body := r.Gzipped
+	if body == nil {
+		var buf bytes.Buffer
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		_, err := zw.Write(r.Body)
+		if err == nil {
+			err = zw.Close()
+		}
+		gzipWriters.Put(zw)
+		if err != nil {
+			return 0, fmt.Errorf("store: compress response: %w", err)
+		}
+		body = buf.Bytes()
 	}
 	sum := r.SHA256
 	if sum == ([32]byte{}) {
@@ -109,7 +116,7 @@ func (s *DB) SaveResponse(ctx context.Context, r Response) (int64, error) {
 	}
 	var id int64
 	err = s.insertResponse.QueryRowContext(ctx,
-		r.Source, r.Kind, method, weburl.Redact(r.URL), weburl.Redact(r.FinalURL), string(reqH), proto, r.Status, respH, dropped, body.Bytes(),
+		r.Source, r.Kind, method, weburl.Redact(r.URL), weburl.Redact(r.FinalURL), string(reqH), proto, r.Status, respH, dropped, body,
 		len(r.Body), hex.EncodeToString(sum[:]), ts(r.FetchedAt)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: save response %s: %w", weburl.Redact(r.URL), err)

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"net/http"
 	"strings"
@@ -51,6 +54,36 @@ func TestResponsesAndPruning(t *testing.T) {
 			if r.Pruned && r.SHA256 == ([32]byte{}) {
 				t.Error("a pruned response keeps its hash")
 			}
+		}
+	})
+}
+
+// TestSaveResponseGzipped: a body the server gzipped is stored as it came
+// and read back decoded, as one the store compressed itself is.
+func TestSaveResponseGzipped(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newStore newStoreFunc) {
+		s, _ := newStore(t)
+		ctx := context.Background()
+		body := []byte(strings.Repeat("<rss>é flux</rss>", 200))
+		var wire bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&wire, gzip.BestCompression)
+		zw.Write(body)
+		zw.Close()
+		id, err := s.SaveResponse(ctx, Response{Source: "lemonde", Kind: "feed", URL: "https://x.example/rss", Status: 200,
+			Body: body, Gzipped: wire.Bytes(), FetchedAt: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.ResponseByID(ctx, id)
+		if err != nil || !bytes.Equal(r.Body, body) || r.BodySize != len(body) || r.SHA256 != sha256.Sum256(body) {
+			t.Fatalf("round trip of a gzipped body: %d bytes, size %d, %v", len(r.Body), r.BodySize, err)
+		}
+		var stored []byte
+		if err := s.db.QueryRowContext(ctx, `SELECT body FROM responses WHERE id = ?`, id).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(stored, wire.Bytes()) {
+			t.Errorf("stored %d bytes, not the %d received", len(stored), wire.Len())
 		}
 	})
 }
