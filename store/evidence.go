@@ -59,11 +59,11 @@ type Response struct {
 	Body            []byte // raw, as received (decompressed transfer encoding); nil once pruned
 	// Gzipped, when set, is Body gzipped (as the server sent it): stored
 	// as it is instead of compressing Body again. Not read back.
-	Gzipped []byte
-	BodySize        int
-	SHA256          [32]byte
-	FetchedAt       time.Time
-	Pruned          bool
+	Gzipped   []byte
+	BodySize  int
+	SHA256    [32]byte
+	FetchedAt time.Time
+	Pruned    bool
 }
 
 // gzipWriters are reused: each holds several hundred KB of compression
