@@ -164,6 +164,15 @@ func (s *DB) IndexText(ctx context.Context) (int, error) {
 	if s.db.d.postgres {
 		return 0, nil
 	}
+	// Most calls find nothing queued: a read says so without taking the
+	// write lock.
+	var queued bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM versions_fts_pending)`).Scan(&queued); err != nil {
+		return 0, fmt.Errorf("store: full-text index: %w", err)
+	}
+	if !queued {
+		return 0, nil
+	}
 	total := 0
 	for {
 		var n int64
