@@ -110,28 +110,18 @@ func (s *DB) SaveArticles(ctx context.Context, as []*article.Article, fetch Fetc
 			break
 		}
 	}
-	out := make([]SaveResult, 0, valid)
-	firstSeen := make([]time.Time, 0, valid)
+	var (
+		out       []SaveResult
+		firstSeen []time.Time
+	)
 	if valid > 0 {
 		err := s.inTx(ctx, func(tx *txn) error {
 			if err := tx.lockKey(ctx, lockArticles, as[0].Source); err != nil {
 				return fmt.Errorf("lock source %q: %w", as[0].Source, err)
 			}
-			changed := 0
-			for _, a := range as[:valid] {
-				if limit > 0 && changed >= limit {
-					break
-				}
-				res, first, err := s.saveArticle(ctx, tx, a, fetch)
-				if err != nil {
-					return fmt.Errorf("save article %q: %w", a.URL, err)
-				}
-				out, firstSeen = append(out, res), append(firstSeen, first)
-				if res.Changed {
-					changed++
-				}
-			}
-			return nil
+			var err error
+			out, firstSeen, err = s.saveSightings(ctx, tx, as[:valid], fetch, limit)
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
@@ -231,6 +221,16 @@ func sightingTime(a *article.Article, fetch Fetch) time.Time {
 // returns the stored first-seen time, set on the article once the
 // transaction commits.
 func (s *DB) saveArticle(ctx context.Context, tx *txn, a *article.Article, fetch Fetch) (SaveResult, time.Time, error) {
+	id, first, err := s.findArticle(ctx, tx, a, normalizeURL(a.URL))
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return SaveResult{}, time.Time{}, fmt.Errorf("find article: %w", err)
+	}
+	return s.saveFound(ctx, tx, a, fetch, id, first, err == nil)
+}
+
+// saveFound is saveArticle once the article was looked for: id and first
+// are the stored article's when found.
+func (s *DB) saveFound(ctx context.Context, tx *txn, a *article.Article, fetch Fetch, id int64, first time.Time, found bool) (SaveResult, time.Time, error) {
 	seen := sightingTime(a, fetch)
 	norm := normalizeURL(a.URL)
 	sum := textSHA256(a)
@@ -243,9 +243,8 @@ func (s *DB) saveArticle(ctx context.Context, tx *txn, a *article.Article, fetch
 		firstSeen time.Time
 		diff      string
 	)
-	id, first, err := s.findArticle(ctx, tx, a, norm)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case !found:
 		err := tx.StmtContext(ctx, s.insertArticle).QueryRowContext(ctx,
 			a.Source, a.SourceURL, a.GUID, norm, a.URL, ts(seen), ts(seen)).Scan(&id)
 		if err != nil {
@@ -253,8 +252,6 @@ func (s *DB) saveArticle(ctx context.Context, tx *txn, a *article.Article, fetch
 		}
 		res = SaveResult{ArticleID: id, New: true}
 		firstSeen = seen.UTC()
-	case err != nil:
-		return res, firstSeen, fmt.Errorf("find article: %w", err)
 	default:
 		res.ArticleID, firstSeen = id, first
 		var last, lastContent, lastSummary string
@@ -278,7 +275,7 @@ func (s *DB) saveArticle(ctx context.Context, tx *txn, a *article.Article, fetch
 	}
 	res.Version++
 	res.Changed = true
-	err = tx.StmtContext(ctx, s.insertVersion).QueryRowContext(ctx, res.ArticleID, res.Version,
+	err := tx.StmtContext(ctx, s.insertVersion).QueryRowContext(ctx, res.ArticleID, res.Version,
 		a.Title, a.Author, a.Summary, a.Content, a.Language, ts(a.PublishedAt), ts(a.UpdatedAt),
 		sum, fetchSum, fetch.URL, ts(fetch.FetchedAt), bodyKey(a), fetch.ResponseID, diff, fetch.Extractor, fetch.TimesFrom).
 		Scan(&res.VersionID)

@@ -11,16 +11,27 @@ import (
 	"github.com/silencewatch/silencewatch/article"
 )
 
-// pollItems is one poll's items: new ones, a changed one, an unchanged
-// one, one found by URL only, and a GUID listed twice.
-func pollItems(poll int) []*article.Article {
+// pollItems is one poll's items: new ones (among them one whose GUID is
+// its URL, and one with neither GUID nor URL), a changed one between
+// them, an unchanged one, one found by URL only, and, when twice is set,
+// a GUID listed twice (which SaveArticles saves one by one; the rest is
+// saved in batches).
+func pollItems(poll int, twice bool) []*article.Article {
+	guidIsURL := fmt.Sprintf("https://www.lemonde.fr/guid-url-%d.html", poll)
 	as := []*article.Article{
 		testArticle("g-stable", "https://www.lemonde.fr/stable.html", "Toujours le même texte."),
-		testArticle("g-moving", "https://www.lemonde.fr/moving.html", fmt.Sprintf("Texte du passage %d.", poll/2)),
-		testArticle("", fmt.Sprintf("https://www.lemonde.fr/sans-guid.html?utm_source=rss&p=%d", poll%2), "Sans identifiant."),
 		testArticle(fmt.Sprintf("g-new-%d", poll), fmt.Sprintf("https://www.lemonde.fr/new-%d.html", poll), "Nouveau."),
-		testArticle("g-twice", "https://www.lemonde.fr/twice.html", fmt.Sprintf("Deux fois, version %d.", poll)),
-		testArticle("g-twice", "https://www.lemonde.fr/twice.html", fmt.Sprintf("Deux fois, version %d bis.", poll)),
+		testArticle("g-moving", "https://www.lemonde.fr/moving.html", fmt.Sprintf("Texte du passage %d.", poll/2)),
+		testArticle(fmt.Sprintf("g-new-%d-b", poll), fmt.Sprintf("https://www.lemonde.fr/new-%d-b.html", poll), "Nouveau aussi."),
+		testArticle("", fmt.Sprintf("https://www.lemonde.fr/sans-guid.html?utm_source=rss&p=%d", poll%2), "Sans identifiant."),
+		testArticle(guidIsURL, guidIsURL, "Son GUID est son adresse."),
+		testArticle("", "", fmt.Sprintf("Ni GUID ni adresse, passage %d.", poll)),
+		testArticle(fmt.Sprintf("g-new-%d-c", poll), fmt.Sprintf("https://www.lemonde.fr/new-%d-c.html", poll), "Nouveau encore."),
+	}
+	if twice {
+		as = append(as,
+			testArticle("g-twice", "https://www.lemonde.fr/twice.html", fmt.Sprintf("Deux fois, version %d.", poll)),
+			testArticle("g-twice", "https://www.lemonde.fr/twice.html", fmt.Sprintf("Deux fois, version %d bis.", poll)))
 	}
 	return as
 }
@@ -57,9 +68,10 @@ func TestSaveArticlesAsOneByOne(t *testing.T) {
 		ctx := context.Background()
 		single, _ := newStore(t)
 		batched, _ := newStore(t)
-		for poll := range 4 {
+		for poll := range 6 {
 			at := t0.Add(time.Duration(poll) * time.Hour)
-			one, many := pollItems(poll), pollItems(poll)
+			twice := poll%3 == 1
+			one, many := pollItems(poll, twice), pollItems(poll, twice)
 			var want []SaveResult
 			for _, a := range one {
 				r, err := single.SaveArticle(ctx, a, fetchAt(at))
