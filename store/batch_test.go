@@ -27,6 +27,10 @@ func pollItems(poll int, twice bool) []*article.Article {
 		testArticle(guidIsURL, guidIsURL, "Son GUID est son adresse."),
 		testArticle("", "", fmt.Sprintf("Ni GUID ni adresse, passage %d.", poll)),
 		testArticle(fmt.Sprintf("g-new-%d-c", poll), fmt.Sprintf("https://www.lemonde.fr/new-%d-c.html", poll), "Nouveau encore."),
+		// GUIDs that a lookup must match as they are: digits, quotes,
+		// a backslash, non-ASCII.
+		testArticle("1234", "https://www.lemonde.fr/digits.html", "Un GUID de chiffres."),
+		testArticle(`tag:"é"\1`, "https://www.lemonde.fr/quoted.html", fmt.Sprintf("Un GUID entre guillemets, passage %d.", poll/3)),
 	}
 	if twice {
 		as = append(as,

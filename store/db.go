@@ -49,11 +49,15 @@ var migrations embed.FS
 // while we write; synchronous=NORMAL is durable across process crashes in
 // WAL mode and only risks the last commits on power loss, which a poller
 // re-fetches anyway; _txlock=immediate takes the write lock at BEGIN so a
-// transaction never fails half-way with SQLITE_BUSY on lock upgrade.
+// transaction never fails half-way with SQLITE_BUSY on lock upgrade;
+// temp_store=MEMORY keeps a statement's journal (what a batch INSERT
+// undoes should it fail half-way) in memory rather than in a temporary
+// file written page by page.
 const pragmas = "_pragma=journal_mode(WAL)" +
 	"&_pragma=busy_timeout(5000)" +
 	"&_pragma=foreign_keys(1)" +
 	"&_pragma=synchronous(NORMAL)" +
+	"&_pragma=temp_store(MEMORY)" +
 	"&_txlock=immediate"
 
 // DB is the store: one SQLite file, or one PostgreSQL database. It is
@@ -72,6 +76,12 @@ type DB struct {
 	insertArticle, insertVersion               *sql.Stmt
 	// The outbox looks for due alerts and pending edits every second.
 	dueAlerts, pendingRefreshes *sql.Stmt
+	// Batch INSERTs of new articles and their first versions, of 1, 2,
+	// 4, … insertRows rows: prepared once, since parsing one took longer
+	// than running it, and a poll's batch is cut into these sizes.
+	insertArticles, insertVersions [batchSizes]*sql.Stmt
+	// A poll's lookups by GUID and by URL, and its evaluation marks.
+	articlesByGUID, articlesByURL, markQuiet *sql.Stmt
 
 	// OnHeadersTruncated, when set, is told each time SaveResponse cuts a
 	// response's headers at MaxHeaderBytes, and by how many bytes. Set it
@@ -153,8 +163,19 @@ func (s *DB) init(ctx context.Context) error {
 		{&s.insertVersion, insertVersionSQL},
 		{&s.dueAlerts, dueAlertsSQL},
 		{&s.pendingRefreshes, pendingRefreshesSQL},
+		{&s.articlesByGUID, articlesByKeySQL(s.db.d, "guid")},
+		{&s.articlesByURL, articlesByKeySQL(s.db.d, "url_norm")},
+		{&s.markQuiet, `UPDATE versions SET evaluated_at = ? WHERE evaluated_at IS NULL AND ` + s.db.d.inJSON("id", true)},
 	} {
 		if *st.dst, err = s.db.PrepareContext(ctx, st.query); err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+	}
+	for k := range batchSizes {
+		if s.insertArticles[k], err = s.db.PrepareContext(ctx, insertArticlesSQL(1<<k)); err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		if s.insertVersions[k], err = s.db.PrepareContext(ctx, insertVersionsSQL(1<<k)); err != nil {
 			return fmt.Errorf("prepare: %w", err)
 		}
 	}
@@ -164,7 +185,13 @@ func (s *DB) init(ctx context.Context) error {
 // Close closes the database. In-flight calls finish first.
 func (s *DB) Close() error {
 	for _, st := range []*sql.Stmt{s.upsertSource, s.selectSource, s.updateTimes, s.insertResponse, s.articleByGUID, s.articleByURL,
-		s.latestVersion, s.insertArticle, s.insertVersion, s.dueAlerts, s.pendingRefreshes} {
+		s.latestVersion, s.insertArticle, s.insertVersion, s.dueAlerts, s.pendingRefreshes,
+		s.articlesByGUID, s.articlesByURL, s.markQuiet} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	for _, st := range append(s.insertArticles[:], s.insertVersions[:]...) {
 		if st != nil {
 			st.Close()
 		}

@@ -74,6 +74,20 @@ func (d *dialect) contains(haystack, needle string) string {
 	return "instr(" + haystack + ", " + needle + ") > 0"
 }
 
+// inJSON is the condition "expr is one of the values of the JSON array
+// the placeholder holds" (strings, or integers when ints): one statement
+// text for any number of values, so that it is prepared once, where an
+// IN list of placeholders is parsed again for each length.
+func (d *dialect) inJSON(expr string, ints bool) string {
+	switch {
+	case !d.postgres:
+		return expr + " IN (SELECT value FROM json_each(?))"
+	case ints:
+		return expr + " IN (SELECT CAST(jsonb_array_elements_text(CAST(? AS jsonb)) AS BIGINT))"
+	}
+	return expr + " IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))"
+}
+
 // conn is the store's database handle: *sql.DB with every query rebound
 // for its dialect.
 type conn struct {

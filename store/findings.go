@@ -148,7 +148,11 @@ func (s *DB) MarkEvaluated(ctx context.Context, versionIDs []int64, at time.Time
 	for start := 0; start < len(versionIDs); start += seenBatch {
 		ids := versionIDs[start:min(start+seenBatch, len(versionIDs))]
 		in, args := idList(ids, ts(at))
-		res, err := s.db.ExecContext(ctx, `UPDATE versions SET evaluated_at = ? WHERE evaluated_at IS NULL AND id IN `+in, args...)
+		list, err := json.Marshal(ids)
+		if err != nil {
+			return fmt.Errorf("store: mark %d versions evaluated: %w", len(ids), err)
+		}
+		res, err := s.markQuiet.ExecContext(ctx, ts(at), string(list))
 		if err != nil {
 			return fmt.Errorf("store: mark %d versions evaluated: %w", len(ids), err)
 		}

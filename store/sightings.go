@@ -4,17 +4,20 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 
 	"github.com/silencewatch/silencewatch/article"
 )
 
-// insertRows is how many articles, or versions, one INSERT of a batch
-// carries: 18 values a version, well within both databases' limits.
-const insertRows = 100
+// batchSizes is how many sizes of batch INSERT there are: 1, 2, 4, … 64
+// rows (18 values a version row, well within both databases' limits). A
+// batch is cut into the largest that fit, most of a poll in one or two.
+const batchSizes = 7
 
 // saveSightings records a poll's sightings in order, as saveArticle would
 // one by one, up to the limit-th new or changed article, and returns a
@@ -48,7 +51,7 @@ func (s *DB) saveSightings(ctx context.Context, tx *txn, as []*article.Article, 
 		}
 		return out, firstSeen, nil
 	}
-	stored, err := findArticles(ctx, tx, as)
+	stored, err := s.findArticles(ctx, tx, as)
 	if err != nil {
 		return nil, nil, fmt.Errorf("find articles: %w", err)
 	}
@@ -119,9 +122,9 @@ type foundArticle struct {
 // one (by GUID; by normalised URL when the article has no GUID or its GUID
 // is its URL, the oldest such article), in a few reads, and returns the
 // stored article of each index of as that has one.
-func findArticles(ctx context.Context, tx *txn, as []*article.Article) (map[int]foundArticle, error) {
+func (s *DB) findArticles(ctx context.Context, tx *txn, as []*article.Article) (map[int]foundArticle, error) {
 	source := as[0].Source
-	byGUID, err := articlesByKey(ctx, tx, source, "guid", uniqueKeys(as, func(a *article.Article) string { return a.GUID }))
+	byGUID, err := articlesByKey(ctx, tx, s.articlesByGUID, source, uniqueKeys(as, func(a *article.Article) string { return a.GUID }))
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +134,7 @@ func findArticles(ctx context.Context, tx *txn, as []*article.Article) (map[int]
 			norms = append(norms, normalizeURL(a.URL))
 		}
 	}
-	byURL, err := articlesByKey(ctx, tx, source, "url_norm", uniqueKeys(nil, nil, norms...))
+	byURL, err := articlesByKey(ctx, tx, s.articlesByURL, source, uniqueKeys(nil, nil, norms...))
 	if err != nil {
 		return nil, err
 	}
@@ -150,39 +153,39 @@ func findArticles(ctx context.Context, tx *txn, as []*article.Article) (map[int]
 	return out, nil
 }
 
-// articlesByKey maps each value of column (guid or url_norm) among keys to
-// the oldest stored article of source with it.
-func articlesByKey(ctx context.Context, tx *txn, source, column string, keys []string) (map[string]foundArticle, error) {
+// articlesByKeySQL finds a source's articles by the values of column
+// (guid or url_norm, a constant, never input) in a JSON array.
+func articlesByKeySQL(d *dialect, column string) string {
+	return `SELECT ` + column + `, id, first_seen_at FROM articles WHERE source = ? AND ` + d.inJSON(column, false) + ` ORDER BY id`
+}
+
+// articlesByKey maps each of keys to the oldest stored article of source
+// with it, by the prepared lookup st (articlesByGUID or articlesByURL).
+func articlesByKey(ctx context.Context, tx *txn, st *sql.Stmt, source string, keys []string) (map[string]foundArticle, error) {
 	out := make(map[string]foundArticle, len(keys))
-	for start := 0; start < len(keys); start += seenBatch {
-		chunk := keys[start:min(start+seenBatch, len(keys))]
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, source)
-		for _, k := range chunk {
-			args = append(args, k)
-		}
-		// column is one of two constants, never input.
-		rows, err := tx.QueryContext(ctx, `SELECT `+column+`, id, first_seen_at FROM articles
-WHERE source = ? AND `+column+` IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY id`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var key string
-			var f foundArticle
-			if err := rows.Scan(&key, &f.id, timeDest{&f.first}); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if _, dup := out[key]; !dup { // oldest first, as findArticle
-				out[key] = f
-			}
-		}
-		if err := errors.Join(rows.Close(), rows.Err()); err != nil {
-			return nil, err
-		}
+	if len(keys) == 0 {
+		return out, nil
 	}
-	return out, nil
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, source, string(list))
+	if err != nil {
+		return nil, err
+	}
+	err = scanEach(rows, func(r *sql.Rows) error {
+		var key string
+		var f foundArticle
+		if err := r.Scan(&key, &f.id, timeDest{&f.first}); err != nil {
+			return err
+		}
+		if _, dup := out[key]; !dup { // oldest first, as findArticle
+			out[key] = f
+		}
+		return nil
+	})
+	return out, err
 }
 
 // insertNew inserts the new articles of as at the indexes pending, and
@@ -190,8 +193,10 @@ WHERE source = ? AND `+column+` IN (?`+strings.Repeat(", ?", len(chunk)-1)+`) OR
 // ids in out (same indexes). Their keys are distinct (see repeatsKey), and
 // each has a GUID or a URL: the rows returned are told apart by them.
 func (s *DB) insertNew(ctx context.Context, tx *txn, as []*article.Article, pending []int, fetch Fetch, out []SaveResult) error {
-	for start := 0; start < len(pending); start += insertRows {
-		chunk := pending[start:min(start+insertRows, len(pending))]
+	for start := 0; start < len(pending); {
+		k := min(bits.Len(uint(len(pending)-start))-1, batchSizes-1)
+		chunk := pending[start : start+1<<k]
+		start += len(chunk)
 		args := make([]any, 0, 7*len(chunk))
 		byKey := make(map[string]int, len(chunk))
 		for _, i := range chunk {
@@ -200,9 +205,7 @@ func (s *DB) insertNew(ctx context.Context, tx *txn, as []*article.Article, pend
 			args = append(args, a.Source, a.SourceURL, a.GUID, norm, a.URL, seen, seen)
 			byKey[articleKey(a.GUID, norm)] = i
 		}
-		rows, err := tx.QueryContext(ctx, `INSERT INTO articles (source, source_url, guid, url_norm, url, first_seen_at, last_fetch_at)
-VALUES `+placeholders(len(chunk), `(?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)`)+`
-RETURNING id, COALESCE(guid, ''), COALESCE(url_norm, '')`, args...)
+		rows, err := tx.StmtContext(ctx, s.insertArticles[k]).QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("insert %d articles: %w", len(chunk), err)
 		}
@@ -237,11 +240,7 @@ RETURNING id, COALESCE(guid, ''), COALESCE(url_norm, '')`, args...)
 			args = append(args, out[i].ArticleID, 1, a.Title, a.Author, a.Summary, a.Content, a.Language, ts(a.PublishedAt), ts(a.UpdatedAt),
 				textSHA256(a), fetchSum, fetch.URL, ts(fetch.FetchedAt), bodyKey(a), fetch.ResponseID, "", fetch.Extractor, fetch.TimesFrom)
 		}
-		rows, err = tx.QueryContext(ctx, `INSERT INTO versions (article_id, version, title, author, summary, content, language,
-	published_at, updated_at, text_sha256, fetch_sha256, fetch_url, fetched_at, body_key,
-	response_id, diff, extractor, times_from)
-VALUES `+placeholders(len(chunk), `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?)`)+`
-RETURNING id, article_id`, args...)
+		rows, err = tx.StmtContext(ctx, s.insertVersions[k]).QueryContext(ctx, args...)
 		if err != nil {
 			return fmt.Errorf("insert %d versions: %w", len(chunk), err)
 		}
@@ -267,6 +266,24 @@ RETURNING id, article_id`, args...)
 		}
 	}
 	return nil
+}
+
+// insertArticlesSQL inserts rows new articles and returns their ids and
+// keys.
+func insertArticlesSQL(rows int) string {
+	return `INSERT INTO articles (source, source_url, guid, url_norm, url, first_seen_at, last_fetch_at)
+VALUES ` + placeholders(rows, `(?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)`) + `
+RETURNING id, COALESCE(guid, ''), COALESCE(url_norm, '')`
+}
+
+// insertVersionsSQL inserts rows first versions and returns their ids and
+// articles.
+func insertVersionsSQL(rows int) string {
+	return `INSERT INTO versions (article_id, version, title, author, summary, content, language,
+	published_at, updated_at, text_sha256, fetch_sha256, fetch_url, fetched_at, body_key,
+	response_id, diff, extractor, times_from)
+VALUES ` + placeholders(rows, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?)`) + `
+RETURNING id, article_id`
 }
 
 // articleKey is what tells a batch's new articles apart: the GUID, else
