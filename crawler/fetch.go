@@ -310,7 +310,7 @@ func (f *Fetcher) readBody(resp *http.Response) (body, gzipped []byte, kind Erro
 	if err := zr.Reset(bytes.NewReader(raw)); err != nil {
 		return nil, nil, KindNetwork, fmt.Errorf("reading body: %w", err)
 	}
-	body, kind, err = read(zr, 4*len(raw)+512)
+	body, kind, err = read(zr, int(min(4*int64(len(raw))+512, f.maxBody+1)))
 	if err != nil {
 		return nil, nil, kind, err
 	}
