@@ -268,15 +268,20 @@ const indexEvery = 10 * time.Second
 // A search indexes what is queued first, so this only keeps searches
 // quick; it runs on the wall clock only, like the state cache's flush.
 func (m *Monitor) indexLoop(ctx context.Context) {
-	for {
-		t := m.opts.Clock.NewTimer(indexEvery)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C():
-		}
+	for m.sleep(ctx, indexEvery) {
 		m.indexText(ctx)
+	}
+}
+
+// sleep waits d on the monitor's clock; false when ctx ended first.
+func (m *Monitor) sleep(ctx context.Context, d time.Duration) bool {
+	t := m.opts.Clock.NewTimer(d)
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return false
+	case <-t.C():
+		return true
 	}
 }
 
@@ -832,12 +837,8 @@ const pruneEvery = time.Hour
 func (m *Monitor) pruneLoop(ctx context.Context) {
 	for {
 		m.prune(ctx)
-		t := m.opts.Clock.NewTimer(pruneEvery)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !m.sleep(ctx, pruneEvery) {
 			return
-		case <-t.C():
 		}
 	}
 }

@@ -290,12 +290,8 @@ func (m *Monitor) revisitLoop(ctx context.Context) {
 			}
 			m.revisit(ctx, *src, now)
 		}
-		t := m.opts.Clock.NewTimer(revisitEvery)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !m.sleep(ctx, revisitEvery) {
 			return
-		case <-t.C():
 		}
 	}
 }
