@@ -56,6 +56,8 @@ SELECT id, first_seen_at FROM articles WHERE source = ? AND url_norm = ? ORDER B
 const latestVersionSQL = `
 SELECT id, version, text_sha256, content, summary FROM versions WHERE article_id = ? ORDER BY version DESC LIMIT 1`
 
+const touchArticleSQL = `UPDATE articles SET last_fetch_at = ? WHERE id = ?`
+
 const insertArticleSQL = `
 INSERT INTO articles (source, source_url, guid, url_norm, url, first_seen_at, last_fetch_at)
 VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)
@@ -264,7 +266,7 @@ func (s *DB) saveFound(ctx context.Context, tx *txn, a *article.Article, fetch F
 		// its page: touching it would put off the page's revisit for
 		// as long as the feed is polled more often than revisit_every.
 		if !fetch.OnlyNew {
-			if _, err := tx.ExecContext(ctx, `UPDATE articles SET last_fetch_at = ? WHERE id = ?`, ts(seen), id); err != nil {
+			if _, err := tx.StmtContext(ctx, s.touchArticle).ExecContext(ctx, ts(seen), id); err != nil {
 				return res, firstSeen, fmt.Errorf("touch article %d: %w", id, err)
 			}
 		}

@@ -82,6 +82,8 @@ type DB struct {
 	insertArticles, insertVersions [batchSizes]*sql.Stmt
 	// A poll's lookups by GUID and by URL, and its evaluation marks.
 	articlesByGUID, articlesByURL, markQuiet *sql.Stmt
+	// An article listed again: most of a poll's items once a feed is known.
+	touchArticle *sql.Stmt
 
 	// OnHeadersTruncated, when set, is told each time SaveResponse cuts a
 	// response's headers at MaxHeaderBytes, and by how many bytes. Set it
@@ -165,6 +167,7 @@ func (s *DB) init(ctx context.Context) error {
 		{&s.pendingRefreshes, pendingRefreshesSQL},
 		{&s.articlesByGUID, articlesByKeySQL(s.db.d, "guid")},
 		{&s.articlesByURL, articlesByKeySQL(s.db.d, "url_norm")},
+		{&s.touchArticle, touchArticleSQL},
 		{&s.markQuiet, `UPDATE versions SET evaluated_at = ? WHERE evaluated_at IS NULL AND ` + s.db.d.inJSON("id", true)},
 	} {
 		if *st.dst, err = s.db.PrepareContext(ctx, st.query); err != nil {
@@ -186,7 +189,7 @@ func (s *DB) init(ctx context.Context) error {
 func (s *DB) Close() error {
 	for _, st := range []*sql.Stmt{s.upsertSource, s.selectSource, s.updateTimes, s.insertResponse, s.articleByGUID, s.articleByURL,
 		s.latestVersion, s.insertArticle, s.insertVersion, s.dueAlerts, s.pendingRefreshes,
-		s.articlesByGUID, s.articlesByURL, s.markQuiet} {
+		s.articlesByGUID, s.articlesByURL, s.markQuiet, s.touchArticle} {
 		if st != nil {
 			st.Close()
 		}

@@ -234,7 +234,7 @@ func (s *DB) VersionFlagged(ctx context.Context, versionID int64) (bool, error) 
 // TouchArticle records that an article was fetched (its page, or a feed
 // listing it) without change.
 func (s *DB) TouchArticle(ctx context.Context, articleID int64, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE articles SET last_fetch_at = ? WHERE id = ?`, ts(at), articleID)
+	_, err := s.touchArticle.ExecContext(ctx, ts(at), articleID)
 	if err != nil {
 		return fmt.Errorf("store: touch article %d: %w", articleID, err)
 	}
