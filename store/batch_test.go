@@ -232,3 +232,53 @@ func TestMarkEvaluated(t *testing.T) {
 		}
 	})
 }
+
+// TestSaveArticlesLongPoll: a poll longer than one chunk of lookups is
+// saved as one by one, a GUID repeated across chunks included (the later
+// chunk must see what the earlier one stored), and the cap stops it in
+// the middle of a chunk.
+func TestSaveArticlesLongPoll(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newStore newStoreFunc) {
+		ctx := context.Background()
+		items := func() []*article.Article {
+			var as []*article.Article
+			for i := range 2*seenBatch + 100 {
+				guid := fmt.Sprintf("g-%d", i)
+				if i == seenBatch+7 {
+					guid = "g-5" // the same story again, edited
+				}
+				as = append(as, testArticle(guid, fmt.Sprintf("https://www.lemonde.fr/%d.html", i), fmt.Sprintf("Texte %d.", i)))
+			}
+			return as
+		}
+		for _, limit := range []int{0, seenBatch + 50} {
+			single, _ := newStore(t)
+			batched, _ := newStore(t)
+			var want []SaveResult
+			changed := 0
+			for _, a := range items() {
+				if limit > 0 && changed >= limit {
+					break
+				}
+				r, err := single.SaveArticle(ctx, a, fetchAt(t0))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, r)
+				if r.Changed {
+					changed++
+				}
+			}
+			got, err := batched.SaveArticles(ctx, items(), fetchAt(t0), limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("limit %d: SaveArticles and one by one differ (%d and %d results)", limit, len(got), len(want))
+			}
+			if got, want := storedRows(t, batched), storedRows(t, single); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("limit %d: stored rows differ from one by one (%d and %d)", limit, len(got), len(want))
+			}
+		}
+	})
+}

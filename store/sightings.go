@@ -24,76 +24,102 @@ const batchSizes = 7
 // result and the stored first-seen time for each article it went
 // through. What the statements cost is mostly the statements themselves
 // (the driver, database/sql), not SQLite's work in them, so the articles
-// are looked up in one or two reads for the whole poll, and new articles
-// and their first versions are inserted a batch at a time: about four
-// statements for a poll of new items instead of three an item. Ids come
-// out as one by one: a batch is written before anything else is.
+// are looked up in one or two reads, and new articles and their first
+// versions are inserted a batch at a time: about four statements for a
+// poll of new items instead of three an item. Ids come out as one by one:
+// a batch is written before anything else is.
 //
-// A poll that lists one GUID or one URL twice is saved one by one: the
-// second sighting must see what the first wrote.
+// A long feed is taken seenBatch items at a time: the lookups need not
+// cover what the limit leaves out, and each chunk is written before the
+// next is looked up, so a later chunk sees what an earlier one stored.
 func (s *DB) saveSightings(ctx context.Context, tx *txn, as []*article.Article, fetch Fetch, limit int) ([]SaveResult, []time.Time, error) {
-	out := make([]SaveResult, 0, len(as))
-	firstSeen := make([]time.Time, 0, len(as))
-	if repeatsKey(as) {
-		changed := 0
-		for _, a := range as {
-			if limit > 0 && changed >= limit {
+	sv := sightings{s: s, tx: tx, as: as, fetch: fetch, limit: limit,
+		out: make([]SaveResult, 0, len(as)), firstSeen: make([]time.Time, 0, len(as))}
+	for start := 0; start < len(as) && !sv.full(); start += seenBatch {
+		if err := sv.save(ctx, start, min(start+seenBatch, len(as))); err != nil {
+			return nil, nil, err
+		}
+	}
+	return sv.out, sv.firstSeen, nil
+}
+
+// sightings is one SaveArticles call's progress: out[i] and firstSeen[i]
+// are as[i]'s.
+type sightings struct {
+	s         *DB
+	tx        *txn
+	as        []*article.Article
+	fetch     Fetch
+	limit     int
+	out       []SaveResult
+	firstSeen []time.Time
+	changed   int   // new or changed articles so far
+	pending   []int // indexes of new articles not yet inserted
+}
+
+func (sv *sightings) full() bool { return sv.limit > 0 && sv.changed >= sv.limit }
+
+// save records as[start:end]. A chunk that lists one GUID or one URL
+// twice is saved one by one: the second sighting must see what the first
+// wrote.
+func (sv *sightings) save(ctx context.Context, start, end int) error {
+	chunk := sv.as[start:end]
+	if repeatsKey(chunk) {
+		for _, a := range chunk {
+			if sv.full() {
 				break
 			}
-			res, first, err := s.saveArticle(ctx, tx, a, fetch)
+			res, first, err := sv.s.saveArticle(ctx, sv.tx, a, sv.fetch)
 			if err != nil {
-				return nil, nil, fmt.Errorf("save article %q: %w", a.URL, err)
+				return fmt.Errorf("save article %q: %w", a.URL, err)
 			}
-			out, firstSeen = append(out, res), append(firstSeen, first)
-			if res.Changed {
-				changed++
-			}
+			sv.add(res, first)
 		}
-		return out, firstSeen, nil
+		return nil
 	}
-	stored, err := s.findArticles(ctx, tx, as)
+	stored, err := sv.s.findArticles(ctx, sv.tx, chunk)
 	if err != nil {
-		return nil, nil, fmt.Errorf("find articles: %w", err)
+		return fmt.Errorf("find articles: %w", err)
 	}
-	var pending []int // indexes into out of new articles not yet inserted
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		err := s.insertNew(ctx, tx, as, pending, fetch, out)
-		pending = pending[:0]
-		return err
-	}
-	changed := 0
-	for i, a := range as {
-		if limit > 0 && changed >= limit {
+	for j, a := range chunk {
+		if sv.full() {
 			break
 		}
-		found, ok := stored[i]
+		found, ok := stored[j]
 		if !ok && (a.GUID != "" || normalizeURL(a.URL) != "") {
-			out, firstSeen = append(out, SaveResult{New: true, Changed: true, Version: 1}), append(firstSeen, sightingTime(a, fetch).UTC())
-			pending = append(pending, i)
-			changed++
+			sv.pending = append(sv.pending, start+j)
+			sv.add(SaveResult{New: true, Changed: true, Version: 1}, sightingTime(a, sv.fetch).UTC())
 			continue
 		}
 		// Anything else is written after the batch before it, so that
 		// ids follow the poll's order.
-		if err := flush(); err != nil {
-			return nil, nil, err
+		if err := sv.flush(ctx); err != nil {
+			return err
 		}
-		res, first, err := s.saveFound(ctx, tx, a, fetch, found.id, found.first, ok)
+		res, first, err := sv.s.saveFound(ctx, sv.tx, a, sv.fetch, found.id, found.first, ok)
 		if err != nil {
-			return nil, nil, fmt.Errorf("save article %q: %w", a.URL, err)
+			return fmt.Errorf("save article %q: %w", a.URL, err)
 		}
-		out, firstSeen = append(out, res), append(firstSeen, first)
-		if res.Changed {
-			changed++
-		}
+		sv.add(res, first)
 	}
-	if err := flush(); err != nil {
-		return nil, nil, err
+	return sv.flush(ctx)
+}
+
+func (sv *sightings) add(res SaveResult, first time.Time) {
+	sv.out, sv.firstSeen = append(sv.out, res), append(sv.firstSeen, first)
+	if res.Changed {
+		sv.changed++
 	}
-	return out, firstSeen, nil
+}
+
+// flush inserts the pending new articles and fills in their ids.
+func (sv *sightings) flush(ctx context.Context) error {
+	if len(sv.pending) == 0 {
+		return nil
+	}
+	err := sv.s.insertNew(ctx, sv.tx, sv.as, sv.pending, sv.fetch, sv.out)
+	sv.pending = sv.pending[:0]
+	return err
 }
 
 // repeatsKey tells whether two of as share a GUID or a normalised URL.
