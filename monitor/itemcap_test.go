@@ -185,10 +185,13 @@ func bigFeed(n int) []byte {
 //	go test -run '^$' -bench Poll100k -benchmem -benchtime 3x ./monitor/
 func BenchmarkPoll100kItemFeed(b *testing.B) {
 	body := bigFeed(100_000)
+	newItems := func(h *harness) float64 {
+		return h.m.opts.Metrics.sources.value("src", seriesItems, "new")
+	}
 	setup := func(b *testing.B, fill bool) *harness {
 		f := newFeed(b, func(w http.ResponseWriter, r *http.Request, n int) { w.Write(body) })
 		h := newHarness(b, f)
-		h.m.opts.Fetcher = crawler.NewFetcher(crawler.FetcherOptions{Timeout: time.Minute, MaxBodyBytes: 64 << 20})
+		h.m.opts.Fetcher = crawler.NewFetcher(crawler.FetcherOptions{Timeout: time.Minute, MaxBodyBytes: 64 << 20, AllowPrivate: loopback})
 		if fill {
 			src := h.m.sources["src"]
 			limit := src.MaxItems
@@ -197,11 +200,11 @@ func BenchmarkPoll100kItemFeed(b *testing.B) {
 			h.m.poll(context.Background(), "src")
 			src.MaxItems = limit
 			h.m.sources["src"] = src
+			if n := newItems(h); n != 100_000 {
+				b.Fatalf("filling the store: %v items stored, want 100000", n)
+			}
 		}
 		return h
-	}
-	newItems := func(h *harness) float64 {
-		return h.m.opts.Metrics.sources.value("src", seriesItems, "new")
 	}
 	b.Run("first-poll", func(b *testing.B) {
 		var peak uint64
@@ -215,7 +218,9 @@ func BenchmarkPoll100kItemFeed(b *testing.B) {
 			h.m.poll(context.Background(), "src")
 			b.StopTimer()
 			stop()
-			stored = newItems(h)
+			if stored = newItems(h); stored != 500 {
+				b.Fatalf("first poll: %v items stored, want the cap's 500", stored)
+			}
 			b.StartTimer()
 		}
 		b.ReportMetric(stored, "stored/poll")
