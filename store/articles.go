@@ -58,17 +58,36 @@ SELECT id, version, text_sha256, content, summary FROM versions WHERE article_id
 
 const touchArticleSQL = `UPDATE articles SET last_fetch_at = ? WHERE id = ?`
 
-const insertArticleSQL = `
-INSERT INTO articles (source, source_url, guid, url_norm, url, first_seen_at, last_fetch_at)
-VALUES (?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)
-RETURNING id`
-
-const insertVersionSQL = `
-INSERT INTO versions (article_id, version, title, author, summary, content, language,
+// The INSERTs of an article and of a version, one row (SaveArticle) or a
+// batch (insertNew), share their columns, rows and values.
+const (
+	articleColumns = `articles (source, source_url, guid, url_norm, url, first_seen_at, last_fetch_at)`
+	articleRow     = `(?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)`
+	versionColumns = `versions (article_id, version, title, author, summary, content, language,
 	published_at, updated_at, text_sha256, fetch_sha256, fetch_url, fetched_at, body_key,
-	response_id, diff, extractor, times_from)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?)
-RETURNING id`
+	response_id, diff, extractor, times_from)`
+	versionRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?)`
+
+	insertArticleSQL = `INSERT INTO ` + articleColumns + ` VALUES ` + articleRow + ` RETURNING id`
+	insertVersionSQL = `INSERT INTO ` + versionColumns + ` VALUES ` + versionRow + ` RETURNING id`
+)
+
+// articleValues appends an article's values, in articleRow's order.
+func articleValues(args []any, a *article.Article, fetch Fetch) []any {
+	seen := ts(sightingTime(a, fetch))
+	return append(args, a.Source, a.SourceURL, a.GUID, normalizeURL(a.URL), a.URL, seen, seen)
+}
+
+// versionValues appends a version's values, in versionRow's order.
+// sum is textSHA256(a).
+func versionValues(args []any, a *article.Article, fetch Fetch, articleID int64, version int, sum, diff string) []any {
+	var fetchSum any // NULL when the caller has no body hash (an ad-hoc check)
+	if fetch.SHA256 != ([32]byte{}) {
+		fetchSum = hex.EncodeToString(fetch.SHA256[:])
+	}
+	return append(args, articleID, version, a.Title, a.Author, a.Summary, a.Content, a.Language, ts(a.PublishedAt), ts(a.UpdatedAt),
+		sum, fetchSum, fetch.URL, ts(fetch.FetchedAt), bodyKey(a), fetch.ResponseID, diff, fetch.Extractor, fetch.TimesFrom)
+}
 
 // SaveArticle records a sighting of a, in one transaction. The article is
 // found by GUID within its source; when it has no GUID, or its GUID is
@@ -234,12 +253,7 @@ func (s *DB) saveArticle(ctx context.Context, tx *txn, a *article.Article, fetch
 // are the stored article's when found.
 func (s *DB) saveFound(ctx context.Context, tx *txn, a *article.Article, fetch Fetch, id int64, first time.Time, found bool) (SaveResult, time.Time, error) {
 	seen := sightingTime(a, fetch)
-	norm := normalizeURL(a.URL)
 	sum := textSHA256(a)
-	var fetchSum any // NULL when the caller has no body hash (an ad-hoc check)
-	if fetch.SHA256 != ([32]byte{}) {
-		fetchSum = hex.EncodeToString(fetch.SHA256[:])
-	}
 	var (
 		res       SaveResult
 		firstSeen time.Time
@@ -247,8 +261,7 @@ func (s *DB) saveFound(ctx context.Context, tx *txn, a *article.Article, fetch F
 	)
 	switch {
 	case !found:
-		err := tx.StmtContext(ctx, s.insertArticle).QueryRowContext(ctx,
-			a.Source, a.SourceURL, a.GUID, norm, a.URL, ts(seen), ts(seen)).Scan(&id)
+		err := tx.StmtContext(ctx, s.insertArticle).QueryRowContext(ctx, articleValues(nil, a, fetch)...).Scan(&id)
 		if err != nil {
 			return res, firstSeen, fmt.Errorf("insert article: %w", err)
 		}
@@ -277,9 +290,7 @@ func (s *DB) saveFound(ctx context.Context, tx *txn, a *article.Article, fetch F
 	}
 	res.Version++
 	res.Changed = true
-	err := tx.StmtContext(ctx, s.insertVersion).QueryRowContext(ctx, res.ArticleID, res.Version,
-		a.Title, a.Author, a.Summary, a.Content, a.Language, ts(a.PublishedAt), ts(a.UpdatedAt),
-		sum, fetchSum, fetch.URL, ts(fetch.FetchedAt), bodyKey(a), fetch.ResponseID, diff, fetch.Extractor, fetch.TimesFrom).
+	err := tx.StmtContext(ctx, s.insertVersion).QueryRowContext(ctx, versionValues(nil, a, fetch, res.ArticleID, res.Version, sum, diff)...).
 		Scan(&res.VersionID)
 	if err != nil {
 		return res, firstSeen, fmt.Errorf("insert version %d of article %d: %w", res.Version, res.ArticleID, err)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -226,10 +225,8 @@ func (s *DB) insertNew(ctx context.Context, tx *txn, as []*article.Article, pend
 		args := make([]any, 0, 7*len(chunk))
 		byKey := make(map[string]int, len(chunk))
 		for _, i := range chunk {
-			a := as[i]
-			seen, norm := ts(sightingTime(a, fetch)), normalizeURL(a.URL)
-			args = append(args, a.Source, a.SourceURL, a.GUID, norm, a.URL, seen, seen)
-			byKey[articleKey(a.GUID, norm)] = i
+			args = articleValues(args, as[i], fetch)
+			byKey[articleKey(as[i].GUID, normalizeURL(as[i].URL))] = i
 		}
 		rows, err := tx.StmtContext(ctx, s.insertArticles[k]).QueryContext(ctx, args...)
 		if err != nil {
@@ -256,15 +253,9 @@ func (s *DB) insertNew(ctx context.Context, tx *txn, as []*article.Article, pend
 		if len(byArticle) != len(chunk) {
 			return fmt.Errorf("insert %d articles: %d ids returned", len(chunk), len(byArticle))
 		}
-		var fetchSum any // NULL when the caller has no body hash (an ad-hoc check)
-		if fetch.SHA256 != ([32]byte{}) {
-			fetchSum = hex.EncodeToString(fetch.SHA256[:])
-		}
 		args = make([]any, 0, 18*len(chunk))
 		for _, i := range chunk {
-			a := as[i]
-			args = append(args, out[i].ArticleID, 1, a.Title, a.Author, a.Summary, a.Content, a.Language, ts(a.PublishedAt), ts(a.UpdatedAt),
-				textSHA256(a), fetchSum, fetch.URL, ts(fetch.FetchedAt), bodyKey(a), fetch.ResponseID, "", fetch.Extractor, fetch.TimesFrom)
+			args = versionValues(args, as[i], fetch, out[i].ArticleID, 1, textSHA256(as[i]), "")
 		}
 		rows, err = tx.StmtContext(ctx, s.insertVersions[k]).QueryContext(ctx, args...)
 		if err != nil {
@@ -297,18 +288,14 @@ func (s *DB) insertNew(ctx context.Context, tx *txn, as []*article.Article, pend
 // insertArticlesSQL inserts rows new articles and returns their ids and
 // keys.
 func insertArticlesSQL(rows int) string {
-	return `INSERT INTO articles (source, source_url, guid, url_norm, url, first_seen_at, last_fetch_at)
-VALUES ` + placeholders(rows, `(?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)`) + `
+	return `INSERT INTO ` + articleColumns + ` VALUES ` + placeholders(rows, articleRow) + `
 RETURNING id, COALESCE(guid, ''), COALESCE(url_norm, '')`
 }
 
 // insertVersionsSQL inserts rows first versions and returns their ids and
 // articles.
 func insertVersionsSQL(rows int) string {
-	return `INSERT INTO versions (article_id, version, title, author, summary, content, language,
-	published_at, updated_at, text_sha256, fetch_sha256, fetch_url, fetched_at, body_key,
-	response_id, diff, extractor, times_from)
-VALUES ` + placeholders(rows, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?)`) + `
+	return `INSERT INTO ` + versionColumns + ` VALUES ` + placeholders(rows, versionRow) + `
 RETURNING id, article_id`
 }
 
