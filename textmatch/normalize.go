@@ -68,6 +68,33 @@ func (t *Text) Span(start, end int) (int, int) {
 	return os, last + size
 }
 
+// Spans maps many normalised ranges back to the original at once, as Span
+// does one: [start[i], end[i]) to [os[i], oe[i]). The ranges must be in
+// ascending order and not overlap (the words of a text): the runs are then
+// walked once rather than searched twice for each range.
+func (t *Text) Spans(start, end []int32, os, oe []int32) {
+	k := 0
+	src := func(j int) (int, int) {
+		for k+1 < len(t.runs) && int(t.runs[k+1].norm) <= j {
+			k++
+		}
+		r := t.runs[k]
+		if r.fixed {
+			return int(r.orig), int(r.size)
+		}
+		return int(r.orig) + j - int(r.norm), 1
+	}
+	for i := range start {
+		if int(start[i]) >= len(t.Norm) || end[i] <= start[i] {
+			os[i], oe[i] = int32(t.origLen), int32(t.origLen)
+			continue
+		}
+		s, _ := src(int(start[i]))
+		last, size := src(int(end[i]) - 1)
+		os[i], oe[i] = int32(s), int32(last+size)
+	}
+}
+
 // In the byte tables, ASCII whitespace maps to a space (and nothing else
 // does) and the bytes of longer runes to nonASCII: every ASCII byte maps
 // below it.

@@ -163,3 +163,38 @@ func FuzzSpan(f *testing.F) {
 		}
 	})
 }
+
+// TestSpansIsSpan checks the one-walk mapping of many ranges against Span,
+// range by range, on text whose normalisation changes lengths (ligatures,
+// accents, collapsed whitespace, ellipses, quotes) in both cases' modes.
+func TestSpansIsSpan(t *testing.T) {
+	for _, original := range []string{
+		"Œuvre : selon les\n  courriels révélés, l’équipe… #MacronLeaks",
+		"plain ascii words only, nothing else",
+		"  \t«Ça» — dit-il ; ﬁn  naïve  ÉTÉ\n\nœuf…",
+		"",
+	} {
+		for _, fold := range []bool{true, false} {
+			var text Text
+			Normalize(&text, original, fold)
+			// Every word-like range, and a range ending at each byte.
+			var start, end []int32
+			for i := 0; i < len(text.Norm); {
+				j := i + 1
+				for j < len(text.Norm) && text.Norm[j] != ' ' {
+					j++
+				}
+				start, end = append(start, int32(i)), append(end, int32(j))
+				i = j + 1
+			}
+			os, oe := make([]int32, len(start)), make([]int32, len(start))
+			text.Spans(start, end, os, oe)
+			for i := range start {
+				s, e := text.Span(int(start[i]), int(end[i]))
+				if int(os[i]) != s || int(oe[i]) != e {
+					t.Errorf("%q fold=%v: range [%d,%d) maps to [%d,%d), Span gives [%d,%d)", original, fold, start[i], end[i], os[i], oe[i], s, e)
+				}
+			}
+		}
+	}
+}

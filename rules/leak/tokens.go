@@ -1,6 +1,8 @@
 package leak
 
 import (
+	"slices"
+
 	"github.com/silencewatch/silencewatch/textmatch"
 )
 
@@ -14,12 +16,17 @@ type wordSeq struct {
 	hash  []uint32 // FNV-1a of each normalised word
 	start []int32  // byte offset of each word in norm.Norm
 	end   []int32
+	// ostart and oend are each word's byte offsets in the original text,
+	// mapped all at once by the first span after tokenize (mapped).
+	ostart, oend []int32
+	mapped       bool
 }
 
 // tokenize fills w from s, reusing its buffers.
 func tokenize(w *wordSeq, s string) {
 	textmatch.Normalize(&w.norm, s, true)
 	w.hash, w.start, w.end = w.hash[:0], w.start[:0], w.end[:0]
+	w.mapped = false
 	b := w.norm.Norm
 	for i := 0; i < len(b); {
 		if !textmatch.IsWordByte(b[i]) {
@@ -45,7 +52,14 @@ func (w *wordSeq) word(i int) string { return string(w.norm.Norm[w.start[i]:w.en
 
 // span maps words [i, j) back to byte offsets in the original text.
 func (w *wordSeq) span(i, j int) (int, int) {
-	return w.norm.Span(int(w.start[i]), int(w.end[j-1]))
+	if !w.mapped {
+		n := len(w.start)
+		w.ostart = slices.Grow(w.ostart[:0], n)[:n]
+		w.oend = slices.Grow(w.oend[:0], n)[:n]
+		w.norm.Spans(w.start, w.end, w.ostart, w.oend)
+		w.mapped = true
+	}
+	return int(w.ostart[i]), int(w.oend[j-1])
 }
 
 // wordHashes returns only the word hashes of s.
