@@ -86,7 +86,7 @@ func (r *relayRecorder) Observe(ctx context.Context, versionID int64, a *article
 		if err := r.observe(ctx, versionID, a, findings); err != nil {
 			return err
 		}
-		seq, err := r.st.RecordRelayObserved(ctx, versionID)
+		seq, err := r.st.RecordRelayObserved(ctx, versionID, r.clock.Now())
 		if err != nil {
 			return err
 		}

@@ -833,7 +833,8 @@ func (m *Monitor) PollOnce(ctx context.Context) (Cycle, error) {
 const pruneEvery = time.Hour
 
 // pruneLoop keeps the store's size bounded: bodies of responses older
-// than the retention that no flagged article depends on are dropped.
+// than the retention that no flagged article depends on are dropped, and
+// the relay log older than the relay window.
 func (m *Monitor) pruneLoop(ctx context.Context) {
 	for {
 		m.prune(ctx)
@@ -850,5 +851,16 @@ func (m *Monitor) prune(ctx context.Context) {
 		m.opts.Logger.Error("pruning old responses", "err", err)
 	} else if n > 0 {
 		m.opts.Logger.Info("pruned old response bodies", "responses", n)
+	}
+	// The relay log past the relay window: no process's index holds
+	// those versions any more (it is written only by processes sharing a
+	// store, and empty otherwise).
+	if w := m.opts.Config.Relay.Window; w > 0 {
+		if n, err := m.opts.Store.PruneRelayObserved(ctx, m.opts.Clock.Now().Add(-w)); err != nil && ctx.Err() == nil {
+			m.opts.Metrics.evaluateErrors.Inc()
+			m.opts.Logger.Error("pruning the relay log", "err", err)
+		} else if n > 0 {
+			m.opts.Logger.Info("pruned the relay log", "versions", n)
+		}
 	}
 }

@@ -17,6 +17,7 @@ type Record interface {
 	articleRecord
 	findingRecord
 	evidenceRecord
+	relayRecord
 	site.Visited // a site crawl's visited pages
 }
 
@@ -54,6 +55,12 @@ type findingRecord interface {
 type evidenceRecord interface {
 	SaveResponse(ctx context.Context, r store.Response) (int64, error)
 	PruneResponses(ctx context.Context, cutoff time.Time) (int, error)
+}
+
+// relayRecord: the log of versions shown to relay detection, which
+// processes sharing a store read each other's versions from.
+type relayRecord interface {
+	PruneRelayObserved(ctx context.Context, cutoff time.Time) (int, error)
 }
 
 var _ Record = (*store.DB)(nil)

@@ -186,11 +186,11 @@ func (s *DB) WithRelayLock(ctx context.Context, f func() error) error {
 }
 
 // RecordRelayObserved appends a version to the log of versions shown to
-// relay detection and returns its place in it. Call it holding the relay
-// lock.
-func (s *DB) RecordRelayObserved(ctx context.Context, versionID int64) (int64, error) {
+// relay detection, observed at at, and returns its place in it. Call it
+// holding the relay lock.
+func (s *DB) RecordRelayObserved(ctx context.Context, versionID int64, at time.Time) (int64, error) {
 	var seq int64
-	err := s.db.QueryRowContext(ctx, `INSERT INTO relay_observed (version_id) VALUES (?) RETURNING seq`, versionID).Scan(&seq)
+	err := s.db.QueryRowContext(ctx, `INSERT INTO relay_observed (version_id, observed_at) VALUES (?, ?) RETURNING seq`, versionID, ts(at)).Scan(&seq)
 	if err != nil {
 		return 0, fmt.Errorf("store: relay log, version %d: %w", versionID, err)
 	}
@@ -231,4 +231,19 @@ func (s *DB) RelayObservedLast(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("store: relay log: %w", err)
 	}
 	return last, nil
+}
+
+// PruneRelayObserved drops the relay log up to its last version observed
+// before cutoff (relay.window ago): those versions are outside every
+// process's index, so a process reading the log after a place before
+// them loses nothing. It returns how many places it dropped.
+func (s *DB) PruneRelayObserved(ctx context.Context, cutoff time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `
+DELETE FROM relay_observed
+WHERE seq <= (SELECT MAX(seq) FROM relay_observed WHERE observed_at < ?)`, ts(cutoff))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune relay log: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

@@ -124,7 +124,7 @@ func TestRelayLog(t *testing.T) {
 		var first int64
 		for i, id := range []int64{ids[2], ids[0], ids[1]} { // not in id order
 			err := s.WithRelayLock(ctx, func() error {
-				seq, err := s.RecordRelayObserved(ctx, id)
+				seq, err := s.RecordRelayObserved(ctx, id, t0)
 				if i == 0 {
 					first = seq
 				}
@@ -169,5 +169,47 @@ func TestRelayLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		<-entered
+	})
+}
+
+// TestRelayLogPruned: pruning drops the log up to its last version
+// observed before the cutoff, earlier places without a time included, and
+// keeps the rest in order; the log's last place is unchanged.
+func TestRelayLogPruned(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newStore newStoreFunc) {
+		ctx := context.Background()
+		s, _ := newStore(t)
+		var ids []int64
+		for _, g := range []string{"g1", "g2", "g3", "g4"} {
+			v, err := s.SaveArticle(ctx, testArticle(g, "https://a.example/"+g, "text of "+g), fetchAt(t0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, v.VersionID)
+		}
+		// A place logged before migration 15, without a time.
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO relay_observed (version_id) VALUES (?)`, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range ids[1:] {
+			if _, err := s.RecordRelayObserved(ctx, id, t0.Add(time.Duration(i)*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		last, err := s.RelayObservedLast(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.PruneRelayObserved(ctx, t0.Add(-time.Minute)); err != nil || n != 0 {
+			t.Fatalf("nothing observed before the cutoff: pruned %d, %v", n, err)
+		}
+		// g2 at t0 and g3 at t0+1h are before t0+90m; g1 comes before them.
+		if n, err := s.PruneRelayObserved(ctx, t0.Add(90*time.Minute)); err != nil || n != 3 {
+			t.Fatalf("pruned %d, %v; want 3", n, err)
+		}
+		vs, got, err := s.RelayObservedAfter(ctx, 0)
+		if err != nil || len(vs) != 1 || vs[0].VersionID != ids[3] || got != last {
+			t.Fatalf("after pruning: %d versions (want g4 alone), last %d (want %d), %v", len(vs), got, last, err)
+		}
 	})
 }
