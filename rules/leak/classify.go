@@ -457,7 +457,12 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 
 		// Terms. Word hashes tell distinct words apart (the top bit is
 		// kept for people); map lookups with string(bytes) do not allocate.
+		// Without a corpus there are none to look up (the loop would only
+		// mark words seen, which nothing else reads).
 		for i, h := range w.hash {
+			if len(ix.terms.docTerms) == 0 && len(ix.terms.specific) == 0 {
+				break
+			}
 			tb := w.norm.Norm[w.start[i]:w.end[i]]
 			if !isTermBytes(tb) || cs.seen[h&^(1<<31)] {
 				continue
@@ -782,6 +787,29 @@ var months = map[string]int{
 	"september": 9, "october": 10, "november": 11, "december": 12,
 }
 
+// monthsByHash is months keyed by the words' hashes (as tokenize makes
+// them): a lookup per word of every text, without making the word a
+// string unless its hash is a month's.
+var monthsByHash = func() map[uint32]int {
+	m := make(map[uint32]int, len(months))
+	for name, n := range months {
+		for _, h := range wordHashes(name) {
+			m[h] = n
+		}
+	}
+	return m
+}()
+
+// monthOf returns the month word i of w names, if it names one.
+func monthOf(w *wordSeq, i int) (int, bool) {
+	n, ok := monthsByHash[w.hash[i]]
+	if !ok {
+		return 0, false
+	}
+	m, ok := months[w.word(i)] // a hash is not the word: confirm
+	return m, ok && m == n
+}
+
 // findDates finds "27 avril", "1er mai", "12 April" and "April 12".
 func findDates(w *wordSeq) []dateRef {
 	var out []dateRef
@@ -794,7 +822,7 @@ func findDates(w *wordSeq) []dateRef {
 		return n
 	}
 	for i := range w.hash {
-		m, ok := months[w.word(i)]
+		m, ok := monthOf(w, i)
 		if !ok {
 			continue
 		}

@@ -169,7 +169,7 @@ func findMessageDates(w *wordSeq) []wordSpan {
 		out = append(out, wordSpan{d.start, d.end})
 	}
 	for i := range w.hash {
-		if _, ok := months[w.word(i)]; !ok || i+1 >= len(w.hash) {
+		if _, ok := monthOf(w, i); !ok || i+1 >= len(w.hash) {
 			continue
 		}
 		if y, err := strconv.Atoi(w.word(i + 1)); err == nil && y >= 1990 && y <= 2100 {
