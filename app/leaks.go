@@ -142,6 +142,7 @@ func runLeaks(ctx context.Context, args []string, env Env) int {
 			cv := leak.CrossValidate(ex)
 			fmt.Fprintln(env.Stdout, cv.String())
 			fmt.Fprintln(env.Stdout, corpus.CheckEvidence(cv).String())
+			fmt.Fprintln(env.Stdout, corpus.SecondReview(cv).String())
 			return ExitOK
 		}
 		ev, err := leak.EvaluateFS(synth)

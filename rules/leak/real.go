@@ -27,6 +27,8 @@ var (
 	realLeaksJSON []byte
 	//go:embed testdata/real/claims.jsonl
 	realClaimsJSONL []byte
+	//go:embed testdata/real/second-review.jsonl
+	realSecondReviewJSONL []byte
 )
 
 // RealArticle is one article of the real corpus.
@@ -43,6 +45,9 @@ type RealArticle struct {
 	// Claims are, in a content article, the spans that make it content
 	// (claims.jsonl, marked by GUIDE.md's content rules).
 	Claims []ClaimSpan `json:"-"`
+	// SecondLabel is the label a second review gave by the same guide,
+	// blind to Label (second-review.jsonl: a random sample), or "".
+	SecondLabel string `json:"-"`
 }
 
 // ClaimSpan is a span of a real article stating what the leaked material
@@ -93,7 +98,101 @@ func ReadRealCorpus() (*RealCorpus, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c, c.readClaims(realClaimsJSONL)
+	if err := c.readClaims(realClaimsJSONL); err != nil {
+		return nil, err
+	}
+	return c, c.readSecondReview(realSecondReviewJSONL)
+}
+
+// readSecondReview attaches second-review.jsonl's labels to their
+// articles: one line each at most, in the four labels.
+func (c *RealCorpus) readSecondReview(data []byte) error {
+	byID := map[string]*RealArticle{}
+	for i := range c.Articles {
+		byID[c.Articles[i].ID] = &c.Articles[i]
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for line := 1; sc.Scan(); line++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var rec struct {
+			ID    string `json:"id"`
+			Label string `json:"label"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return fmt.Errorf("leak: real corpus second-review.jsonl:%d: %w", line, err)
+		}
+		a := byID[rec.ID]
+		switch {
+		case a == nil:
+			return fmt.Errorf("leak: real corpus second-review.jsonl:%d: unknown article %q", line, rec.ID)
+		case !slices.Contains(labels, rec.Label):
+			return fmt.Errorf("leak: real corpus second-review.jsonl:%d: %s: unknown label %q", line, rec.ID, rec.Label)
+		case a.SecondLabel != "":
+			return fmt.Errorf("leak: real corpus second-review.jsonl:%d: %s has a second line", line, rec.ID)
+		}
+		a.SecondLabel = rec.Label
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("leak: real corpus second-review.jsonl: %w", err)
+	}
+	return nil
+}
+
+// Agreement compares, on the articles of the second review, its labels
+// with the corpus's (Review: rows the corpus's label, columns the
+// review's) and the cross-validated model's with the corpus's (Model):
+// how far the model is from what a second reader of the guide does.
+type Agreement struct {
+	Review, Model Matrix
+}
+
+// SecondReview measures the agreement of the second review and of cv's
+// leave-one-leak-out labels with the corpus's labels.
+func (c *RealCorpus) SecondReview(cv CrossValidation) Agreement {
+	ag := Agreement{Review: Matrix{Split: "second review"}, Model: Matrix{Split: "model, leave-one-leak-out"}}
+	for _, a := range c.Articles {
+		if a.SecondLabel == "" {
+			continue
+		}
+		ag.Review.Add(a.ID, a.Label, a.SecondLabel)
+		if p, ok := cv.Predicted[a.ID]; ok {
+			ag.Model.Add(a.ID, a.Label, p)
+		}
+	}
+	return ag
+}
+
+func (ag Agreement) String() string {
+	n, same := 0, 0
+	var rows, cols [4]int // Matrix.Counts's labels
+	for i := range labels {
+		for j := range labels {
+			k := ag.Review.Counts[i][j]
+			n += k
+			rows[i] += k
+			cols[j] += k
+			if i == j {
+				same += k
+			}
+		}
+	}
+	if n == 0 {
+		return "second review: none"
+	}
+	po, pe := float64(same)/float64(n), 0.0
+	for i := range labels {
+		pe += float64(rows[i]) * float64(cols[i]) / float64(n) / float64(n)
+	}
+	kappa := 1.0
+	if pe < 1 {
+		kappa = (po - pe) / (1 - pe)
+	}
+	return fmt.Sprintf("second review (the guide applied again, blind to the labels, to %d articles drawn at random): the same label for %.1f%% (Cohen's kappa %.2f); content, the review against the labels: precision %.3f, recall %.3f, F1 %.3f; the model, leave-one-leak-out, on the same articles: precision %.3f, recall %.3f, F1 %.3f",
+		n, 100*po, kappa, ag.Review.Precision(LabelContent), ag.Review.Recall(LabelContent), ag.Review.F1(LabelContent),
+		ag.Model.Precision(LabelContent), ag.Model.Recall(LabelContent), ag.Model.F1(LabelContent))
 }
 
 // readClaims attaches claims.jsonl's spans to their articles. Every
@@ -345,11 +444,14 @@ type CrossValidation struct {
 	Short Matrix
 	// Models holds each fold's model, by the leak it was scored on.
 	Models map[string]*Model
+	// Predicted is each real article's label from its fold's model.
+	Predicted map[string]string
 }
 
 // CrossValidate runs leave-one-leak-out over the real groups of ex.
 func CrossValidate(ex []Example) CrossValidation {
-	cv := CrossValidation{Overall: Matrix{Split: "leave-one-leak-out"}, Short: Matrix{Split: "leave-one-leak-out, short views"}, PerLeak: map[string]Matrix{}, Models: map[string]*Model{}}
+	cv := CrossValidation{Overall: Matrix{Split: "leave-one-leak-out"}, Short: Matrix{Split: "leave-one-leak-out, short views"}, PerLeak: map[string]Matrix{}, Models: map[string]*Model{},
+		Predicted: map[string]string{}}
 	groups := map[string]bool{}
 	for _, e := range ex {
 		if e.Group != "synthetic" {
@@ -382,6 +484,7 @@ func CrossValidate(ex []Example) CrossValidation {
 			}
 			pm.Add(e.ID, e.Label, pred)
 			cv.Overall.Add(e.ID, e.Label, pred)
+			cv.Predicted[e.ID] = pred
 		}
 		cv.PerLeak[g] = pm
 	}

@@ -61,3 +61,39 @@ func TestFocusIsTheClaimSentence(t *testing.T) {
 		t.Errorf("focus on the hack: %q", got)
 	}
 }
+
+func TestReadSecondReviewErrors(t *testing.T) {
+	articles := []byte(`{"id":"a1","leak":"none","lang":"en","title":"T","label":"content","text":"The emails show that Smith paid $5m."}
+{"id":"a2","leak":"none","lang":"en","title":"T","label":"existence","text":"Emails were hacked."}
+`)
+	for _, c := range []struct{ review, want string }{
+		{`{"id":"a1","label":"content"}` + "\n" + `{"id":"a2","label":"content"}`, ""},
+		{`{"id":"zz","label":"content"}`, `second-review.jsonl:1: unknown article "zz"`},
+		{`{"id":"a1","label":"contents"}`, `second-review.jsonl:1: a1: unknown label "contents"`},
+		{`{"id":"a1","label":"other"}` + "\n" + `{"id":"a1","label":"other"}`, "second-review.jsonl:2: a1 has a second line"},
+		{`{"id":"a1",`, "second-review.jsonl:1:"},
+	} {
+		corpus, err := parseRealCorpus(articles, []byte(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = corpus.readSecondReview([]byte(c.review))
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.review, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: got %v, want an error with %q", c.review, err, c.want)
+		}
+		if c.want == "" {
+			// a1 agrees, a2 does not: half the same label; the review's
+			// content precision 1/2, recall 1.
+			ag := corpus.SecondReview(CrossValidation{Predicted: map[string]string{"a1": LabelExistence, "a2": LabelExistence}})
+			if ag.Review.Counts[0][0] != 1 || ag.Review.Counts[1][0] != 1 || ag.Review.Precision(LabelContent) != 0.5 || ag.Model.Recall(LabelContent) != 0 {
+				t.Errorf("agreement: %+v", ag)
+			}
+			if s := ag.String(); !strings.Contains(s, "to 2 articles") || !strings.Contains(s, "the same label for 50.0%") {
+				t.Errorf("agreement line: %s", s)
+			}
+		}
+	}
+}
