@@ -23,9 +23,8 @@ type reuseCase struct {
 
 var reuseLevels = []string{"cut", "light", "heavy", "non"}
 
-func readReuseCorpus(t testing.TB) (*Index, []reuseCase) {
+func readReuseCorpus(t testing.TB, dir string) (*Index, []reuseCase) {
 	t.Helper()
-	const dir = "testdata/reuse"
 	f, err := os.Open(filepath.Join(dir, "truth.jsonl"))
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +134,7 @@ func scoreReuse(ix *Index, cases []reuseCase, split string, minWords int) *reuse
 // the same topics (non). Floors are set a little under the held-out
 // figures; only the dev split was looked at while tuning.
 func TestQuotesReuseCorpus(t *testing.T) {
-	ix, cases := readReuseCorpus(t)
+	ix, cases := readReuseCorpus(t, "testdata/reuse")
 	for _, split := range []string{"dev", "heldout"} {
 		s := scoreReuse(ix, cases, split, DefaultMinWords)
 		t.Logf("%s: %v", split, s)
