@@ -141,6 +141,7 @@ func runLeaks(ctx context.Context, args []string, env Env) int {
 			}
 			cv := leak.CrossValidate(ex)
 			fmt.Fprintln(env.Stdout, cv.String())
+			fmt.Fprintln(env.Stdout, leak.LanguageString(corpus.ByLanguage(cv)))
 			fmt.Fprintln(env.Stdout, corpus.CheckEvidence(cv).String())
 			fmt.Fprintln(env.Stdout, corpus.SecondReview(cv).String())
 			return ExitOK

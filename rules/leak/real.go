@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -139,6 +140,40 @@ func (c *RealCorpus) readSecondReview(data []byte) error {
 		return fmt.Errorf("leak: real corpus second-review.jsonl: %w", err)
 	}
 	return nil
+}
+
+// ByLanguage returns cv's leave-one-leak-out labels of c's articles as one
+// matrix per language, by language code.
+func (c *RealCorpus) ByLanguage(cv CrossValidation) map[string]Matrix {
+	out := map[string]Matrix{}
+	for _, a := range c.Articles {
+		p, ok := cv.Predicted[a.ID]
+		if !ok {
+			continue
+		}
+		m := out[a.Lang]
+		m.Split = a.Lang
+		m.Add(a.ID, a.Label, p)
+		out[a.Lang] = m
+	}
+	return out
+}
+
+// LanguageString prints the content figures of ByLanguage's matrices.
+func LanguageString(ms map[string]Matrix) string {
+	var parts []string
+	for _, l := range slices.Sorted(maps.Keys(ms)) {
+		m := ms[l]
+		n := 0
+		for i := range m.Counts {
+			for j := range m.Counts[i] {
+				n += m.Counts[i][j]
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s (%d articles) precision %.3f, recall %.3f, F1 %.3f", l, n,
+			m.Precision(LabelContent), m.Recall(LabelContent), m.F1(LabelContent)))
+	}
+	return "content by language: " + strings.Join(parts, "; ")
 }
 
 // Agreement compares, on the articles of the second review, its labels

@@ -97,3 +97,21 @@ func TestReadSecondReviewErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestByLanguage(t *testing.T) {
+	corpus, err := parseRealCorpus([]byte(`{"id":"a1","leak":"none","lang":"en","title":"T","label":"content","text":"x"}
+{"id":"a2","leak":"none","lang":"fr","title":"T","label":"existence","text":"y"}
+{"id":"a3","leak":"none","lang":"fr","title":"T","label":"content","text":"z"}
+`), []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := corpus.ByLanguage(CrossValidation{Predicted: map[string]string{"a1": LabelContent, "a2": LabelContent, "a3": LabelOther}})
+	if ms["en"].Counts[0][0] != 1 || ms["fr"].Counts[1][0] != 1 || ms["fr"].Counts[0][3] != 1 {
+		t.Fatalf("matrices: %+v", ms)
+	}
+	want := "content by language: en (1 articles) precision 1.000, recall 1.000, F1 1.000; fr (2 articles) precision 0.000, recall 0.000, F1 0.000"
+	if got := LanguageString(ms); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
