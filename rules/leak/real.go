@@ -108,23 +108,12 @@ func ReadRealCorpus() (*RealCorpus, error) {
 // readSecondReview attaches second-review.jsonl's labels to their
 // articles: one line each at most, in the four labels.
 func (c *RealCorpus) readSecondReview(data []byte) error {
-	byID := map[string]*RealArticle{}
-	for i := range c.Articles {
-		byID[c.Articles[i].ID] = &c.Articles[i]
+	byID := c.byID()
+	type review struct {
+		ID    string `json:"id"`
+		Label string `json:"label"`
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for line := 1; sc.Scan(); line++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		var rec struct {
-			ID    string `json:"id"`
-			Label string `json:"label"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return fmt.Errorf("leak: real corpus second-review.jsonl:%d: %w", line, err)
-		}
+	return jsonLines(data, "second-review.jsonl", func(line int, rec *review) error {
 		a := byID[rec.ID]
 		switch {
 		case a == nil:
@@ -135,9 +124,38 @@ func (c *RealCorpus) readSecondReview(data []byte) error {
 			return fmt.Errorf("leak: real corpus second-review.jsonl:%d: %s has a second line", line, rec.ID)
 		}
 		a.SecondLabel = rec.Label
+		return nil
+	})
+}
+
+// byID indexes c's articles by ID.
+func (c *RealCorpus) byID() map[string]*RealArticle {
+	byID := make(map[string]*RealArticle, len(c.Articles))
+	for i := range c.Articles {
+		byID[c.Articles[i].ID] = &c.Articles[i]
+	}
+	return byID
+}
+
+// jsonLines decodes every line of data that is not blank into a T and
+// hands it to f with its line number; file names data in errors.
+func jsonLines[T any](data []byte, file string, f func(line int, rec *T) error) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for line := 1; sc.Scan(); line++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var rec T
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return fmt.Errorf("leak: real corpus %s:%d: %w", file, line, err)
+		}
+		if err := f(line, &rec); err != nil {
+			return err
+		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("leak: real corpus second-review.jsonl: %w", err)
+		return fmt.Errorf("leak: real corpus %s: %w", file, err)
 	}
 	return nil
 }
@@ -233,27 +251,16 @@ func (ag Agreement) String() string {
 // readClaims attaches claims.jsonl's spans to their articles. Every
 // content article has a line, and every quote is found in its field.
 func (c *RealCorpus) readClaims(data []byte) error {
-	byID := map[string]*RealArticle{}
-	for i := range c.Articles {
-		byID[c.Articles[i].ID] = &c.Articles[i]
-	}
+	byID := c.byID()
 	seen := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for line := 1; sc.Scan(); line++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		var rec struct {
-			ID     string `json:"id"`
-			Claims []struct {
-				Field string `json:"field"`
-				Quote string `json:"quote"`
-			} `json:"claims"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return fmt.Errorf("leak: real corpus claims.jsonl:%d: %w", line, err)
-		}
+	type claims struct {
+		ID     string `json:"id"`
+		Claims []struct {
+			Field string `json:"field"`
+			Quote string `json:"quote"`
+		} `json:"claims"`
+	}
+	err := jsonLines(data, "claims.jsonl", func(line int, rec *claims) error {
 		a := byID[rec.ID]
 		switch {
 		case a == nil:
@@ -281,9 +288,10 @@ func (c *RealCorpus) readClaims(data []byte) error {
 			}
 			a.Claims = append(a.Claims, ClaimSpan{field, k, k + len(cl.Quote)})
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("leak: real corpus claims.jsonl: %w", err)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for i := range c.Articles {
 		if a := &c.Articles[i]; a.Label == LabelContent && !seen[a.ID] {
@@ -298,25 +306,20 @@ func parseRealCorpus(articles, leaks []byte) (*RealCorpus, error) {
 	if err := json.Unmarshal(leaks, &c.Leaks); err != nil {
 		return nil, fmt.Errorf("leak: real corpus leaks.json: %w", err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(articles))
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for line := 1; sc.Scan(); line++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		var a RealArticle
-		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-			return nil, fmt.Errorf("leak: real corpus articles.jsonl:%d: %w", line, err)
-		}
+	err := jsonLines(articles, "articles.jsonl", func(line int, a *RealArticle) error {
 		if labelIndex(a.Label) == len(labels)-1 && a.Label != LabelOther {
-			return nil, fmt.Errorf("leak: real corpus articles.jsonl:%d: %s: unknown label %q", line, a.ID, a.Label)
+			return fmt.Errorf("leak: real corpus articles.jsonl:%d: %s: unknown label %q", line, a.ID, a.Label)
 		}
 		if _, ok := c.Leaks[a.Leak]; !ok && a.Leak != "none" {
-			return nil, fmt.Errorf("leak: real corpus articles.jsonl:%d: %s: unknown leak %q", line, a.ID, a.Leak)
+			return fmt.Errorf("leak: real corpus articles.jsonl:%d: %s: unknown leak %q", line, a.ID, a.Leak)
 		}
-		c.Articles = append(c.Articles, a)
+		c.Articles = append(c.Articles, *a)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return c, sc.Err()
+	return c, nil
 }
 
 // Groups returns the leaks the articles belong to, sorted: the folds of
