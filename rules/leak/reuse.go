@@ -50,6 +50,14 @@ const (
 	reuseMatchedFrac = 1.0
 	reusePlainFrac   = 1.0 / 3
 	reuseDensity     = 0.5
+	// A passage a little short of needMatched (reuseProseFrac of it) is
+	// taken when its document side is prose: at least reuseProseWords
+	// document words per matched content word. A heavy paraphrase
+	// matches content words thinly spread through sentences; a list of
+	// names and titles (a staff directory, a signature block) matches
+	// them back to back, and is what same-topic text meets by chance.
+	reuseProseFrac  = 0.9
+	reuseProseWords = 2
 	// reuseMaxPieces bounds the pieces taken from one window.
 	reuseMaxPieces = 12
 )
@@ -335,7 +343,10 @@ func (ix *Index) reuseOK(st *matchState, ps []rpiece, minWords, needMatched, nee
 		words += r.pieceWords(p)
 	}
 	span := ps[len(ps)-1].ca1 - ps[0].ca0
-	return matched >= needMatched && plain >= needPlain && words >= minWords && float64(matched) >= reuseDensity*float64(span)
+	if plain < needPlain || words < minWords || float64(matched) < reuseDensity*float64(span) {
+		return false
+	}
+	return matched >= needMatched || float64(matched) >= reuseProseFrac*float64(needMatched) && words >= reuseProseWords*matched
 }
 
 // pieceWords returns the document words a piece covers.

@@ -276,7 +276,8 @@ func sharedWords(a, b string) float64 {
 // they were set; only the dev half's errors are printed.
 func TestQuotesReuseSecondSet(t *testing.T) {
 	// Held-out figures when the floors were set: cut 1.000, light 1.000,
-	// heavy 0.533 (0.400 before one seed opened a window), no unrelated
-	// answer flagged, passage precision 1.000, F1 0.916.
-	checkReuseSet(t, "testdata/reuse2", reuseFloors{recall: map[string]float64{"cut": 1, "light": 0.9, "heavy": 0.45}, f1: 0.9})
+	// heavy 0.600 (0.400 before one seed opened a window, 0.533 before
+	// prose passages one word short were taken), no unrelated answer
+	// flagged, passage precision 1.000, F1 0.929.
+	checkReuseSet(t, "testdata/reuse2", reuseFloors{recall: map[string]float64{"cut": 1, "light": 0.9, "heavy": 0.5}, f1: 0.91})
 }
