@@ -69,25 +69,26 @@ type part struct {
 
 // reuseState holds the buffers of the content-word alignment.
 type reuseState struct {
-	acls      []uint32 // class of article words (see articleClass)
-	aclsOK    []bool   // acls[i] is known
-	lang      lang     // the article's language, once langKnown
-	langKnown bool
-	apos      []int    // article words of the window's content words
-	ac        []uint32 // their classes
-	dpos      []int
-	dc        []uint32
-	dplain    []bool // the document's word is neither a name nor a number
-	usedA     []bool
-	usedD     []bool
-	rrow      []rcell
-	rprev     []rcell
-	pieces    []rpiece
-	top       []int // the documents sharing most seeds with the article (findReuse)
-	bloom     [64]uint64
-	dw        wordSeq // the candidate document's words
-	dwDoc     int     // which document dw holds, -1 none
-	names     map[uint32]uint8
+	acls       []uint32 // class of article words (see articleClass)
+	aclsOK     []bool   // acls[i] is known
+	lang       lang     // the article's language, once langKnown
+	langKnown  bool
+	apos       []int    // article words of the window's content words
+	ac         []uint32 // their classes
+	dpos       []int
+	dc         []uint32
+	dplain     []bool // the document's word is neither a name nor a number
+	usedA      []bool
+	usedD      []bool
+	rrow       []rcell
+	rprev      []rcell
+	pieces     []rpiece
+	top        []int // the documents sharing most seeds with the article (findReuse)
+	seedCounts []docSeeds
+	bloom      [64]uint64
+	dw         wordSeq // the candidate document's words
+	dwDoc      int     // which document dw holds, -1 none
+	names      map[uint32]uint8
 }
 
 type rcell struct {
@@ -139,7 +140,7 @@ func (ix *Index) findReuse(st *matchState, aw []uint32, minWords int) {
 	r.acls = r.acls[:0]
 	r.dwDoc = -1
 	seeds := st.seeds
-	r.top = topDocs(r.top[:0], seeds, reuseTopDocs)
+	r.top, r.seedCounts = topDocs(r.top[:0], r.seedCounts, seeds, reuseTopDocs)
 	for s := 0; s < len(seeds); {
 		e := s
 		for e < len(seeds) && seeds[e].doc == seeds[s].doc {
@@ -190,24 +191,27 @@ func (ix *Index) findReuse(st *matchState, aw []uint32, minWords int) {
 	}
 }
 
-// topDocs returns the n documents sharing most seeds with the article
-// (seeds sorted by document), most first, the earliest on ties.
-func topDocs(dst []int, seeds []seed, n int) []int {
-	type count struct{ doc, seeds int }
-	var cs []count
+// docSeeds is how many seeds a document shares with the article.
+type docSeeds struct{ doc, seeds int }
+
+// topDocs appends to dst the n documents sharing most seeds with the
+// article (seeds sorted by document), most first, the earliest on ties;
+// cs is a buffer.
+func topDocs(dst []int, cs []docSeeds, seeds []seed, n int) ([]int, []docSeeds) {
+	cs = cs[:0]
 	for s := 0; s < len(seeds); {
 		e := s
 		for e < len(seeds) && seeds[e].doc == seeds[s].doc {
 			e++
 		}
-		cs = append(cs, count{int(seeds[s].doc), e - s})
+		cs = append(cs, docSeeds{int(seeds[s].doc), e - s})
 		s = e
 	}
-	slices.SortStableFunc(cs, func(a, b count) int { return cmp.Compare(b.seeds, a.seeds) })
+	slices.SortStableFunc(cs, func(a, b docSeeds) int { return cmp.Compare(b.seeds, a.seeds) })
 	for _, c := range cs[:min(n, len(cs))] {
 		dst = append(dst, c.doc)
 	}
-	return dst
+	return dst, cs
 }
 
 // coveredBy reports whether article words [a, b) lie inside a passage

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -280,4 +281,23 @@ func TestQuotesReuseSecondSet(t *testing.T) {
 	// prose passages one word short were taken), no unrelated answer
 	// flagged, passage precision 1.000, F1 0.929.
 	checkReuseSet(t, "testdata/reuse2", reuseFloors{recall: map[string]float64{"cut": 1, "light": 0.9, "heavy": 0.5}, f1: 0.91})
+}
+
+func TestTopDocs(t *testing.T) {
+	// Seeds sorted by document: doc 1 has 3, doc 2 has 1, doc 4 has 3,
+	// doc 7 has 2.
+	var seeds []seed
+	for _, d := range []uint32{1, 1, 1, 2, 4, 4, 4, 7, 7} {
+		seeds = append(seeds, seed{doc: d})
+	}
+	top, _ := topDocs(nil, nil, seeds, 3)
+	if want := []int{1, 4, 7}; !slices.Equal(top, want) {
+		t.Errorf("top 3: %v, want %v (most seeds first, the earliest on ties)", top, want)
+	}
+	if top, _ := topDocs(nil, nil, seeds[:1], 3); !slices.Equal(top, []int{1}) {
+		t.Errorf("one document: %v", top)
+	}
+	if top, _ := topDocs(nil, nil, nil, 3); len(top) != 0 {
+		t.Errorf("no seeds: %v", top)
+	}
 }
