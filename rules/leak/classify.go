@@ -482,7 +482,8 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		}
 
 		// Dates inside the mailbox's period.
-		for _, d := range findDates(w) {
+		dates := findDates(w)
+		for _, d := range dates {
 			if ix.inPeriod(d.month, d.day) {
 				addSpan(an, fDatedRefs, seg, w, wordSpan{d.start, d.end})
 			}
@@ -491,7 +492,7 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		// Details of the material, attributed to it: dropped below, like
 		// reporting constructions, when the article turns out not to be
 		// about this leak's target.
-		for _, d := range findMessageDates(w) {
+		for _, d := range findMessageDates(w, dates) {
 			if nearAny(d, leak, detailWindow) {
 				addSpan(an, fMessageDetail, seg, w, d)
 			}

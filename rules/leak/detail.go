@@ -162,10 +162,11 @@ func findAmountsAndVolumes(w *wordSeq) (amounts, volumes []wordSpan) {
 }
 
 // findMessageDates finds "March 2015", "mars 2016", "12 avril", "April
-// 12" and "12/04/2016": a date a message can be dated by.
-func findMessageDates(w *wordSeq) []wordSpan {
+// 12" and "12/04/2016": a date a message can be dated by. dates are w's
+// days of a month (findDates).
+func findMessageDates(w *wordSeq, dates []dateRef) []wordSpan {
 	var out []wordSpan
-	for _, d := range findDates(w) {
+	for _, d := range dates {
 		out = append(out, wordSpan{d.start, d.end})
 	}
 	for i := range w.hash {
