@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/finding"
 )
 
@@ -92,6 +93,45 @@ func TestExampleConfigLeakWeekend(t *testing.T) {
 			t.Errorf("zones %v", f.Zones)
 		}
 	})
+}
+
+// TestExampleConfigNewsroomLanguage: content reported in ordinary
+// newsroom language is flagged high by the example config's classifier,
+// corpus-free, in French and English; the hack, the kinds of data, a later
+// archive release, the regulator's request and a newsroom's abstention
+// are not (app/testdata/check/newsroom/README.md).
+func TestExampleConfigNewsroomLanguage(t *testing.T) {
+	dir := "app/testdata/check/newsroom/"
+	entries, err := os.ReadDir("testdata/check/newsroom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".txt") {
+			continue
+		}
+		n++
+		t.Run(name, func(t *testing.T) {
+			out, errOut, code := run(t, "", "check", "-format", "json", "-at", "2017-05-06T12:00:00+02:00", dir+name)
+			if code == ExitUsage {
+				t.Fatalf("exit 2: %s", errOut)
+			}
+			f, flagged := byRule(findings(t, out))["leak-content"]
+			switch {
+			case strings.HasPrefix(name, "content-") && !flagged:
+				t.Errorf("not flagged leak-content: %s", out)
+			case strings.HasPrefix(name, "content-") && f.Severity != config.SeverityHigh:
+				t.Errorf("severity %s, want high", f.Severity)
+			case !strings.HasPrefix(name, "content-") && flagged:
+				t.Errorf("flagged leak-content: %+v", f.Evidence)
+			}
+		})
+	}
+	if n != 8 {
+		t.Fatalf("%d articles, want 8", n)
+	}
 }
 
 func TestCheckFeeds(t *testing.T) {
