@@ -182,13 +182,7 @@ func LanguageString(ms map[string]Matrix) string {
 	var parts []string
 	for _, l := range slices.Sorted(maps.Keys(ms)) {
 		m := ms[l]
-		n := 0
-		for i := range m.Counts {
-			for j := range m.Counts[i] {
-				n += m.Counts[i][j]
-			}
-		}
-		parts = append(parts, fmt.Sprintf("%s (%d articles) precision %.3f, recall %.3f, F1 %.3f", l, n,
+		parts = append(parts, fmt.Sprintf("%s (%d articles) precision %.3f, recall %.3f, F1 %.3f", l, m.Total(),
 			m.Precision(LabelContent), m.Recall(LabelContent), m.F1(LabelContent)))
 	}
 	return "content by language: " + strings.Join(parts, "; ")
@@ -539,6 +533,17 @@ func argmax(p []float64) int {
 	return best
 }
 
+// Total is the number of articles counted.
+func (m *Matrix) Total() int {
+	n := 0
+	for i := range m.Counts {
+		for j := range m.Counts[i] {
+			n += m.Counts[i][j]
+		}
+	}
+	return n
+}
+
 // F1 of label l.
 func (m *Matrix) F1(l string) float64 {
 	p, r := m.Precision(l), m.Recall(l)
@@ -564,13 +569,7 @@ func (cv CrossValidation) String() string {
 		}
 	}) {
 		m := cv.PerLeak[g]
-		n := 0
-		for i := range labels {
-			for j := range labels {
-				n += m.Counts[i][j]
-			}
-		}
-		fmt.Fprintf(&b, "%-18s %5d %9.3f %9.3f %6.3f  %v\n", g, n, m.Precision(LabelContent), m.Recall(LabelContent), m.F1(LabelContent), m.Counts)
+		fmt.Fprintf(&b, "%-18s %5d %9.3f %9.3f %6.3f  %v\n", g, m.Total(), m.Precision(LabelContent), m.Recall(LabelContent), m.F1(LabelContent), m.Counts)
 	}
 	return b.String()
 }

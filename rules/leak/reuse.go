@@ -157,7 +157,7 @@ func (ix *Index) findReuse(st *matchState, aw []uint32, minWords int) {
 		// run with many documents, and opening a window for each made
 		// matching against 100,000 articles eleven times slower.
 		doc := int(seeds[s].doc)
-		top := slices.Contains(st.reuse.top, doc)
+		top := slices.Contains(r.top, doc)
 		n, free, near := 0, 0, 0
 		var aMin, aMax, dMin, dMax int32
 		flush := func() {
