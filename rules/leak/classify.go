@@ -126,12 +126,14 @@ func init() {
 	reportCueSet.addAll("report", reportCues...)
 	reportCueSet.addAll("report", weakReportCues...)
 	reportCueSet.addAll("preposition", reportPrepositions...)
+	reportCueSet.addAll(afterReference, nounlikeReportCues...)
 	writingSet.addAll("writing", writingVerbs...)
 	guidanceSet.addAll("guidance", guidancePhrases...)
 	existenceSet.addAll("existence", existencePhrases...)
 	satireSet.addAll("satire", satireMarkers...)
 	publicCueSet.addAll("public", publicCues...)
 	messageCueSet.addAll("message", messageCues...)
+	messageCueSet.addAll(afterReference, nounlikeMessageCues...)
 	claimCueSet.addAll("claim", claimCues...)
 	statementSet.addAll("statement", statementCues...)
 	staticPhrases = newPhraseBank(leakNounSet, reportCueSet, writingSet, guidanceSet, existenceSet, satireSet,
@@ -354,6 +356,7 @@ type classifyState struct {
 	marks    []uint8         // per word: what it is (sMaterial, sClaim, sEvent)
 	proper   []bool          // per word: a proper noun
 	names    map[uint32]bool // distinct proper nouns of the article
+	sentOf   []int32         // per word: the sentence of its segment it lies in
 }
 
 // markWords sets bit on words [s, e).
@@ -481,6 +484,10 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			}
 		}
 
+		sents := sentences(w)
+		cs.sentOf = sentenceOf(sents, len(w.hash), cs.sentOf)
+		leakIn, writingIn := inSentences(leak, cs.sentOf), inSentences(writing, cs.sentOf)
+
 		// Dates inside the mailbox's period.
 		dates := findDates(w)
 		for _, d := range dates {
@@ -493,12 +500,16 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		// reporting constructions, when the article turns out not to be
 		// about this leak's target.
 		for _, d := range findMessageDates(w, dates) {
-			if nearAny(d, leak, detailWindow) {
+			if leakIn.near(d, detailWindow) {
 				addSpan(an, fMessageDetail, seg, w, d)
 			}
 		}
 		for _, h := range dedupHits(bank.of(messageCueSet, w)) {
-			if nearAny(wordSpan{h.start, h.end}, leak, detailWindow) {
+			hs := wordSpan{h.start, h.end}
+			if messageCueSet.pats[h.pat].tag == afterReference && !leakIn.before(hs, detailWindow) {
+				continue
+			}
+			if leakIn.near(hs, detailWindow) {
 				addSpan(an, fMessageDetail, seg, w, wordSpan{h.start, h.end})
 			}
 		}
@@ -509,20 +520,20 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			if nearAny(q, statements, statementWindow) {
 				continue
 			}
-			if nearAny(q, leak, attributeWindow) || nearAny(q, writing, attributeWindow) {
+			if leakIn.near(q, attributeWindow) || writingIn.near(q, attributeWindow) {
 				addSpan(an, fAttributedQuote, seg, w, q)
 			}
 		}
 		amounts, volumes := findAmountsAndVolumes(w)
 		for _, a := range amounts {
-			if nearAny(a, leak, attributeWindow) {
+			if leakIn.near(a, attributeWindow) {
 				addSpan(an, fAttributedAmount, seg, w, a)
 			}
 			addSpan(an, fAmount, seg, w, a)
 		}
 		totalWords += len(w.hash)
 		for i := range w.hash {
-			if w.end[i]-w.start[i] == 4 {
+			if w.end[i]-w.start[i] == 4 && isDigits(w.norm.Norm[w.start[i]:w.end[i]]) {
 				if y, err := strconv.Atoi(w.word(i)); err == nil && y >= 1950 && y <= 2100 {
 					os, oe := w.span(i, i+1)
 					years = append(years, yearRef{y, evidence{text: seg.Text[os:oe], field: seg.Field, start: os, end: oe}})
@@ -554,7 +565,6 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 		for _, a := range amounts {
 			markWords(cs.marks, sClaim, a.start, a.end)
 		}
-		sents := sentences(w)
 		for _, st := range sents {
 			os, oe := w.span(st.start, st.end)
 			an.sentences = append(an.sentences, sentenceSpan{seg.Field, os, oe})
@@ -600,12 +610,23 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 			if existenceAfter(w, c.end) {
 				continue
 			}
-			before := reportCueSet.pats[c.pat].tag == "preposition"
+			// "ne semblaient pas indiquer que", "did not show": denied.
+			if negatedBefore(w, c.start) {
+				continue
+			}
+			tag := reportCueSet.pats[c.pat].tag
 			for _, l := range leak {
-				if before && (l.start < c.end || l.start > c.end+prepositionWindow) {
+				if tag == "preposition" && (l.start < c.end || l.start > c.end+prepositionWindow) {
+					continue
+				}
+				if tag == afterReference && l.end > c.start {
 					continue
 				}
 				if l.start <= c.end+reportingWindow && c.start <= l.end+reportingWindow {
+					// What a sentence reports is in that sentence.
+					if !sameSentence(cs.sentOf, c.start, c.end, l.start, l.end) {
+						continue
+					}
 					s, e := min(c.start, l.start), max(c.end, l.end)
 					os, oe := w.span(s, e)
 					an.ev[fReporting] = append(an.ev[fReporting], evidence{text: seg.Text[os:oe], field: seg.Field, start: os, end: oe})

@@ -2,6 +2,7 @@ package leak
 
 import (
 	"slices"
+	"sort"
 
 	"strconv"
 	"strings"
@@ -263,4 +264,101 @@ func pastYears(an *analysis, a *article.Article, years []yearRef) int {
 		an.ev[fPastYears] = append(an.ev[fPastYears], y.ev)
 	}
 	return len(seen)
+}
+
+// sentenceOf maps every word to the index of its sentence in sents.
+func sentenceOf(sents []wordSpan, n int, dst []int32) []int32 {
+	dst = slices.Grow(dst[:0], n)[:n]
+	for k, s := range sents {
+		for i := s.start; i < s.end && i < n; i++ {
+			dst[i] = int32(k)
+		}
+	}
+	return dst
+}
+
+// sameSentence reports whether spans [s0, e0) and [s1, e1) share a
+// sentence: a span may run over a boundary, so either end counts.
+func sameSentence(sentOf []int32, s0, e0, s1, e1 int) bool {
+	a0, a1 := sentOf[s0], sentOf[max(e0-1, s0)]
+	b0, b1 := sentOf[s1], sentOf[max(e1-1, s1)]
+	return a0 <= b1 && b0 <= a1
+}
+
+// afterReference tags the phrases that count only after a leak reference
+// (nounlikeReportCues, nounlikeMessageCues).
+const afterReference = "after-reference"
+
+// sentenceHits are a word sequence's hits of one kind (in order of
+// start, as phraseSet.find gives them), to ask which lie near a span in
+// a sentence it shares: what a detail is attributed to lies in its own
+// sentence.
+type sentenceHits struct {
+	hits    []phraseHit
+	longest int     // the most words a hit spans
+	sentOf  []int32 // per word, its sentence
+}
+
+func inSentences(hits []phraseHit, sentOf []int32) sentenceHits {
+	sh := sentenceHits{hits: hits, sentOf: sentOf}
+	for _, h := range hits {
+		sh.longest = max(sh.longest, h.end-h.start)
+	}
+	return sh
+}
+
+// candidates returns the hits that may lie within words of s: by start
+// order, only those from s.start-within-longest on, up to s.end+within.
+func (sh sentenceHits) candidates(s wordSpan, within int) []phraseHit {
+	lo := sort.Search(len(sh.hits), func(i int) bool { return sh.hits[i].start >= s.start-within-sh.longest })
+	hi := sort.Search(len(sh.hits), func(i int) bool { return sh.hits[i].start > s.end+within })
+	return sh.hits[lo:max(lo, hi)]
+}
+
+// near reports whether a hit lies within words of s in a sentence s
+// shares.
+func (sh sentenceHits) near(s wordSpan, within int) bool {
+	for _, h := range sh.candidates(s, within) {
+		if s.near(wordSpan{h.start, h.end}, within) && sameSentence(sh.sentOf, s.start, s.end, h.start, h.end) {
+			return true
+		}
+	}
+	return false
+}
+
+// before reports whether a hit ends before s, within words of it, in a
+// sentence s shares.
+func (sh sentenceHits) before(s wordSpan, within int) bool {
+	for _, h := range sh.candidates(s, within) {
+		if h.end <= s.start && s.start-h.end <= within && sameSentence(sh.sentOf, s.start, s.end, h.start, h.end) {
+			return true
+		}
+	}
+	return false
+}
+
+// negators are the words that, just before a reporting verb, deny what
+// it reports: "ne semblaient pas indiquer", "did not show".
+var negators = map[string]bool{"pas": true, "not": true, "never": true, "jamais": true, "aucun": true, "aucune": true, "no": true, "nothing": true, "rien": true, "n't": true, "ni": true}
+
+// negatedBefore reports whether one of the three words before word i is
+// a negator.
+func negatedBefore(w *wordSeq, i int) bool {
+	for k := max(0, i-3); k < i; k++ {
+		if negators[w.word(k)] {
+			return true
+		}
+	}
+	return false
+}
+
+// isDigits reports whether b is all ASCII digits (strconv.Atoi allocates
+// an error for every word that is not).
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
 }

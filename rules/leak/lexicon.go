@@ -193,7 +193,7 @@ var (
 	// "dans un message du 24 avril", "the leaked emails show").
 	reportCues = []string{
 		"on y lit", "on peut y lire", "on y apprend", "on y découvre", "lit-on", "montre", "montrent", "montrait",
-		"indique*", "figure parmi", "figurent parmi", "daté", "datée", "datés", "datées",
+		"indique*", "figure parmi", "figurent parmi", "datée", "datées",
 		"envoyé", "envoyée", "one email", "shows", "show", "showed", "indicate*", "suggest*", "dated", "sent",
 		"show that", "showed that", "shows that", "révèlent que", "révèle que", "montrent que", "révèlent qu", "révèle qu", "montrent qu", "obtained by", "obtenus par", "obtenues par",
 		"consultés par", "consultées par", "seen by", "reviewed by", "analysés par", "on découvre", "apprend-on", "found that",
@@ -204,10 +204,17 @@ var (
 	// richesse cachée des élites"). Counted like reportCues: a separate
 	// feature for them did not improve the cross-validated figures.
 	weakReportCues = []string{
-		"révèle", "révèlent", "révélé*", "reveal*", "contiennent", "contient", "contain*", "détaill*", "detail*",
-		"mentionn*", "mention*", "font état", "fait état", "évoqu*", "refer to", "exposed", "expose*", "lay bare",
+		"révèle", "révèlent", "révélé*", "reveal*", "contiennent", "contient", "contain*", "détaill*",
+		"mentionn*", "font état", "fait état", "évoqu*", "refer to", "exposed", "expose*", "lay bare",
 		"laissent apparaître", "describe*", "décri*",
 	}
+	// nounlikeReportCues are reporting words that fold to, or are also,
+	// nouns: "daté"/"datés" fold to "date"/"dates", "details" and
+	// "mention" name things as often as they report them. They count only
+	// after the reference, where the verb stands ("un courriel daté du",
+	// "the emails detail"), not before it ("la date des courriels",
+	// "details of the emails").
+	nounlikeReportCues = []string{"daté", "datés", "detail*", "mention*"}
 	// reportPrepositions introduce the material a statement comes from;
 	// unlike the verbs above they count only before the reference ("selon
 	// les documents", "in a 2015 email"), not after it.
@@ -219,11 +226,14 @@ var (
 	// messageCues say which message a detail comes from: its date, its
 	// sender or recipient ("sent to", "adressé à", "wrote in an email").
 	messageCues = []string{
-		"daté du", "datée du", "datés du", "dated", "sent to", "sent by", "sent on", "envoyé à", "envoyée à", "envoyé par",
+		"datée du", "dated", "sent to", "sent by", "sent on", "envoyé à", "envoyée à", "envoyé par",
 		"envoyée par", "envoyé le", "envoyée le", "adressé à", "adressée à", "adressés à", "wrote to", "writes to", "écrit à",
 		"écrivait à", "a écrit à", "forwarded", "transféré*", "in reply", "en réponse", "subject line", "objet", "cc",
 		"copie à", "en copie", "copied", "signé*", "signed",
 	}
+	// nounlikeMessageCues fold to a noun's phrase ("à la date du 5
+	// mai"): like nounlikeReportCues, they count only after the reference.
+	nounlikeMessageCues = []string{"daté du", "datés du"}
 	// writingVerbs report what someone wrote rather than said: newsrooms
 	// write "a déclaré" for a statement and "écrit-il" for a mail.
 	writingVerbs = []string{

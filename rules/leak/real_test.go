@@ -1,6 +1,7 @@
 package leak
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -113,5 +114,84 @@ func TestByLanguage(t *testing.T) {
 	want := "content by language: en (1 articles) precision 1.000, recall 1.000, F1 1.000; fr (2 articles) precision 0.000, recall 0.000, F1 0.000"
 	if got := LanguageString(ms); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// A reporting construction reports on material in its own sentence,
+// not denied, and a word that is also a noun counts only where the verb
+// stands, after the reference. Each text below once counted as reporting.
+func TestReportingIsAttributed(t *testing.T) {
+	ix := Build(nil, Options{Identifiers: []string{"#CampaignLeaks"}, Names: []string{"Jean Dupont"}})
+	reporting := func(text string) []string {
+		an := ix.analyse(&article.Article{Title: "#CampaignLeaks", Content: text, Language: "fr"})
+		var out []string
+		for _, e := range an.ev[fReporting] {
+			out = append(out, e.text)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		text string
+		want int
+	}{
+		// A paragraph ends between the verb and the kinds of data.
+		{"Il a fallu attendre janvier pour que le scandale de Jean Dupont soit révélé.\n\nDes photos de pièces d'identité et des factures circulent.", 0},
+		// Denied.
+		{"Les recherches ne semblaient pas indiquer que des documents de Jean Dupont aient été publiés.", 0},
+		{"The search did not show that documents of Jean Dupont were published.", 0},
+		// Nouns: a date, details, a mention.
+		{"Jean Dupont a donné la date des courriels piratés.", 0},
+		{"Details of the emails of Jean Dupont were not given.", 0},
+		{"The mention of the emails of Jean Dupont angered him.", 0},
+		// The verbs, after the reference, in one sentence.
+		{"Un courriel daté du 3 mars montre que Jean Dupont a payé la facture.", 1},
+		{"The emails detail how Jean Dupont paid the bill.", 1},
+		{"Les documents de Jean Dupont indiquent que la facture a été payée.", 1},
+	} {
+		if got := reporting(c.text); len(got) < c.want || (c.want == 0 && len(got) > 0) {
+			t.Errorf("%q: reporting %q, want %d", c.text, got, c.want)
+		}
+	}
+	// A message detail (a date) is the material's when the reference is in
+	// its sentence.
+	an := ix.analyse(&article.Article{Title: "#CampaignLeaks", Content: "Jean Dupont a publié ses courriels. Le 3 mars, il était à Lyon.", Language: "fr"})
+	if len(an.ev[fMessageDetail]) != 0 {
+		t.Errorf("message detail across a sentence: %v", an.ev[fMessageDetail])
+	}
+}
+
+// sentenceHits finds by binary search what a scan of every hit finds.
+func TestSentenceHitsAsScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 500 {
+		n := 5 + rng.IntN(80)
+		var sents []wordSpan
+		for s := 0; s < n; {
+			e := min(n, s+1+rng.IntN(12))
+			sents = append(sents, wordSpan{s, e})
+			s = e
+		}
+		sentOf := sentenceOf(sents, n, nil)
+		var hits []phraseHit
+		for i := 0; i < n; i++ {
+			if rng.IntN(6) == 0 {
+				hits = append(hits, phraseHit{start: i, end: min(n, i+1+rng.IntN(5))})
+			}
+		}
+		sh := inSentences(hits, sentOf)
+		for range 20 {
+			s0 := rng.IntN(n)
+			s := wordSpan{s0, min(n, s0+1+rng.IntN(6))}
+			within := rng.IntN(8)
+			near, before := false, false
+			for _, h := range hits {
+				same := sameSentence(sentOf, s.start, s.end, h.start, h.end)
+				near = near || (same && s.near(wordSpan{h.start, h.end}, within))
+				before = before || (same && h.end <= s.start && s.start-h.end <= within)
+			}
+			if sh.near(s, within) != near || sh.before(s, within) != before {
+				t.Fatalf("trial %d: span %v within %d in %v, hits %v: near %v before %v, scan %v %v", trial, s, within, sents, hits, sh.near(s, within), sh.before(s, within), near, before)
+			}
+		}
 	}
 }
