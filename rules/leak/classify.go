@@ -615,7 +615,13 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 				continue
 			}
 			tag := reportCueSet.pats[c.pat].tag
+			// "les courriels révélés par", "the files revealed by": the
+			// material named by its disclosure, not what it says.
+			participle := adjectival[w.word(c.start)] || (c.end < len(w.hash) && w.word(c.end) == "by" && c.end-c.start == 1)
 			for _, l := range leak {
+				if participle && l.end == c.start {
+					continue
+				}
 				if tag == "preposition" && (l.start < c.end || l.start > c.end+prepositionWindow) {
 					continue
 				}

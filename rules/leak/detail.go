@@ -362,3 +362,8 @@ func isDigits(b []byte) bool {
 	}
 	return len(b) > 0
 }
+
+// adjectival are the French past participles that, right after the
+// material's name and with no auxiliary, qualify it ("les documents
+// révélés par") rather than report what it says ("ont révélé que").
+var adjectival = map[string]bool{"revele": true, "revelee": true, "reveles": true, "revelees": true}

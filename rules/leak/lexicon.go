@@ -183,9 +183,10 @@ var (
 	// leakNouns refer to the leaked material itself.
 	leakNouns = []string{
 		"courriel*", "mail", "mails", "e-mail*", "email*", "message*", "messagerie*", "document*", "fichier*",
-		"archive*", "fuite*", "note*", "échange*", "correspondance*", "extrait*", "pièce*", "export*",
-		"piraté*", "dérobé*", "volé*", "leak*", "dump*", "cache", "trove", "file*", "memo*", "inbox", "mailbox",
-		"correspondence", "hacked", "stolen", "thread*", "notes", "papers", "cable*", "câble*", "leaked", "fuité*",
+		"archive*", "fuite*", "note", "notes", "échange*", "correspondance*", "extrait*", "pièce*", "export*",
+		"piraté*", "dérobé*", "volé", "volée", "volés", "volées", "leak*", "dump*", "cache", "trove", "file", "files",
+		"memo", "memos", "memorandum*", "inbox", "mailbox",
+		"correspondence", "hacked", "stolen", "thread*", "papers", "cable*", "câble*", "leaked", "fuité*",
 		"révélation*", "revelation*", "records", "dossier*", "données", "data",
 	}
 	// reportCues are the constructions that introduce what a text says,

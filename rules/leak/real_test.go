@@ -143,10 +143,18 @@ func TestReportingIsAttributed(t *testing.T) {
 		{"Jean Dupont a donné la date des courriels piratés.", 0},
 		{"Details of the emails of Jean Dupont were not given.", 0},
 		{"The mention of the emails of Jean Dupont angered him.", 0},
+		// The material named by its disclosure.
+		{"Les courriels révélés par WikiLeaks ont fait scandale chez Jean Dupont.", 0},
+		{"The files revealed by the site embarrassed Jean Dupont.", 0},
+		// Words that only begin like a name of the material: memory, filed.
+		{"It was one of the nastiest in recent memory for Jean Dupont.", 0},
+		{"Jean Dupont filed a complaint, the court showed.", 0},
 		// The verbs, after the reference, in one sentence.
 		{"Un courriel daté du 3 mars montre que Jean Dupont a payé la facture.", 1},
 		{"The emails detail how Jean Dupont paid the bill.", 1},
 		{"Les documents de Jean Dupont indiquent que la facture a été payée.", 1},
+		{"Les courriels ont révélé que Jean Dupont a payé la facture.", 1},
+		{"The emails revealed that Jean Dupont paid the bill.", 1},
 	} {
 		if got := reporting(c.text); len(got) < c.want || (c.want == 0 && len(got) > 0) {
 			t.Errorf("%q: reporting %q, want %d", c.text, got, c.want)
