@@ -124,8 +124,12 @@ var (
 
 // feedUTF8 returns body in the encoding gofeed will read it as, transcoding
 // at most once. gofeed honours the prolog's encoding and ignores HTTP, so:
-//   - prolog names a non-UTF-8 encoding, or a UTF-16 byte order mark:
-//     untouched, gofeed converts;
+//   - a UTF-16 byte order mark: untouched, gofeed converts;
+//   - prolog names a non-UTF-8 encoding: untouched, gofeed converts,
+//     unless the body is valid UTF-8 with non-ASCII letters: CMSs often
+//     keep an old "ISO-8859-1" prolog over UTF-8 text, and converting it
+//     again would turn every "é" into "Ã©"; the prolog is then made to
+//     say UTF-8;
 //   - otherwise the body is read by textenc.Decode, with the charset of
 //     contentType unless the prolog says UTF-8: valid UTF-8 stays UTF-8
 //     (servers often default the header to ISO-8859-1 wrongly, and no
@@ -143,9 +147,17 @@ func feedUTF8(body []byte, contentType string) []byte {
 		head = head[:512]
 	}
 	label := textenc.HeaderCharset(contentType)
-	if m := prologEncoding.FindSubmatch(head); m != nil {
-		if _, name := textenc.Lookup(string(m[1])); name != "utf-8" {
-			return body
+	if m := prologEncoding.FindSubmatchIndex(head); m != nil {
+		if _, name := textenc.Lookup(string(head[m[2]:m[3]])); name != "utf-8" {
+			if !utf8.Valid(body) || !hasNonASCII(body) || strings.HasPrefix(name, "utf-") {
+				return body
+			}
+			// The prolog's offsets are in head, which starts after any BOM.
+			off := len(body) - len(bytes.TrimPrefix(body, utf8BOM))
+			out := make([]byte, 0, len(body))
+			out = append(out, body[:off+m[2]]...)
+			out = append(out, "UTF-8"...)
+			return append(out, body[off+m[3]:]...)
 		}
 		label = "utf-8"
 	}
@@ -153,6 +165,16 @@ func feedUTF8(body []byte, contentType string) []byte {
 		return body // a UTF-8 byte order mark is gofeed's to skip
 	}
 	return textenc.Decode(body, label).Text
+}
+
+// hasNonASCII reports whether b holds a byte above 0x7f.
+func hasNonASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // itemURL is the item's link resolved against the feed URL, fragment
