@@ -147,7 +147,6 @@ func (s *DB) MarkEvaluated(ctx context.Context, versionIDs []int64, at time.Time
 	}
 	for start := 0; start < len(versionIDs); start += seenBatch {
 		ids := versionIDs[start:min(start+seenBatch, len(versionIDs))]
-		in, args := idList(ids, ts(at))
 		list, err := json.Marshal(ids)
 		if err != nil {
 			return fmt.Errorf("store: mark %d versions evaluated: %w", len(ids), err)
@@ -162,6 +161,7 @@ func (s *DB) MarkEvaluated(ctx context.Context, versionIDs []int64, at time.Time
 			continue
 		}
 		// Some changed nothing: evaluated before, or not stored.
+		in, args := idList(ids, ts(at))
 		var stored int
 		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM versions WHERE id IN `+in, args[1:]...).Scan(&stored); err != nil {
 			return fmt.Errorf("store: mark %d versions evaluated: %w", len(ids), err)
