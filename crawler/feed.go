@@ -32,7 +32,8 @@ type Feed struct {
 // contentType is the response's Content-Type header: its charset is used
 // when the XML prolog names no encoding. Items get URL (resolved against
 // feedURL, no fragment), GUID, plain-text fields, Language, the outlet's
-// claimed times in UTC (zero when absent or unparsable), FirstSeenAt =
+// claimed times in UTC (a date in the site's language too: see localDate;
+// zero when absent or unparsable), FirstSeenAt =
 // firstSeen and SourceURL = feedURL (password redacted; item URLs never
 // inherit its userinfo); Source is left for the caller.
 //
@@ -76,8 +77,8 @@ func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*
 			Summary:     htmltext.Fragment(it.Description),
 			Content:     htmltext.Fragment(it.Content),
 			Language:    feed.Language,
-			PublishedAt: utcOrZero(it.PublishedParsed),
-			UpdatedAt:   utcOrZero(it.UpdatedParsed),
+			PublishedAt: claimedTime(it.PublishedParsed, it.Published),
+			UpdatedAt:   claimedTime(it.UpdatedParsed, it.Updated),
 			FirstSeenAt: firstSeen,
 		}
 		if it.DublinCoreExt != nil {
@@ -265,6 +266,18 @@ func primaryLanguage(tag string) string {
 		return ""
 	}
 	return b.String()
+}
+
+// claimedTime is an item's date as gofeed parsed it, else as localDate
+// reads the text gofeed could not (a date in the site's language), else
+// zero.
+func claimedTime(parsed *time.Time, text string) time.Time {
+	if parsed == nil && strings.TrimSpace(text) != "" {
+		if t, ok := localDate(text); ok {
+			return t
+		}
+	}
+	return utcOrZero(parsed)
 }
 
 func utcOrZero(t *time.Time) time.Time {

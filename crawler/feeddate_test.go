@@ -1,0 +1,65 @@
+package crawler
+
+import (
+	"testing"
+	"time"
+)
+
+func TestLocalDate(t *testing.T) {
+	for _, c := range []struct {
+		in, want string // want "" for no date
+	}{
+		{"sam., 06 mai 2017 12:00:00 +0200", "2017-05-06T10:00:00Z"},
+		{"mar., 02 mai 2017 08:15:00 +0200", "2017-05-02T06:15:00Z"}, // "mar." is mardi, not March
+		{"Samedi 6 mai 2017 - 12h00", "2017-05-06T12:00:00Z"},
+		{"6 févr. 2017 à 09:30 CET", "2017-02-06T08:30:00Z"},
+		{"Sábado, 6 de mayo de 2017 12:00:00 -0300", "2017-05-06T15:00:00Z"},
+		{"Sa, 06 Mär 2021 12:00:00 +01:00", "2021-03-06T11:00:00Z"},
+		{"sabato 6 maggio 2017 ore 12:00", "2017-05-06T12:00:00Z"},
+		{"sobota, 6 września 2023 18:05:30 CEST", "2023-09-06T16:05:30Z"},
+		{"Sat, 06 May 2017 12:00:00 GMT", "2017-05-06T12:00:00Z"},
+		{"May 6, 2017 12:00 EDT", "2017-05-06T16:00:00Z"},
+		{"6 mai 2017", ""},                         // no time of day: not an instant
+		{"sam., 31 févr. 2017 12:00:00 +0200", ""}, // no such day
+		{"06/05/2017 12:00", ""},                   // no month name: day and month order unknown
+		{"demain", ""},
+		{"", ""},
+	} {
+		got, ok := localDate(c.in)
+		switch {
+		case c.want == "" && ok:
+			t.Errorf("%q: got %v, want no date", c.in, got)
+		case c.want != "" && (!ok || !got.Equal(mustTime(t, c.want))):
+			t.Errorf("%q: got %v (%v), want %s", c.in, got, ok, c.want)
+		}
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// A feed whose CMS writes pubDate in French: the items keep their claimed
+// times, and a date gofeed reads is left as gofeed reads it.
+func TestParseFeedLocalisedDates(t *testing.T) {
+	body := []byte(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Écho</title>
+<item><title>A</title><link>https://echo.example/a</link><pubDate>sam., 06 mai 2017 12:00:00 +0200</pubDate></item>
+<item><title>B</title><link>https://echo.example/b</link><pubDate>Sat, 06 May 2017 13:00:00 +0200</pubDate></item>
+<item><title>C</title><link>https://echo.example/c</link><pubDate>samedi 6 mai</pubDate></item>
+</channel></rss>`)
+	feed, err := ParseFeed(body, "application/rss+xml", "https://echo.example/rss", firstSeen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"2017-05-06T10:00:00Z", "2017-05-06T11:00:00Z", ""}
+	for i, a := range feed.Items {
+		if (want[i] == "" && !a.PublishedAt.IsZero()) || (want[i] != "" && !a.PublishedAt.Equal(mustTime(t, want[i]))) {
+			t.Errorf("item %s: PublishedAt %v, want %q", a.Title, a.PublishedAt, want[i])
+		}
+	}
+}
