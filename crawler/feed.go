@@ -50,6 +50,15 @@ func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*
 	}
 	data := feedUTF8(body, contentType)
 	parsed, err := parseGofeed(data)
+	if err != nil {
+		// A feed its generator broke in a way a reader gets past is read
+		// again repaired; failing that, the first error says what is wrong.
+		if fixed, ok := repairFeed(data); ok {
+			if p, err2 := parseGofeed(fixed); err2 == nil {
+				parsed, err = p, nil
+			}
+		}
+	}
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		return nil, fail(fmt.Errorf("not an RSS, Atom or JSON feed (Content-Type %q): %w", contentType, err))
 	}
@@ -99,6 +108,93 @@ func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*
 		feed.Items = append(feed.Items, a)
 	}
 	return feed, nil
+}
+
+// feedStarts are how an XML feed document begins: its prolog or its root.
+var feedStarts = [][]byte{[]byte("<?xml"), []byte("<rss"), []byte("<feed"), []byte("<rdf:RDF"), []byte("<RDF")}
+
+// repairFeed mends what real feeds' generators break and gofeed refuses
+// whole, and reports whether it changed anything:
+//   - text before the document (a PHP warning, a stray line: "<br />
+//     <b>Warning</b>: Cannot modify header information…") is cut;
+//   - an XML 1.1 prolog is read as 1.0, which encoding/xml requires;
+//   - a "<" that opens no tag ("A < B" in a title) is escaped.
+//
+// CDATA sections and comments are left as they are. A body cut short is
+// not mended: it stays an error.
+func repairFeed(data []byte) ([]byte, bool) {
+	if len(data) >= 2 && (data[0] == 0xfe || data[0] == 0xff) { // UTF-16
+		return data, false
+	}
+	out := bytes.TrimPrefix(data, utf8BOM)
+	changed := false
+	trimmed := bytes.TrimLeft(out, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '{' { // a JSON feed
+		return data, false
+	}
+	if !startsFeed(trimmed) {
+		cut := -1
+		head := out[:min(len(out), 64<<10)]
+		for _, s := range feedStarts {
+			if i := bytes.Index(head, s); i > 0 && (cut < 0 || i < cut) {
+				cut = i
+			}
+		}
+		if cut < 0 {
+			return data, false
+		}
+		out, changed = out[cut:], true
+	}
+	if m := xmlVersion11.FindSubmatchIndex(out[:min(len(out), 100)]); m != nil {
+		out = append(append(append([]byte{}, out[:m[2]]...), "1.0"...), out[m[3]:]...)
+		changed = true
+	}
+	var b []byte
+	last := 0
+	for i := 0; i < len(out); i++ {
+		if out[i] != '<' {
+			continue
+		}
+		rest := out[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			if j := bytes.Index(rest, []byte("]]>")); j >= 0 {
+				i += j + 2
+			}
+			continue
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			if j := bytes.Index(rest, []byte("-->")); j >= 0 {
+				i += j + 2
+			}
+			continue
+		}
+		if i+1 < len(out) && opensMarkup(out[i+1]) {
+			continue
+		}
+		b = append(append(b, out[last:i]...), "&lt;"...)
+		last = i + 1
+	}
+	if b != nil {
+		out, changed = append(b, out[last:]...), true
+	}
+	return out, changed
+}
+
+var xmlVersion11 = regexp.MustCompile(`^\s*<\?xml\s+version\s*=\s*["'](1\.1)["']`)
+
+func startsFeed(b []byte) bool {
+	for _, s := range feedStarts {
+		if bytes.HasPrefix(b, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// opensMarkup reports whether c, after "<", begins a tag, an end tag, a
+// declaration or a processing instruction.
+func opensMarkup(c byte) bool {
+	return c == '/' || c == '!' || c == '?' || c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
 // parseGofeed runs gofeed on an in-memory body, turning its panics (a JSON

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -426,6 +427,48 @@ func TestPrimaryLanguage(t *testing.T) {
 	} {
 		if got := primaryLanguage(in); got != want {
 			t.Errorf("primaryLanguage(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Feeds their generators broke in ways a reader gets past are read; what
+// cannot be mended (a body cut short, a page that is not a feed) stays an
+// error, tested in TestParseFeedErrors.
+func TestParseFeedRepairs(t *testing.T) {
+	rss := func(prolog, items string) string {
+		return prolog + `<rss version="2.0"><channel><title>T</title>` + items + `</channel></rss>`
+	}
+	const two = `<item><title>A</title><link>https://ex.example/a</link></item><item><title>B</title><link>https://ex.example/b</link></item>`
+	for _, c := range []struct {
+		name, body string
+		titles     []string
+	}{
+		{"PHP warning before the document",
+			"<br />\n<b>Warning</b>:  Cannot modify header information - headers already sent in <b>/var/www/feed.php</b> on line <b>12</b><br />\n" +
+				rss(`<?xml version="1.0" encoding="UTF-8"?>`, two), []string{"A", "B"}},
+		{"a blank line and a BOM before the prolog", "\xef\xbb\xbf\n\n" + rss(`<?xml version="1.0"?>`, two), []string{"A", "B"}},
+		{"XML 1.1 prolog", rss(`<?xml version="1.1" encoding="UTF-8"?>`, two), []string{"A", "B"}},
+		{"a < that opens no tag", rss(``, `<item><title>Taux < 3 % et 2<3</title><link>https://ex.example/a</link></item>`), []string{"Taux < 3 % et 2<3"}},
+		{"CDATA and comments untouched", rss(``, `<!-- a < b --><item><title><![CDATA[x < y]]></title><link>https://ex.example/a</link></item>`), []string{"x < y"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			feed, err := ParseFeed([]byte(c.body), "application/rss+xml", "https://ex.example/rss", firstSeen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, a := range feed.Items {
+				got = append(got, a.Title)
+			}
+			if !slices.Equal(got, c.titles) {
+				t.Errorf("titles %q, want %q", got, c.titles)
+			}
+		})
+	}
+	// Nothing to mend: a well-formed feed, a JSON feed, UTF-16.
+	for _, b := range []string{rss(`<?xml version="1.0"?>`, two), `{"version":"https://jsonfeed.org/version/1.1","items":[]}`, "\xff\xfe<\x00"} {
+		if _, changed := repairFeed([]byte(b)); changed {
+			t.Errorf("%q: repaired", b)
 		}
 	}
 }
