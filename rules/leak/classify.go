@@ -97,6 +97,17 @@ var signalNames = func() [nSignals]string {
 	return n
 }()
 
+// latestOf is the latest instant a claimed time may stand for: midnight
+// UTC is how a date without its time of day is read (a page's date-only
+// metadata), so it may be any time of that day; any other time is itself.
+// An article dated only with the disclosure's day may follow it.
+func latestOf(t time.Time) time.Time {
+	if h, m, s := t.UTC().Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
+		return t.Add(24*time.Hour - time.Nanosecond)
+	}
+	return t
+}
+
 // Context windows, in words.
 const (
 	reportingWindow   = 4  // a reporting construction and the leak reference it reports on
@@ -657,7 +668,7 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 	if when.IsZero() {
 		when = a.FirstSeenAt
 	}
-	if !ix.opts.DisclosedAt.IsZero() && !when.IsZero() && when.Before(ix.opts.DisclosedAt) {
+	if !ix.opts.DisclosedAt.IsZero() && !when.IsZero() && latestOf(when).Before(ix.opts.DisclosedAt) {
 		an.x[fBeforeDisclosure] = 1
 		an.ev[fBeforeDisclosure] = []evidence{{text: fmt.Sprintf("published %s, before the leak's disclosure at %s", when.Format(time.RFC3339), ix.opts.DisclosedAt.Format(time.RFC3339))}}
 	}

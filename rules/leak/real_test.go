@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/silencewatch/silencewatch/article"
 )
@@ -200,6 +201,27 @@ func TestSentenceHitsAsScan(t *testing.T) {
 			if sh.near(s, within) != near || sh.before(s, within) != before {
 				t.Fatalf("trial %d: span %v within %d in %v, hits %v: near %v before %v, scan %v %v", trial, s, within, sents, hits, sh.near(s, within), sh.before(s, within), near, before)
 			}
+		}
+	}
+}
+
+// An article dated only with the disclosure's day (midnight UTC, how a
+// date-only page date is read) is not before the leak: it may follow it.
+func TestBeforeDisclosureDateOnly(t *testing.T) {
+	disclosed := time.Date(2017, 5, 5, 18, 35, 0, 0, time.UTC)
+	ix := Build(nil, Options{Identifiers: []string{"#CampaignLeaks"}, DisclosedAt: disclosed})
+	for _, c := range []struct {
+		published time.Time
+		before    bool
+	}{
+		{time.Date(2017, 5, 5, 0, 0, 0, 0, time.UTC), false}, // that day, hour unknown
+		{time.Date(2017, 5, 4, 0, 0, 0, 0, time.UTC), true},  // the day before
+		{time.Date(2017, 5, 5, 14, 0, 0, 0, time.UTC), true}, // that afternoon, before 18:35
+		{time.Date(2017, 5, 5, 19, 0, 0, 0, time.UTC), false},
+	} {
+		an := ix.analyse(&article.Article{Title: "#CampaignLeaks", Content: "Des courriels ont été publiés.", PublishedAt: c.published})
+		if got := an.x[fBeforeDisclosure] > 0; got != c.before {
+			t.Errorf("published %v: before the disclosure %v, want %v", c.published, got, c.before)
 		}
 	}
 }
