@@ -26,6 +26,17 @@ type Article struct {
 	FirstSeenAt time.Time // when silencewatch first saw it (its own clock)
 }
 
+// DateOnly reports whether a claimed time is midnight UTC, which is how a
+// date without a time of day is held (a page's date-only metadata): it
+// stands for any time of that day.
+func DateOnly(t time.Time) bool {
+	if t.IsZero() {
+		return false
+	}
+	h, m, s := t.UTC().Clock()
+	return h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0
+}
+
 // Field names the part of an article a piece of evidence lies in.
 type Field string
 

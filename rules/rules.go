@@ -458,6 +458,15 @@ type timeBasis struct {
 // claimed time well before the first sighting is kept but flagged, since
 // backdating is how a publication would dodge the silence.
 func (e *Engine) timeBasis(a *article.Article) timeBasis {
+	b := e.claimedOrSeen(a)
+	if b.name == "published" && article.DateOnly(a.PublishedAt) {
+		b.notes = append(b.notes, "the outlet claims a date without a time of day, read as midnight UTC: it may have been published at any hour of that day")
+	}
+	return b
+}
+
+// claimedOrSeen is timeBasis without the note on a date-only claim.
+func (e *Engine) claimedOrSeen(a *article.Article) timeBasis {
 	switch {
 	case a.PublishedAt.IsZero():
 		return timeBasis{t: a.FirstSeenAt, name: "first_seen", notes: []string{"the outlet claims no publication time; first-seen time used"}}
@@ -466,6 +475,10 @@ func (e *Engine) timeBasis(a *article.Article) timeBasis {
 	}
 	gap := a.FirstSeenAt.Sub(a.PublishedAt)
 	switch {
+	case article.DateOnly(a.PublishedAt) && gap >= 0 && gap < 24*time.Hour:
+		// Seen on the day it claims: the gap is the missing hour, not
+		// backdating.
+		return timeBasis{t: a.PublishedAt, name: "published"}
 	case gap > e.tolerance:
 		return timeBasis{t: a.PublishedAt, name: "published", suspect: true, notes: []string{
 			fmt.Sprintf("claimed publication time is %s before first seen, more than the %s allowed: possible backdating", roundDuration(gap), roundDuration(e.tolerance))}}

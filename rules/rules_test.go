@@ -214,6 +214,10 @@ func TestTimeBasis(t *testing.T) {
 		{"no claimed time", "", "2017-05-06T10:05:00+02:00", "first_seen", false, true},
 		{"claimed far earlier: backdating flagged", "2017-05-06T01:00:00+02:00", "2017-05-06T10:05:00+02:00", "published", true, true},
 		{"claimed in the future: first seen used", "2017-05-06T18:00:00+02:00", "2017-05-06T10:05:00+02:00", "first_seen", false, true},
+		// Midnight UTC: a date without a time of day, said so; seen that
+		// day, it is no backdating; seen days later, it may be.
+		{"claimed date only, seen that day", "2017-05-06T00:00:00Z", "2017-05-06T10:05:00+02:00", "published", false, true},
+		{"claimed date only, seen days later", "2017-05-07T00:00:00Z", "2017-05-09T10:05:00+02:00", "published", true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

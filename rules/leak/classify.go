@@ -102,7 +102,7 @@ var signalNames = func() [nSignals]string {
 // metadata), so it may be any time of that day; any other time is itself.
 // An article dated only with the disclosure's day may follow it.
 func latestOf(t time.Time) time.Time {
-	if h, m, s := t.UTC().Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
+	if article.DateOnly(t) {
 		return t.Add(24*time.Hour - time.Nanosecond)
 	}
 	return t
