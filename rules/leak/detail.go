@@ -338,8 +338,17 @@ func (sh sentenceHits) before(s wordSpan, within int) bool {
 }
 
 // negators are the words that, just before a reporting verb, deny what
-// it reports: "ne semblaient pas indiquer", "did not show".
-var negators = map[string]bool{"pas": true, "not": true, "never": true, "jamais": true, "aucun": true, "aucune": true, "no": true, "nothing": true, "rien": true, "n't": true, "ni": true}
+// it reports: "ne semblaient pas indiquer", "les documents ne montrent
+// pas", "n'indiquent", "did not show", "didn't show" (tokenised "didn",
+// "t").
+var negators = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`pas ne n jamais aucun aucune rien ni not never no nothing cannot didn doesn don isn wasn
+		aren weren hasn haven hadn couldn wouldn shouldn t`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // negatedBefore reports whether one of the three words before word i is
 // a negator.

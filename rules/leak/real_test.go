@@ -140,6 +140,9 @@ func TestReportingIsAttributed(t *testing.T) {
 		// Denied.
 		{"Les recherches ne semblaient pas indiquer que des documents de Jean Dupont aient été publiés.", 0},
 		{"The search did not show that documents of Jean Dupont were published.", 0},
+		{"Les documents de Jean Dupont ne montrent pas qu'il a payé.", 0},
+		{"Les courriels n'indiquent rien sur Jean Dupont.", 0},
+		{"The emails didn't show that Jean Dupont paid.", 0},
 		// Nouns: a date, details, a mention.
 		{"Jean Dupont a donné la date des courriels piratés.", 0},
 		{"Details of the emails of Jean Dupont were not given.", 0},
