@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -471,4 +472,21 @@ func TestParseFeedRepairs(t *testing.T) {
 			t.Errorf("%q: repaired", b)
 		}
 	}
+}
+
+// FuzzRepairFeed: mending never panics, and what it mends needs no more
+// mending.
+func FuzzRepairFeed(f *testing.F) {
+	for _, s := range []string{"<br />x<?xml version=\"1.1\"?><rss><a>1 < 2</a></rss>", "<rss><![CDATA[<]]><!-- < --></rss>", "{}", "<", "\xff\xfe<"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out, changed := repairFeed(b)
+		if !changed && !bytes.Equal(out, b) {
+			t.Errorf("%q: unchanged but different: %q", b, out)
+		}
+		if again, _ := repairFeed(out); changed && !bytes.Equal(again, out) && startsFeed(bytes.TrimLeft(out, " \t\r\n")) {
+			t.Errorf("%q: mended twice: %q then %q", b, out, again)
+		}
+	})
 }

@@ -63,3 +63,16 @@ func TestParseFeedLocalisedDates(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLocalDate: any text gives a date in UTC with a time of day, or none,
+// and never panics.
+func FuzzLocalDate(f *testing.F) {
+	for _, s := range []string{"sam., 06 mai 2017 12:00:00 +0200", "May 6, 2017 12:00 EDT", "6 de mayo de 2017 12h00", "31 févr. 2017 12:00", "+0200 12:00 6 mai"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if d, ok := localDate(s); ok && (d.Location() != time.UTC || d.IsZero()) {
+			t.Errorf("%q: %v", s, d)
+		}
+	})
+}
