@@ -97,6 +97,9 @@ var signalNames = func() [nSignals]string {
 	return n
 }()
 
+// densityCap bounds the density features, as scaled (see fEventDensity).
+const densityCap = 3
+
 // latestOf is the latest instant a claimed time may stand for: midnight
 // UTC is how a date without its time of day is read (a page's date-only
 // metadata), so it may be any time of that day; any other time is itself.
@@ -322,7 +325,7 @@ func appendSignals(dst []finding.Signal, f int, contrib, x float64, evs []eviden
 	name := featureNames[f]
 	switch {
 	case len(evs) == 0:
-		return append(dst, finding.Signal{Name: name, Weight: round3(contrib), Evidence: name + " " + strconv.FormatFloat(x, 'g', 3, 64)})
+		return append(dst, finding.Signal{Name: name, Weight: round3(contrib), Evidence: measure(f, x)})
 	case f == fSpecificTerms || f == fTargetTerms:
 		terms := make([]string, 0, len(evs))
 		for _, e := range evs[:min(len(evs), 12)] {
@@ -355,6 +358,27 @@ func appendSignals(dst []finding.Signal, f int, contrib, x float64, evs []eviden
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// measure says what a feature without spans measured, for a reader: the
+// densities undone of their scaling ("claim phrases: 3.0 per 100 words").
+func measure(f int, x float64) string {
+	per := func(what string, scale float64) string {
+		more := ""
+		if x >= densityCap {
+			more = " or more"
+		}
+		return fmt.Sprintf("%s: %.1f%s per 100 words", what, scale*x, more)
+	}
+	switch f {
+	case fEventDensity:
+		return per("phrases of the hack, the trial, the reactions", 2)
+	case fClaimDensity:
+		return per("phrases of what the material says someone did", 1)
+	case fNameDensity:
+		return per("distinct capitalised names", 5)
+	}
+	return featureNames[f] + " " + strconv.FormatFloat(x, 'g', 3, 64)
+}
 
 // classifyState holds per-call buffers, pooled: Classify runs on every
 // article the crawler fetches, on several goroutines.
@@ -692,9 +716,9 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 	an.x[fPastYears] = capf(float64(pastYears(an, a, years)), 3)
 	if totalWords > 0 {
 		per100 := 100 / float64(max(totalWords, 50)) // a two-line text is not dense
-		an.x[fEventDensity] = capf(float64(nEvents)*per100/2, 3)
-		an.x[fClaimDensity] = capf(float64(nClaims)*per100, 3)
-		an.x[fNameDensity] = capf(float64(len(cs.names))*per100/5, 3)
+		an.x[fEventDensity] = capf(float64(nEvents)*per100/2, densityCap)
+		an.x[fClaimDensity] = capf(float64(nClaims)*per100, densityCap)
+		an.x[fNameDensity] = capf(float64(len(cs.names))*per100/5, densityCap)
 	}
 	an.x[fReporting] = capf(float64(len(an.ev[fReporting])), 3)
 	an.x[fQuoteWords] = capf(an.x[fQuoteWords]/40, 2)

@@ -228,3 +228,22 @@ func TestBeforeDisclosureDateOnly(t *testing.T) {
 		}
 	}
 }
+
+// A signal without spans says what it measured in words, its scaling
+// undone.
+func TestMeasure(t *testing.T) {
+	for _, c := range []struct {
+		f    int
+		x    float64
+		want string
+	}{
+		{fClaimDensity, 1.25, "phrases of what the material says someone did: 1.2 per 100 words"},
+		{fEventDensity, 0.5, "phrases of the hack, the trial, the reactions: 1.0 per 100 words"},
+		{fNameDensity, densityCap, "distinct capitalised names: 15.0 or more per 100 words"},
+		{fPastYears, 2, "past_years 2"},
+	} {
+		if got := measure(c.f, c.x); got != c.want {
+			t.Errorf("measure(%s, %v) = %q, want %q", featureNames[c.f], c.x, got, c.want)
+		}
+	}
+}
