@@ -399,3 +399,24 @@ func TestExtractRefusesRedirectToPrivate(t *testing.T) {
 		t.Errorf("bad flag: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// A page dated without a time of day says so, with or without a finding.
+func TestCheckDateOnlyPage(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "page.html")
+	html := `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Le point</title>` +
+		`<meta property="article:published_time" content="%s"></head><body><article><h1>Le point</h1>` +
+		`<p>Le meeting de Lyon a réuni des milliers de personnes samedi, selon les organisateurs, ` +
+		`qui ont parlé d'une mobilisation sans précédent dans la région.</p></article></body></html>`
+	for _, c := range []struct{ date, want string }{
+		{"2017-05-05", "no finding (published 2017-05-05, a date without a time of day)"},
+		{"2017-05-05T18:00:00+02:00", "no finding (published 2017-05-05T16:00:00Z)"},
+	} {
+		if err := os.WriteFile(page, []byte(strings.Replace(html, "%s", c.date, 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, _ := run(t, "", "check", "-at", "2017-05-06T12:00:00+02:00", page)
+		if !strings.Contains(out, c.want) {
+			t.Errorf("%s: output lacks %q:\n%s%s", c.date, c.want, out, errOut)
+		}
+	}
+}

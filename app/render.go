@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/silencewatch/silencewatch/article"
 	"github.com/silencewatch/silencewatch/config"
 	"github.com/silencewatch/silencewatch/finding"
 	"github.com/silencewatch/silencewatch/terminal"
@@ -113,6 +114,9 @@ func basisName(b string) string {
 }
 
 func describeTime(published, firstSeen time.Time) string {
+	if article.DateOnly(published) {
+		return "published " + published.Format(time.DateOnly) + ", a date without a time of day"
+	}
 	if !published.IsZero() {
 		return "published " + published.Format(time.RFC3339)
 	}
