@@ -25,14 +25,14 @@ import (
 var monthNames = func() map[string]time.Month {
 	m := map[string]time.Month{}
 	for month, names := range [12]string{
-		"janvier janv jan enero ene gennaio gen januar jan janeiro stycznia styczen sty januari january",
-		"fevrier fevr fev febrero feb febbraio febbraio februar fevereiro fev lutego luty lut februari february",
+		"janvier janv jan enero ene gennaio gen januar janeiro stycznia styczen sty januari january",
+		"fevrier fevr fev febrero feb febbraio februar fevereiro lutego luty lut februari february",
 		"mars marzo mar marz maerz marco marca marzec maart march",
 		"avril avr abril abr aprile apr april kwietnia kwiecien kwi",
 		"mai mayo may maggio mag maio maja maj mei",
 		"juin junio jun giugno giu juni junho czerwca czerwiec cze june",
 		"juillet juil julio jul luglio lug juli julho lipca lipiec lip july",
-		"aout agosto ago august ago agosto sierpnia sierpien sie augustus aug",
+		"aout agosto ago august sierpnia sierpien sie augustus aug",
 		"septembre sept sep septiembre settembre set september setembro wrzesnia wrzesien wrz",
 		"octobre oct octubre ottobre ott oktober outubro out pazdziernika pazdziernik paz october okt",
 		"novembre nov noviembre november novembro listopada listopad lis",
