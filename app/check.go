@@ -112,7 +112,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		AllowPrivate: append(slices.Clone(cfg.Crawler.AllowPrivate), *allowPrivate...), Now: env.Now,
 	})
 	for _, target := range targets {
-		articles, err := readTarget(ctx, fetcher, target, env.Stdin, firstSeen)
+		articles, err := readTarget(ctx, fetcher, target, env.Stdin, firstSeen, engine.Location(src.Name))
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "silencewatch check: %v\n", err)
 			inputErrors++
@@ -162,7 +162,9 @@ type checkedArticle struct {
 // readTarget turns a file, an http(s) URL or - (stdin) into articles:
 // every item of a feed, one article for an HTML page, one for text or
 // markdown.
-func readTarget(ctx context.Context, fetcher *crawler.Fetcher, target string, stdin io.Reader, firstSeen time.Time) ([]article.Article, error) {
+// local is the outlet's time zone, for a feed's dates written without one
+// (see crawler.ParseFeed).
+func readTarget(ctx context.Context, fetcher *crawler.Fetcher, target string, stdin io.Reader, firstSeen time.Time, local *time.Location) ([]article.Article, error) {
 	var data []byte
 	var err error
 	url := target
@@ -190,7 +192,7 @@ func readTarget(ctx context.Context, fetcher *crawler.Fetcher, target string, st
 	}
 	switch sniff(target, data) {
 	case kindFeed:
-		feed, err := crawler.ParseFeed(data, contentType, url, firstSeen)
+		feed, err := crawler.ParseFeed(data, contentType, url, firstSeen, local)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", target, err)
 		}

@@ -59,7 +59,8 @@ func runExtract(ctx context.Context, args []string, env Env) int {
 	single := false
 	switch sniff(target, data) {
 	case kindFeed:
-		feed, err := crawler.ParseFeed(data, contentType, url, env.Now())
+		// No config here: a date without a zone is read as UTC.
+		feed, err := crawler.ParseFeed(data, contentType, url, env.Now(), nil)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "silencewatch extract: %v\n", err)
 			return ExitUsage

@@ -124,7 +124,7 @@ func selfCheck(cfg *config.Config, engine *rules.Engine, fetcher *crawler.Fetche
 			if !strings.HasPrefix(in.URL, "http://") && !strings.HasPrefix(in.URL, "https://") {
 				return nil, fmt.Errorf("%s: give an http or https URL", in.URL)
 			}
-			got, err := readTarget(ctx, fetcher, in.URL, nil, in.At)
+			got, err := readTarget(ctx, fetcher, in.URL, nil, in.At, engine.Location(in.Source))
 			if err != nil {
 				return nil, err
 			}

@@ -37,7 +37,7 @@ func BenchmarkParseFeed(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		feed, err := ParseFeed(body, "application/rss+xml", "https://www.quotidien-du-soir.example/rss.xml", fixedNow)
+		feed, err := ParseFeed(body, "application/rss+xml", "https://www.quotidien-du-soir.example/rss.xml", fixedNow, nil)
 		if err != nil || len(feed.Items) != 50 {
 			b.Fatalf("%d items, err %v", len(feed.Items), err)
 		}

@@ -41,7 +41,11 @@ type Feed struct {
 // title, summary and content, so it is still tracked rather than dropped.
 //
 // Errors are *FetchError of KindParse naming feedURL.
-func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*Feed, error) {
+//
+// local is the outlet's time zone: a claimed time written without a zone
+// ("2017-05-06 12:00:00") is its wall clock there. Nil reads it as UTC,
+// as gofeed does.
+func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time, local *time.Location) (*Feed, error) {
 	fail := func(err error) error {
 		return &FetchError{URL: weburl.Redact(feedURL), Kind: KindParse, Err: fmt.Errorf("parse feed: %w", err)}
 	}
@@ -86,8 +90,8 @@ func ParseFeed(body []byte, contentType, feedURL string, firstSeen time.Time) (*
 			Summary:     htmltext.Fragment(it.Description),
 			Content:     htmltext.Fragment(it.Content),
 			Language:    feed.Language,
-			PublishedAt: claimedTime(it.PublishedParsed, it.Published),
-			UpdatedAt:   claimedTime(it.UpdatedParsed, it.Updated),
+			PublishedAt: claimedTime(it.PublishedParsed, it.Published, local),
+			UpdatedAt:   claimedTime(it.UpdatedParsed, it.Updated, local),
 			FirstSeenAt: firstSeen,
 		}
 		if it.DublinCoreExt != nil {
@@ -366,15 +370,29 @@ func primaryLanguage(tag string) string {
 
 // claimedTime is an item's date as gofeed parsed it, else as localDate
 // reads the text gofeed could not (a date in the site's language), else
-// zero.
-func claimedTime(parsed *time.Time, text string) time.Time {
+// zero. A date written without a zone is a wall clock in local (when
+// known), which gofeed reads as UTC.
+func claimedTime(parsed *time.Time, text string, local *time.Location) time.Time {
 	if parsed == nil && strings.TrimSpace(text) != "" {
-		if t, ok := localDate(text); ok {
+		if t, ok := localDate(text, local); ok {
 			return t
 		}
 	}
-	return utcOrZero(parsed)
+	t := utcOrZero(parsed)
+	if !t.IsZero() && local != nil && !hasZone(text) && !article.DateOnly(t) {
+		y, mo, d := t.Date()
+		h, mi, sec := t.Clock()
+		t = time.Date(y, mo, d, h, mi, sec, t.Nanosecond(), local).UTC()
+	}
+	return t
 }
+
+// zoneSuffix is how a date says its zone: "Z", an offset ("+0200",
+// "-03:00"), or letters after the time of day ("GMT", "CEST").
+var zoneSuffix = regexp.MustCompile(`(?i)(\d[zZ]|[+-]\d{2}:?\d{2}|\d\s*[a-z]{1,5})\s*$`)
+
+// hasZone reports whether a date's text names its zone.
+func hasZone(text string) bool { return zoneSuffix.MatchString(strings.TrimSpace(text)) }
 
 func utcOrZero(t *time.Time) time.Time {
 	if t == nil || t.IsZero() {

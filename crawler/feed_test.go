@@ -238,7 +238,7 @@ func TestParseFeed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			feed, err := ParseFeed(readTestdata(t, tt.file), tt.contentType, tt.feedURL, firstSeen)
+			feed, err := ParseFeed(readTestdata(t, tt.file), tt.contentType, tt.feedURL, firstSeen, nil)
 			if err != nil {
 				t.Fatalf("ParseFeed: %v", err)
 			}
@@ -302,7 +302,7 @@ func TestParseFeedErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			feed, err := ParseFeed(tt.body, tt.contentType, tt.feedURL, firstSeen)
+			feed, err := ParseFeed(tt.body, tt.contentType, tt.feedURL, firstSeen, nil)
 			if err == nil {
 				t.Fatalf("ParseFeed succeeded with %d items, want an error", len(feed.Items))
 			}
@@ -348,7 +348,7 @@ func TestFetchThenParseLatin1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed, err := ParseFeed(res.Body, res.ContentType, res.FinalURL, res.FetchedAt)
+	feed, err := ParseFeed(res.Body, res.ContentType, res.FinalURL, res.FetchedAt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestFeedUTF8(t *testing.T) {
 
 func TestParseFeedKeepsPasswordsOut(t *testing.T) {
 	body := []byte(`<rss version="2.0"><channel><title>x</title><item><link>/a#b</link></item></channel></rss>`)
-	feed, err := ParseFeed(body, "", "https://reader:s3cr3t@private.example/rss", firstSeen)
+	feed, err := ParseFeed(body, "", "https://reader:s3cr3t@private.example/rss", firstSeen, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +407,7 @@ func TestParseFeedKeepsPasswordsOut(t *testing.T) {
 
 func TestParseFeedSynthesisesGUID(t *testing.T) {
 	body := []byte(`<rss version="2.0"><channel><title>x</title><item><title>Sans lien</title><description>Texte</description></item></channel></rss>`)
-	feed, err := ParseFeed(body, "", "https://x.example/rss", firstSeen)
+	feed, err := ParseFeed(body, "", "https://x.example/rss", firstSeen, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +415,7 @@ func TestParseFeedSynthesisesGUID(t *testing.T) {
 	if !strings.HasPrefix(g, "sha256:") || len(g) != len("sha256:")+64 {
 		t.Errorf("GUID = %q, want sha256:<64 hex>", g)
 	}
-	again, _ := ParseFeed(body, "", "https://x.example/rss", firstSeen.Add(time.Hour))
+	again, _ := ParseFeed(body, "", "https://x.example/rss", firstSeen.Add(time.Hour), nil)
 	if again.Items[0].GUID != g {
 		t.Error("synthesised GUID is not stable")
 	}
@@ -453,7 +453,7 @@ func TestParseFeedRepairs(t *testing.T) {
 		{"CDATA and comments untouched", rss(``, `<!-- a < b --><item><title><![CDATA[x < y]]></title><link>https://ex.example/a</link></item>`), []string{"x < y"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			feed, err := ParseFeed([]byte(c.body), "application/rss+xml", "https://ex.example/rss", firstSeen)
+			feed, err := ParseFeed([]byte(c.body), "application/rss+xml", "https://ex.example/rss", firstSeen, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

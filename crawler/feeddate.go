@@ -63,8 +63,9 @@ var (
 // localDate parses a localised RFC 822-like date with a time of day: a
 // day number next to a month name ("06 mai", "6 de mayo", "May 6"), a
 // four-digit year, a time of day and an optional zone after it. A date
-// without a zone is read as UTC, as gofeed reads one.
-func localDate(s string) (time.Time, bool) {
+// without a zone is a wall clock in local; nil reads it as UTC, as gofeed
+// reads one.
+func localDate(s string, local *time.Location) (time.Time, bool) {
 	toks := dateToken.FindAllString(foldDate(s), -1)
 	dayAt := func(i int) int {
 		if i < 0 || i >= len(toks) || len(toks[i]) > 2 || toks[i][0] < '0' || toks[i][0] > '9' {
@@ -78,7 +79,7 @@ func localDate(s string) (time.Time, bool) {
 	}
 	day, year, hour, minute, second := -1, -1, -1, 0, 0
 	var month time.Month
-	offset := 0
+	offset, zoned := 0, false
 	// The day before its month first ("mar., 02 mai": "mar" is Tuesday
 	// there), then the English order ("May 6").
 	for i := 0; i < len(toks) && month == 0; i++ {
@@ -115,8 +116,9 @@ func localDate(s string) (time.Time, bool) {
 		if i+1 < len(toks) {
 			z := toks[i+1]
 			if off, ok := zoneOffsets[z]; ok {
-				offset = off
+				offset, zoned = off, true
 			} else if z[0] == '+' || z[0] == '-' {
+				zoned = true
 				d := strings.ReplaceAll(z[1:], ":", "")
 				h, _ := strconv.Atoi(d[:2])
 				m, _ := strconv.Atoi(d[2:])
@@ -130,7 +132,11 @@ func localDate(s string) (time.Time, bool) {
 	if day < 0 || month == 0 || year < 0 || hour < 0 || hour > 23 || minute > 59 || second > 59 {
 		return time.Time{}, false
 	}
-	t := time.Date(year, month, day, hour, minute, second, 0, time.FixedZone("", offset))
+	loc := time.FixedZone("", offset)
+	if !zoned && local != nil {
+		loc = local
+	}
+	t := time.Date(year, month, day, hour, minute, second, 0, loc)
 	if t.Day() != day { // 31 February
 		return time.Time{}, false
 	}

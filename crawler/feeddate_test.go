@@ -25,7 +25,7 @@ func TestLocalDate(t *testing.T) {
 		{"demain", ""},
 		{"", ""},
 	} {
-		got, ok := localDate(c.in)
+		got, ok := localDate(c.in, nil)
 		switch {
 		case c.want == "" && ok:
 			t.Errorf("%q: got %v, want no date", c.in, got)
@@ -52,7 +52,7 @@ func TestParseFeedLocalisedDates(t *testing.T) {
 <item><title>B</title><link>https://echo.example/b</link><pubDate>Sat, 06 May 2017 13:00:00 +0200</pubDate></item>
 <item><title>C</title><link>https://echo.example/c</link><pubDate>samedi 6 mai</pubDate></item>
 </channel></rss>`)
-	feed, err := ParseFeed(body, "application/rss+xml", "https://echo.example/rss", firstSeen)
+	feed, err := ParseFeed(body, "application/rss+xml", "https://echo.example/rss", firstSeen, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +71,51 @@ func FuzzLocalDate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if d, ok := localDate(s); ok && (d.Location() != time.UTC || d.IsZero()) {
+		if d, ok := localDate(s, nil); ok && (d.Location() != time.UTC || d.IsZero()) {
 			t.Errorf("%q: %v", s, d)
 		}
 	})
+}
+
+// A date written without a zone is the outlet's wall clock: read in the
+// zone given, UTC without one; a date with a zone, or a date only, is
+// left as it is.
+func TestParseFeedZonelessDates(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Écho</title>
+<item><title>naive</title><link>https://echo.example/a</link><pubDate>2017-05-05 23:30:00</pubDate></item>
+<item><title>zoned</title><link>https://echo.example/b</link><pubDate>Fri, 05 May 2017 23:30:00 +0200</pubDate></item>
+<item><title>utc</title><link>https://echo.example/c</link><pubDate>2017-05-05T21:30:00Z</pubDate></item>
+<item><title>local naive</title><link>https://echo.example/d</link><pubDate>vendredi 5 mai 2017 23:30</pubDate></item>
+</channel></rss>`)
+	for _, c := range []struct {
+		local *time.Location
+		want  []string
+	}{
+		{paris, []string{"2017-05-05T21:30:00Z", "2017-05-05T21:30:00Z", "2017-05-05T21:30:00Z", "2017-05-05T21:30:00Z"}},
+		{nil, []string{"2017-05-05T23:30:00Z", "2017-05-05T21:30:00Z", "2017-05-05T21:30:00Z", "2017-05-05T23:30:00Z"}},
+	} {
+		feed, err := ParseFeed(body, "application/rss+xml", "https://echo.example/rss", firstSeen, c.local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range feed.Items {
+			if !a.PublishedAt.Equal(mustTime(t, c.want[i])) {
+				t.Errorf("in %v, %s: PublishedAt %v, want %s", c.local, a.Title, a.PublishedAt, c.want[i])
+			}
+		}
+	}
+	for _, s := range []string{"2017-05-06T12:00:00Z", "Sat, 06 May 2017 12:00:00 GMT", "2017-05-06T12:00:00+02:00", "Sat, 06 May 2017 12:00:00 -0300"} {
+		if !hasZone(s) {
+			t.Errorf("%q: no zone seen", s)
+		}
+	}
+	for _, s := range []string{"2017-05-06 12:00:00", "2017-05-06T12:00:00", "Sat, 06 May 2017 12:00:00"} {
+		if hasZone(s) {
+			t.Errorf("%q: a zone seen", s)
+		}
+	}
 }

@@ -537,7 +537,7 @@ func (m *Monitor) event(ctx context.Context, log *slog.Logger, e store.Event) {
 // (max_items_per_poll).
 func (m *Monitor) ingest(ctx context.Context, name string, st *store.SourceState, res *crawler.FetchResult, out *crawler.Outcome) (pending bool, err error) {
 	log := m.opts.Logger.With("source", name)
-	feed, err := crawler.ParseFeed(res.Body, res.ContentType, res.FinalURL, res.FetchedAt)
+	feed, err := crawler.ParseFeed(res.Body, res.ContentType, res.FinalURL, res.FetchedAt, m.engine.Load().Location(name))
 	if err != nil {
 		var fe *crawler.FetchError
 		if errors.As(err, &fe) {

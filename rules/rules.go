@@ -40,6 +40,10 @@ type Engine struct {
 	// configLeaks are the config's leaks, for the indexes leak_report
 	// builds when no corpus index is given.
 	configLeaks map[string]config.Leak
+	// zoneLocations are the calendar's zones' time zones, by zone id;
+	// commonLocation the one they all share, if they do (see Location).
+	zoneLocations  map[string]*time.Location
+	commonLocation *time.Location
 }
 
 // LeakIndex is what the engine asks of a leak's index.
@@ -123,6 +127,7 @@ func New(cfg *config.Config, opts ...Option) (*Engine, error) {
 	for _, s := range cfg.Sources {
 		e.sources[s.Name] = s
 	}
+	e.locations()
 	var b textmatch.Builder
 	var errs []string
 	for _, r := range cfg.Rules {
@@ -211,6 +216,46 @@ func selectivity(ids []int, set *textmatch.Set) float64 {
 
 // Calendar returns the calendar the engine evaluates against.
 func (e *Engine) Calendar() *calendar.Calendar { return e.cal }
+
+// Location is the time zone an outlet's wall-clock times are in, for a
+// date it writes without a zone: the zone of its first configured zone
+// the calendar places; for an outlet of every zone (or an unknown one),
+// the calendar's zone when all its zones share one. Nil when it cannot be
+// told.
+func (e *Engine) Location(source string) *time.Location {
+	for _, z := range e.sources[source].Zones {
+		if loc := e.zoneLocations[z]; loc != nil {
+			return loc
+		}
+	}
+	return e.commonLocation
+}
+
+// locations fills zoneLocations and commonLocation from the calendar.
+func (e *Engine) locations() {
+	e.zoneLocations = map[string]*time.Location{}
+	var first *time.Location
+	common := true
+	for _, el := range e.cal.Elections {
+		for _, r := range el.Rounds {
+			for _, z := range r.Zones {
+				if z.Location == nil {
+					continue
+				}
+				if _, ok := e.zoneLocations[z.ID]; !ok {
+					e.zoneLocations[z.ID] = z.Location
+				}
+				if first == nil {
+					first = z.Location
+				}
+				common = common && z.Location.String() == first.String()
+			}
+		}
+	}
+	if common {
+		e.commonLocation = first
+	}
+}
 
 // Patterns is the number of distinct literal patterns compiled.
 func (e *Engine) Patterns() int { return e.set.Len() }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -327,5 +328,40 @@ func TestLeakReportWithoutCorpus(t *testing.T) {
 	cfg.Rules[0].Match = &config.Match{LeakQuote: &config.LeakQuote{Leak: "leak", MinWords: 12}}
 	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "leak_quote needs the index") {
 		t.Errorf("leak_quote without an index: %v", err)
+	}
+}
+
+// An outlet's wall clock is its first zone's; one of every zone has the
+// calendar's only if all its zones share one.
+func TestLocation(t *testing.T) {
+	data, err := os.ReadFile("../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("config.yaml", data, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metro, antilles string
+	for _, s := range cfg.Sources {
+		switch {
+		case len(s.Zones) > 0 && s.Zones[0] == "metropole" && metro == "":
+			metro = s.Name
+		case len(s.Zones) > 0 && s.Zones[0] == "antilles" && antilles == "":
+			antilles = s.Name
+		}
+	}
+	if got := e.Location(metro); got == nil || got.String() != "Europe/Paris" {
+		t.Errorf("%s: %v, want Europe/Paris", metro, got)
+	}
+	if got := e.Location(antilles); got == nil || got.String() == "Europe/Paris" {
+		t.Errorf("%s: %v, want the Antilles' zone", antilles, got)
+	}
+	if got := e.Location("no-such-outlet"); got != nil {
+		t.Errorf("an outlet of every zone, zones in several time zones: %v, want nil", got)
 	}
 }

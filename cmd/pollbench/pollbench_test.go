@@ -105,7 +105,7 @@ func TestFeedServer(t *testing.T) {
 			}
 			parse := func(body []byte) []string {
 				t.Helper()
-				feed, err := crawler.ParseFeed(body, "application/rss+xml", srv.URL, time.Now())
+				feed, err := crawler.ParseFeed(body, "application/rss+xml", srv.URL, time.Now(), nil)
 				if err != nil {
 					t.Fatal(err)
 				}
