@@ -650,17 +650,20 @@ func (ix *Index) analyse(a *article.Article) *analysis {
 				continue
 			}
 			tag := reportCueSet.pats[c.pat].tag
+			preposition, after := tag == "preposition", tag == afterReference
 			// "les courriels révélés par", "the files revealed by": the
 			// material named by its disclosure, not what it says.
 			participle := adjectival[w.word(c.start)] || (c.end < len(w.hash) && w.word(c.end) == "by" && c.end-c.start == 1)
-			for _, l := range leak {
+			// Only the references within reach, in order: the first that
+			// qualifies is the one a scan of every reference would take.
+			for _, l := range leakIn.candidates(wordSpan{c.start, c.end}, reportingWindow) {
 				if participle && l.end == c.start {
 					continue
 				}
-				if tag == "preposition" && (l.start < c.end || l.start > c.end+prepositionWindow) {
+				if preposition && (l.start < c.end || l.start > c.end+prepositionWindow) {
 					continue
 				}
-				if tag == afterReference && l.end > c.start {
+				if after && l.end > c.start {
 					continue
 				}
 				if l.start <= c.end+reportingWindow && c.start <= l.end+reportingWindow {
